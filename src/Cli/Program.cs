@@ -1,0 +1,1 @@
+return AcqSeg.Cli.CliApp.Run(args);
