@@ -53,6 +53,11 @@ public static class SharedData
 
     private static string FindRepoRoot()
     {
+        string? baked = typeof(SharedData).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "AcqSegRepoRoot")?.Value;
+        if (baked is not null && File.Exists(Path.Combine(baked, "AcqSeg.sln"))) return Path.GetFullPath(baked);
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AcqSeg.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException($"AcqSeg.sln not found above {AppContext.BaseDirectory}");
