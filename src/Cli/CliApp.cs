@@ -1,10 +1,53 @@
+using System.CommandLine;
+using AcqSeg.Cli.Commands;
+
 namespace AcqSeg.Cli;
 
+/// <summary>The `acqseg` command line. Exit codes: 0 success, 1 an input failed (others still processed), 2 usage error.</summary>
 public static class CliApp
 {
-    public static int Run(string[] args)
+    public const int Ok = 0;
+    public const int InputFailed = 1;
+    public const int UsageError = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        Console.Error.WriteLine("usage: acqseg <segment|remask|flows|eval|bench> ...");
-        return args.Length == 0 ? 2 : 2;
+        var console = new CliConsole(stdout, stderr);
+        var root = new RootCommand("AcqSeg: Cellpose-style cell segmentation for live microscopy")
+        {
+            SegmentCommand.Create(console),
+            RemaskCommand.Create(console),
+            FlowsCommand.Create(console),
+            EvalCommand.Create(console),
+            BenchCommand.Create(console),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per problem, naming the offending argument; the help text stays behind --help.
+            foreach (var e in parse.Errors) stderr.WriteLine($"acqseg: {e.Message}");
+            stderr.WriteLine("acqseg: run 'acqseg --help' or 'acqseg <command> --help' for usage");
+            return UsageError;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException ex)
+        {
+            stderr.WriteLine($"acqseg: {ex.Message}");
+            return UsageError;
+        }
     }
+}
+
+/// <summary>A bad argument value found after parsing (e.g. a file that does not exist): exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Where commands write: tests pass their own writers.</summary>
+public sealed class CliConsole(TextWriter stdout, TextWriter stderr)
+{
+    public TextWriter Out { get; } = stdout;
+    public TextWriter Error { get; } = stderr;
+    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
 }

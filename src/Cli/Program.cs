@@ -1,1 +1,1 @@
-return AcqSeg.Cli.CliApp.Run(args);
+return AcqSeg.Cli.CliApp.Run(args, Console.Out, Console.Error);

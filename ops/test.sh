@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs and starts what the tests need, then runs every test project.
+# Usage: bash ops/test.sh [extra dotnet test arguments]
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if [ ! -d "$repo/../shared" ]; then
+  echo "ops/test.sh: ../shared (reference outputs and evaluation data) is missing beside the repository;" \
+       "tests that need it are skipped outside CI and fail in CI." >&2
+fi
+
+dotnet build AcqSeg.sln -c Release -warnaserror -nologo -v q
+dotnet test AcqSeg.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"

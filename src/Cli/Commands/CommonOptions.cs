@@ -1,0 +1,58 @@
+using System.CommandLine;
+
+namespace AcqSeg.Cli.Commands;
+
+/// <summary>Options shared by the commands that turn flows into masks.</summary>
+internal sealed class MaskThresholdOptions
+{
+    public Option<float> FlowThreshold { get; } = new("--flow-threshold")
+    {
+        Description = "Maximum flow error per mask (0 turns flow QC off)",
+        DefaultValueFactory = _ => 0.4f,
+    };
+
+    public Option<float> CellprobThreshold { get; } = new("--cellprob-threshold")
+    {
+        Description = "Pixels with cell-probability logit above this take part in masks",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<int> MinSize { get; } = new("--min-size")
+    {
+        Description = "Masks smaller than this many pixels are dropped",
+        DefaultValueFactory = _ => 15,
+    };
+
+    public IEnumerable<Option> All => [FlowThreshold, CellprobThreshold, MinSize];
+
+    public void Validate(ParseResult r)
+    {
+        float flow = r.GetValue(FlowThreshold);
+        if (flow < 0 || float.IsNaN(flow)) throw new UsageException($"--flow-threshold {flow} must be >= 0 (0 turns flow QC off)");
+        int min = r.GetValue(MinSize);
+        if (min < 0) throw new UsageException($"--min-size {min} must be >= 0");
+        if (float.IsNaN(r.GetValue(CellprobThreshold))) throw new UsageException("--cellprob-threshold must be a number");
+    }
+}
+
+internal static class OutDirOption
+{
+    public static Option<DirectoryInfo?> Create(string description) => new("--out")
+    {
+        Description = description,
+    };
+
+    public static string? Prepare(DirectoryInfo? dir)
+    {
+        if (dir is null) return null;
+        try
+        {
+            Directory.CreateDirectory(dir.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--out '{dir.FullName}' cannot be created: {ex.Message}");
+        }
+        return dir.FullName;
+    }
+}

@@ -1,0 +1,50 @@
+namespace AcqSeg.Segmentation.Synthesis;
+
+/// <summary>The image styles the generator draws; each has known masks.</summary>
+public enum SynthStyle
+{
+    /// <summary>Bright, separate, roundish nuclei on a dark background (fluorescence).</summary>
+    Nuclei,
+    /// <summary>Touching, irregular whole cells (fluorescence cytoplasm), optionally with a nuclear second channel.</summary>
+    Cyto,
+    /// <summary>Phase-contrast-like: dark cell interiors surrounded by bright halos on a mid-gray background.</summary>
+    Phase,
+    /// <summary>Brightfield stain: dark purple nuclei/cells on a light background, RGB.</summary>
+    Brightfield,
+}
+
+public sealed record SynthSettings
+{
+    public SynthStyle Style { get; init; } = SynthStyle.Nuclei;
+    public int Height { get; init; } = 256;
+    public int Width { get; init; } = 256;
+    /// <summary>Median object diameter in pixels.</summary>
+    public double Diameter { get; init; } = 30;
+    /// <summary>Relative spread of object sizes (uniform in [1 - j, 1 + j]).</summary>
+    public double SizeJitter { get; init; } = 0.25;
+    /// <summary>Fraction of the frame the objects try to cover (0.05 sparse .. 0.7 crowded).</summary>
+    public double Density { get; init; } = 0.3;
+    /// <summary>Gaussian noise standard deviation relative to the object contrast.</summary>
+    public double Noise { get; init; } = 0.05;
+    /// <summary>Gaussian blur sigma in pixels (optics).</summary>
+    public double Blur { get; init; } = 1.0;
+    /// <summary>Linear background ramp across the frame, relative to the object contrast.</summary>
+    public double BackgroundGradient { get; init; } = 0.1;
+    /// <summary>8, 16 (integers scaled to the range) or 32 (float).</summary>
+    public int BitDepth { get; init; } = 16;
+    /// <summary>Cyto only: add a nuclear channel as the second channel.</summary>
+    public bool NuclearChannel { get; init; } = true;
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Height < 16 || Width < 16) throw new ArgumentOutOfRangeException(nameof(Height), $"frame {Width}x{Height} is smaller than 16x16");
+        if ((long)Height * Width > 1L << 28) throw new ArgumentOutOfRangeException(nameof(Height), $"frame {Width}x{Height} is too large");
+        if (Diameter < 4 || Diameter > Math.Min(Height, Width) / 2.0)
+            throw new ArgumentOutOfRangeException(nameof(Diameter), $"diameter {Diameter} must be between 4 and half the frame size");
+        if (SizeJitter is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(SizeJitter), "size jitter must be in [0, 1)");
+        if (Density is <= 0 or > 0.9) throw new ArgumentOutOfRangeException(nameof(Density), "density must be in (0, 0.9]");
+        if (Noise < 0 || Blur < 0 || BackgroundGradient < 0) throw new ArgumentOutOfRangeException(nameof(Noise), "noise, blur and gradient must be >= 0");
+        if (BitDepth is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(BitDepth), $"bit depth {BitDepth}: use 8, 16 or 32");
+    }
+}

@@ -1,0 +1,116 @@
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Synthesis;
+
+namespace AcqSeg.Segmentation.Tests.Synthesis;
+
+public class SyntheticFramesTests
+{
+    private static double MeanWhere(ImageData img, int channel, LabelImage m, bool inside)
+    {
+        var ch = img.Channel(channel);
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < ch.Length; i++)
+        {
+            if ((m.Labels[i] != 0) != inside) continue;
+            sum += ch[i];
+            n++;
+        }
+        return sum / n;
+    }
+
+    [Fact]
+    public void Generate_SameSeed_GivesIdenticalFrames_OtherSeedDiffers()
+    {
+        var s = new SynthSettings { Style = SynthStyle.Cyto, Seed = 11 };
+        var a = SyntheticFrames.Generate(s);
+        var b = SyntheticFrames.Generate(s);
+        var c = SyntheticFrames.Generate(s with { Seed = 12 });
+        Assert.Equal(a.Image.Data, b.Image.Data);
+        Assert.Equal(a.Masks.Labels, b.Masks.Labels);
+        Assert.NotEqual(a.Masks.Labels, c.Masks.Labels);
+    }
+
+    [Theory]
+    [InlineData(SynthStyle.Nuclei, 1, true)]
+    [InlineData(SynthStyle.Cyto, 2, true)]
+    [InlineData(SynthStyle.Phase, 1, false)]
+    [InlineData(SynthStyle.Brightfield, 3, false)]
+    public void Generate_EachStyle_HasContiguousLabelsChannelsAndContrastOfItsKind(SynthStyle style, int channels, bool brightObjects)
+    {
+        var f = SyntheticFrames.Generate(new SynthSettings { Style = style, Height = 200, Width = 240, Seed = 5 });
+        Assert.Equal(channels, f.Image.Channels);
+        int n = f.Masks.CountObjects();
+        Assert.True(n >= 10, $"{style}: only {n} objects");
+        Assert.Equal(n, f.Masks.MaxLabel); // numbered 1..N without gaps
+        double inside = MeanWhere(f.Image, 0, f.Masks, true), outside = MeanWhere(f.Image, 0, f.Masks, false);
+        Assert.True(brightObjects ? inside > 1.5 * outside : inside < 0.8 * outside, $"{style}: inside {inside}, outside {outside}");
+    }
+
+    [Fact]
+    public void Generate_Cyto_CellsTouchAlongSharedBorders_NucleiDoNot()
+    {
+        static int TouchingPairs(LabelImage m)
+        {
+            var pairs = new HashSet<(int, int)>();
+            for (int y = 0; y < m.Height; y++)
+                for (int x = 0; x + 1 < m.Width; x++)
+                {
+                    int a = m[y, x], b = m[y, x + 1];
+                    if (a != 0 && b != 0 && a != b) pairs.Add((Math.Min(a, b), Math.Max(a, b)));
+                }
+            return pairs.Count;
+        }
+        var s = new SynthSettings { Height = 256, Width = 256, Density = 0.5, Seed = 2 };
+        Assert.True(TouchingPairs(SyntheticFrames.Generate(s with { Style = SynthStyle.Cyto }).Masks) >= 5);
+        Assert.Equal(0, TouchingPairs(SyntheticFrames.Generate(s with { Style = SynthStyle.Nuclei }).Masks));
+    }
+
+    [Fact]
+    public void Generate_CytoWithoutNuclearChannel_HasOneChannel()
+    {
+        var f = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Cyto, NuclearChannel = false });
+        Assert.Equal(1, f.Image.Channels);
+    }
+
+    [Theory]
+    [InlineData(8, 255)]
+    [InlineData(16, 65535)]
+    public void Generate_IntegerBitDepth_StaysInRangeAndIntegral(int bits, float max)
+    {
+        var f = SyntheticFrames.Generate(new SynthSettings { BitDepth = bits, Noise = 0.5 });
+        Assert.All(f.Image.Data, v => Assert.True(v >= 0 && v <= max && v == MathF.Round(v)));
+        Assert.Equal(bits == 8 ? "uint8" : "uint16", f.Image.Metadata.SampleType);
+    }
+
+    [Fact]
+    public void Generate_HigherDensityAndSmallerDiameter_GiveMoreObjects()
+    {
+        var s = new SynthSettings { Height = 256, Width = 256, Seed = 9 };
+        int sparse = SyntheticFrames.Generate(s with { Density = 0.1 }).Masks.CountObjects();
+        int dense = SyntheticFrames.Generate(s with { Density = 0.4 }).Masks.CountObjects();
+        int small = SyntheticFrames.Generate(s with { Density = 0.4, Diameter = 15 }).Masks.CountObjects();
+        Assert.True(dense > 2 * sparse, $"sparse {sparse}, dense {dense}");
+        Assert.True(small > 2.5 * dense, $"dense {dense}, small {small}");
+    }
+
+    [Fact]
+    public void Generate_ObjectSizes_FollowTheDiameterSetting()
+    {
+        var f = SyntheticFrames.Generate(new SynthSettings { Height = 512, Width = 512, Diameter = 24, Seed = 4 });
+        var areas = f.Masks.Labels.Where(v => v != 0).GroupBy(v => v).Select(g => g.Count()).Order().ToArray();
+        double median = 2 * Math.Sqrt(areas[areas.Length / 2] / Math.PI);
+        Assert.InRange(median, 24 * 0.8, 24 * 1.2);
+    }
+
+    [Theory]
+    [InlineData(8, 8, 30)]
+    [InlineData(256, 256, 2)]
+    [InlineData(256, 256, 200)]
+    public void Generate_InvalidSettings_AreRefusedWithTheirName(int h, int w, double diameter)
+    {
+        var ex = Assert.ThrowsAny<ArgumentOutOfRangeException>(() =>
+            SyntheticFrames.Generate(new SynthSettings { Height = h, Width = w, Diameter = diameter }));
+        Assert.False(string.IsNullOrEmpty(ex.ParamName));
+    }
+}
