@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using AcqSeg.Segmentation.Network;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AcqSeg.Segmentation.Training;
+
+/// <summary>Per-epoch report: what the console, the CSV and the checkpoints record.</summary>
+public sealed record EpochReport(int Epoch, int Epochs, double TrainLoss, double? TestLoss, double? TestAp50, double LearningRate,
+    double Seconds, double ImagesPerSecond, TimeSpan Eta);
+
+public sealed record TrainOptions
+{
+    public required TrainSchedule Schedule { get; init; }
+    public int Seed { get; init; }
+    /// <summary>Crop size fed to the network (Cellpose: 224).</summary>
+    public int CropSize { get; init; } = 224;
+    /// <summary>Rescale every image to the network's diam_mean (Cellpose's default; scale_range 0.5 then).</summary>
+    public bool Rescale { get; init; } = true;
+    /// <summary>Write a checkpoint every this many epochs (and at the end).</summary>
+    public int CheckpointEvery { get; init; } = 10;
+    /// <summary>Run the test scorer every this many epochs (0 = only at the end).</summary>
+    public int TestEvery { get; init; } = 10;
+}
+
+/// <summary>
+/// Cellpose's training loop (core._train_net) for a <see cref="CellposeNet"/>: SGD with momentum, Cellpose's loss
+/// (MSE of the flows against 5x the targets, halved, plus BCE-with-logits on cell probability), augmentation by
+/// <see cref="RandomRotateResize"/>, diam_labels recorded. Deterministic for a seed: epoch e's image order and
+/// augmentations come from (seed, e) alone, so a run resumed from a checkpoint continues as the original would.
+/// </summary>
+public sealed class CellposeTrainer
+{
+    private readonly CellposeNet _net;
+    private readonly Device _device;
+    private readonly TrainOptions _options;
+
+    public CellposeTrainer(CellposeNet net, Device device, TrainOptions options)
+    {
+        options.Schedule.Validate();
+        _net = net;
+        _device = device;
+        _options = options;
+    }
+
+    /// <summary>Samples kept for training: those with at least MinTrainMasks objects.</summary>
+    public IReadOnlyList<TrainingSample> Filter(IReadOnlyList<TrainingSample> samples) =>
+        samples.Where(s => s.Objects >= _options.Schedule.MinTrainMasks).ToList();
+
+    /// <summary>Mean object diameter of the training labels (diameters above 0), which Cellpose stores as diam_labels.</summary>
+    public static double MeanLabelDiameter(IReadOnlyList<TrainingSample> samples)
+    {
+        var d = samples.Select(s => s.Diameter).Where(v => v > 0).ToList();
+        return d.Count == 0 ? 0 : d.Average();
+    }
+
+    /// <summary>
+    /// Trains from <paramref name="startEpoch"/> (0, or the epoch after a checkpoint) to the schedule's end.
+    /// <paramref name="onEpoch"/> sees each report; <paramref name="checkpoint"/> is called every CheckpointEvery epochs
+    /// and at the end with the next epoch to run and the optimiser; <paramref name="testScorer"/>, when given, returns
+    /// (test loss, AP@0.5) for the current network.
+    /// </summary>
+    public void Train(IReadOnlyList<TrainingSample> samples, int startEpoch, CancellationToken cancel,
+        Action<EpochReport> onEpoch, Action<int, optim.Optimizer> checkpoint,
+        Func<CellposeNet, (double Loss, double Ap50)>? testScorer = null, Action<optim.Optimizer>? restoreOptimizer = null)
+    {
+        var schedule = _options.Schedule;
+        var train = Filter(samples);
+        if (train.Count == 0)
+            throw new InvalidOperationException($"no training image has at least {schedule.MinTrainMasks} masks ({samples.Count} given)");
+        if (train[0].Channels != _net.InputChannels)
+            throw new InvalidOperationException($"training images have {train[0].Channels} channels, the network takes {_net.InputChannels}");
+
+        SetDiamLabels(_net, MeanLabelDiameter(train));
+        var parameters = _net.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = optim.SGD(parameters, schedule.LearningRateAt(Math.Min(startEpoch, schedule.Epochs - 1)),
+            schedule.Momentum, weight_decay: schedule.WeightDecay);
+        restoreOptimizer?.Invoke(optimizer);
+
+        int perEpoch = Math.Max(train.Count, schedule.MinImagesPerEpoch);
+        double diamMean = _net.DiamMean;
+        var clock = Stopwatch.StartNew();
+        int trainedEpochs = 0;
+        for (int epoch = startEpoch; epoch < schedule.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double lr = schedule.LearningRateAt(epoch);
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            var order = EpochOrder(train.Count, perEpoch, epoch);
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int seen = 0;
+            _net.train();
+            for (int b = 0; b < order.Length; b += schedule.BatchSize)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int n = Math.Min(schedule.BatchSize, order.Length - b);
+                var crops = new AugmentedCrop[n];
+                Parallel.For(0, n, i =>
+                {
+                    var s = train[order[b + i]];
+                    double rescale = _options.Rescale ? Math.Max(5, s.Diameter) / diamMean : 1.0;
+                    double range = _options.Rescale ? 0.5 : 1.0;
+                    var rng = new Random(Seeds.Mix(_options.Seed, epoch, b + i));
+                    crops[i] = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX,
+                        rescale, range, _options.CropSize, rng);
+                });
+                lossSum += Step(optimizer, crops) * n;
+                seen += n;
+            }
+            trainedEpochs++;
+            double epochSeconds = epochClock.Elapsed.TotalSeconds;
+            double? testLoss = null, testAp = null;
+            bool last = epoch == schedule.Epochs - 1;
+            if (testScorer is not null && (last || (_options.TestEvery > 0 && epoch % _options.TestEvery == 0)))
+            {
+                _net.eval();
+                var (l, ap) = testScorer(_net);
+                testLoss = l;
+                testAp = ap;
+            }
+            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / trainedEpochs * (schedule.Epochs - epoch - 1));
+            onEpoch(new EpochReport(epoch, schedule.Epochs, lossSum / seen, testLoss, testAp, lr, epochSeconds, seen / epochSeconds, eta));
+            if (last || (epoch + 1) % _options.CheckpointEvery == 0)
+            {
+                _net.eval();
+                checkpoint(epoch + 1, optimizer);
+            }
+        }
+        _net.eval();
+    }
+
+    /// <summary>Records the training labels' mean diameter in the network (saved with it as diam_labels).</summary>
+    public static void SetDiamLabels(CellposeNet net, double diameter)
+    {
+        using var _ = no_grad();
+        var p = net.get_parameter("diam_labels") ?? throw new InvalidOperationException("network has no diam_labels parameter");
+        p.copy_(tensor(new[] { (float)diameter }).to(p.device));
+    }
+
+    /// <summary>Cellpose's loss for a batch of network outputs against targets.</summary>
+    public static Tensor Loss(Tensor output, Tensor flows, Tensor cellProb)
+    {
+        var flowLoss = functional.mse_loss(output[.., ..2], flows * 5f) / 2f;
+        var probLoss = functional.binary_cross_entropy_with_logits(output[.., 2], (cellProb > 0.5f).to(ScalarType.Float32));
+        return flowLoss + probLoss;
+    }
+
+    /// <summary>The loss of the current network on fixed (unaugmented-order) crops, without updating it.</summary>
+    public double Evaluate(IReadOnlyList<AugmentedCrop> crops)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        _net.eval();
+        var (x, flows, prob) = Stack(crops);
+        var (y, _) = _net.forward(x);
+        return Loss(y, flows, prob).item<float>();
+    }
+
+    private double Step(optim.Optimizer optimizer, AugmentedCrop[] crops)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        var (x, flows, prob) = Stack(crops);
+        var (y, _) = _net.forward(x);
+        var loss = Loss(y, flows, prob);
+        loss.backward();
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    private (Tensor X, Tensor Flows, Tensor Prob) Stack(IReadOnlyList<AugmentedCrop> crops)
+    {
+        int n = crops.Count, c = crops[0].Channels, size = crops[0].Size, plane = size * size;
+        var x = new float[n * c * plane];
+        var f = new float[n * 2 * plane];
+        var p = new float[n * plane];
+        for (int i = 0; i < n; i++)
+        {
+            Array.Copy(crops[i].Image, 0, x, i * c * plane, c * plane);
+            Array.Copy(crops[i].FlowY, 0, f, (2 * i) * plane, plane);
+            Array.Copy(crops[i].FlowX, 0, f, (2 * i + 1) * plane, plane);
+            Array.Copy(crops[i].CellProb, 0, p, i * plane, plane);
+        }
+        return (tensor(x, [n, c, size, size]).to(_device), tensor(f, [n, 2, size, size]).to(_device), tensor(p, [n, size, size]).to(_device));
+    }
+
+    /// <summary>Epoch e's image order: a permutation per pass, drawn from (seed, e), topped up to perEpoch images.</summary>
+    private int[] EpochOrder(int count, int perEpoch, int epoch)
+    {
+        var rng = new Random(Seeds.Mix(_options.Seed, epoch, -1));
+        var order = new List<int>(perEpoch);
+        while (order.Count < perEpoch)
+        {
+            var perm = Enumerable.Range(0, count).ToArray();
+            rng.Shuffle(perm);
+            order.AddRange(perm);
+        }
+        return order.Take(perEpoch).ToArray();
+    }
+}
