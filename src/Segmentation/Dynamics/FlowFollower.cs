@@ -1,0 +1,133 @@
+namespace AcqSeg.Segmentation.Dynamics;
+
+/// <summary>Final positions of every pixel after following the flows (float32, row-major), and which ones moved.</summary>
+public sealed class TrackedPixels
+{
+    public TrackedPixels(float[] y, float[] x, int height, int width, int movingPixels)
+    {
+        Y = y;
+        X = x;
+        Height = height;
+        Width = width;
+        MovingPixels = movingPixels;
+    }
+
+    public float[] Y { get; }
+    public float[] X { get; }
+    public int Height { get; }
+    public int Width { get; }
+
+    /// <summary>Pixels whose dY passed the motion test; fewer than <see cref="FlowFollower.MinMovingPixels"/> means no cells.</summary>
+    public int MovingPixels { get; }
+}
+
+/// <summary>
+/// Euler integration of pixels along the flows, as Cellpose v2.3.2's CPU path (follow_flows with interp=True and the
+/// numba steps2D_interp/map_coordinates kernels): bilinear sampling with float64 weights rounded to float32, positions
+/// in float32 clipped to [0, L - 1].
+/// </summary>
+public static class FlowFollower
+{
+    public const int MinMovingPixels = 5;
+
+    /// <summary>Cellpose only moves pixels whose (masked, divided) dY exceeds this in magnitude; dX is not looked at.</summary>
+    public const float MotionThreshold = 1e-3f;
+
+    /// <summary>The flows Cellpose integrates: dP / 5 where cellprob > threshold, 0 elsewhere.</summary>
+    public static (float[] DY, float[] DX) MaskedFlows(float[] dY, float[] dX, float[] cellprob, float cellprobThreshold)
+    {
+        var my = new float[dY.Length];
+        var mx = new float[dX.Length];
+        for (int i = 0; i < dY.Length; i++)
+        {
+            if (cellprob[i] > cellprobThreshold)
+            {
+                my[i] = dY[i] / 5f;
+                mx[i] = dX[i] / 5f;
+            }
+        }
+        return (my, mx);
+    }
+
+    /// <summary>Cellpose's iteration count: uint32(200 / rescale).</summary>
+    public static int IterationsFor(double rescale)
+    {
+        if (!(rescale > 0) || double.IsInfinity(rescale))
+            throw new ArgumentOutOfRangeException(nameof(rescale), rescale, "rescale must be a positive finite number (diam_mean / diameter)");
+        return (int)(uint)(1.0 / rescale * 200.0);
+    }
+
+    /// <summary>Moves every pixel whose |dY| > 1e-3 for <paramref name="niter"/> steps; the others stay in place.</summary>
+    public static TrackedPixels Follow(float[] dY, float[] dX, int height, int width, int niter)
+    {
+        int size = height * width;
+        if (dY.Length != size || dX.Length != size)
+            throw new ArgumentException($"flow planes have {dY.Length} and {dX.Length} values, shape {height}x{width} needs {size}");
+        var py = new float[size];
+        var px = new float[size];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                py[y * width + x] = y;
+                px[y * width + x] = x;
+            }
+        }
+        int moving = 0;
+        for (int i = 0; i < size; i++) if (Math.Abs(dY[i]) > MotionThreshold) moving++;
+        if (moving < MinMovingPixels) return new TrackedPixels(py, px, height, width, moving);
+
+        var inds = new int[moving];
+        for (int i = 0, k = 0; i < size; i++) if (Math.Abs(dY[i]) > MotionThreshold) inds[k++] = i;
+
+        const int chunk = 4096;
+        int chunks = (moving + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c =>
+        {
+            int end = Math.Min(moving, (c + 1) * chunk);
+            for (int k = c * chunk; k < end; k++)
+            {
+                int i = inds[k];
+                float y = py[i], x = px[i];
+                Integrate(dY, dX, height, width, niter, ref y, ref x);
+                py[i] = y;
+                px[i] = x;
+            }
+        });
+        return new TrackedPixels(py, px, height, width, moving);
+    }
+
+    /// <summary>One pixel's trajectory; each step samples both components at the old position, then moves.</summary>
+    public static void Integrate(float[] dY, float[] dX, int height, int width, int niter, ref float y, ref float x)
+    {
+        float maxY = height - 1, maxX = width - 1;
+        for (int t = 0; t < niter; t++)
+        {
+            Sample(dY, dX, height, width, y, x, out float sy, out float sx);
+            y = Clip(y + sy, maxY);
+            x = Clip(x + sx, maxX);
+        }
+    }
+
+    /// <summary>Bilinear sample as numba's map_coordinates: float32 corners times float64 weights, stored as float32.</summary>
+    public static void Sample(float[] dY, float[] dX, int height, int width, float y, float x, out float sy, out float sx)
+    {
+        int y0 = (int)y, x0 = (int)x;
+        int yf = Math.Min(height - 1, Math.Max(0, y0));
+        int xf = Math.Min(width - 1, Math.Max(0, x0));
+        int yf1 = Math.Min(height - 1, yf + 1);
+        int xf1 = Math.Min(width - 1, xf + 1);
+        double fy = (double)y - y0;
+        double fx = (double)x - x0;
+        int i00 = yf * width + xf, i01 = yf * width + xf1, i10 = yf1 * width + xf, i11 = yf1 * width + xf1;
+        double gy = 1 - fy, gx = 1 - fx;
+        sy = (float)((double)dY[i00] * gy * gx + (double)dY[i01] * gy * fx + (double)dY[i10] * fy * gx + (double)dY[i11] * fy * fx);
+        sx = (float)((double)dX[i00] * gy * gx + (double)dX[i01] * gy * fx + (double)dX[i10] * fy * gx + (double)dX[i11] * fy * fx);
+    }
+
+    private static float Clip(float v, float max)
+    {
+        float lo = v > 0f ? v : 0f;
+        return lo < max ? lo : max;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using AcqSeg.Segmentation.Io;
+
+namespace AcqSeg.Segmentation.Dynamics;
+
+/// <summary>
+/// Cellpose v2.3.2's CPU dynamics: flows from masks for training and quality control, and masks from predicted flows
+/// (compute_masks: follow_flows, get_masks, remove_bad_flow_masks, fill_holes_and_remove_small_masks).
+/// </summary>
+public static class MaskDynamics
+{
+    /// <summary>Unit flows (dY, dX) of every object (masks_to_flows).</summary>
+    public static FlowField FlowsFromMasks(LabelImage masks) => MaskFlows.FromMasks(masks);
+
+    public static MaskResult ComputeMasks(FlowField dP, float[] cellprob, MaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dP);
+        return ComputeMasks(dP.DY, dP.DX, cellprob, dP.Height, dP.Width, options);
+    }
+
+    /// <param name="dY">network flow in y (Cellpose's dP[0], i.e. 5x a unit flow), row-major</param>
+    /// <param name="dX">network flow in x (dP[1])</param>
+    /// <param name="cellprob">cell-probability logits</param>
+    public static MaskResult ComputeMasks(float[] dY, float[] dX, float[] cellprob, int height, int width, MaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dY);
+        ArgumentNullException.ThrowIfNull(dX);
+        ArgumentNullException.ThrowIfNull(cellprob);
+        var o = options ?? MaskOptions.Default;
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image shape {height}x{width} must be positive");
+        int size = height * width;
+        if (dY.Length != size || dX.Length != size || cellprob.Length != size)
+            throw new ArgumentException($"dY, dX and cellprob have {dY.Length}, {dX.Length} and {cellprob.Length} values; a {height}x{width} image needs {size} each");
+        if (float.IsNaN(o.CellprobThreshold)) throw new ArgumentException("CellprobThreshold is NaN; pass a number (Cellpose's default is 0)", nameof(options));
+        int niter = o.Iterations;
+
+        var watch = Stopwatch.StartNew();
+        var isCell = new bool[size];
+        bool any = false;
+        for (int i = 0; i < size; i++)
+        {
+            isCell[i] = cellprob[i] > o.CellprobThreshold;
+            any |= isCell[i];
+        }
+        if (!any) return Empty(height, width, watch.Elapsed.TotalSeconds, 0);
+
+        var (my, mx) = FlowFollower.MaskedFlows(dY, dX, cellprob, o.CellprobThreshold);
+        TrackedPixels tracked = o.Interp
+            ? FlowFollower.Follow(my, mx, height, width, niter)
+            : NearestFlowFollower.Follow(my, mx, height, width, niter);
+        if (tracked.MovingPixels < FlowFollower.MinMovingPixels) return Empty(height, width, watch.Elapsed.TotalSeconds, tracked.MovingPixels);
+
+        var (labels, clustered) = ConvergenceClustering.GetMasks(tracked, isCell);
+        double dynamicsSeconds = watch.Elapsed.TotalSeconds;
+
+        watch.Restart();
+        double[] errors = [];
+        int droppedByFlow = 0;
+        if (clustered > 0 && o.FlowThreshold > 0)
+            (errors, droppedByFlow) = FlowQualityControl.RemoveBadFlowMasks(labels, height, width, dY, dX, o.FlowThreshold);
+        var (_, droppedSmall) = MaskCleanup.FillHolesAndRemoveSmall(labels, height, width, o.MinSize);
+        double qcSeconds = watch.Elapsed.TotalSeconds;
+
+        return new MaskResult
+        {
+            Masks = new LabelImage(labels, height, width),
+            MasksBeforeQc = clustered,
+            DroppedByFlowQc = droppedByFlow,
+            DroppedAsSmall = droppedSmall,
+            FlowErrors = errors,
+            MovingPixels = tracked.MovingPixels,
+            DynamicsSeconds = dynamicsSeconds,
+            QcSeconds = qcSeconds,
+        };
+    }
+
+    private static MaskResult Empty(int height, int width, double seconds, int moving) => new()
+    {
+        Masks = new LabelImage(new int[height * width], height, width),
+        MovingPixels = moving,
+        DynamicsSeconds = seconds,
+    };
+}
