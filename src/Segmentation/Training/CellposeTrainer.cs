@@ -142,8 +142,8 @@ public sealed class CellposeTrainer
     /// <summary>Cellpose's loss for a batch of network outputs against targets.</summary>
     public static Tensor Loss(Tensor output, Tensor flows, Tensor cellProb)
     {
-        var flowLoss = functional.mse_loss(output[.., ..2], flows * 5f) / 2f;
-        var probLoss = functional.binary_cross_entropy_with_logits(output[.., 2], (cellProb > 0.5f).to(ScalarType.Float32));
+        var flowLoss = nn.functional.mse_loss(output[.., ..2], flows * 5f) / 2f;
+        var probLoss = nn.functional.binary_cross_entropy_with_logits(output[.., 2], (cellProb > 0.5f).to(ScalarType.Float32));
         return flowLoss + probLoss;
     }
 

@@ -1,5 +1,5 @@
 using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-namespace AcqSeg.Segmentation.Tests.Support;
+namespace AcqSeg.TestSupport;
 
 /// <summary>
 /// Locates files in ../shared (beside the repository). In CI (CI=true) a missing file fails the test; elsewhere the

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Cli.Tests;
+
+public class EvalCommandTests
+{
+    /// <summary>A 20x20 label image with the given square objects (label, top, left, size).</summary>
+    private static LabelImage Squares(params (int Label, int Top, int Left, int Size)[] squares)
+    {
+        var l = new int[20 * 20];
+        foreach (var (label, top, left, size) in squares)
+            for (int y = top; y < top + size; y++)
+                for (int x = left; x < left + size; x++) l[y * 20 + x] = label;
+        return new LabelImage(l, 20, 20);
+    }
+
+    [Fact]
+    public void Eval_SharedDataLayout_PairsNamesAndPrintsExactJson()
+    {
+        using var tmp = new TempFolder();
+        string gt = tmp.Sub("gt"), pred = tmp.Sub("pred");
+        // Truth: two 4x4 squares. Prediction: one exact, one missing, one extra -> TP 1, FP 1, FN 1 at every threshold.
+        TiffWriter.WriteLabels(Path.Combine(gt, "frameA_masks.tif"), Squares((1, 0, 0, 4), (2, 10, 10, 4)));
+        TiffWriter.WriteLabels(Path.Combine(pred, "frameA_img_cp_masks.tif"), Squares((5, 0, 0, 4), (9, 0, 10, 4)));
+        // Cellpose layout for the second image: perfect.
+        TiffWriter.WriteLabels(Path.Combine(gt, "frameB_masks.tif"), Squares((1, 2, 2, 5)));
+        TiffWriter.WriteLabels(Path.Combine(pred, "frameB_cp_masks.tif"), Squares((3, 2, 2, 5)));
+
+        var run = CliRun.Of("eval", "--pred", pred, "--gt", gt, "--json");
+        Assert.Equal(0, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Out);
+        var images = doc.RootElement.GetProperty("images");
+        Assert.Equal(2, images.GetArrayLength());
+        var a = images[0];
+        Assert.Equal("frameA", a.GetProperty("name").GetString());
+        Assert.Equal(1.0 / 3, a.GetProperty("ap50").GetDouble(), 9);
+        Assert.Equal(1.0 / 3, a.GetProperty("ap90").GetDouble(), 9);
+        Assert.Equal(1, a.GetProperty("fp50").GetInt32());
+        Assert.Equal(1.0, images[1].GetProperty("ap75").GetDouble());
+        var mean = doc.RootElement.GetProperty("mean");
+        Assert.Equal((1.0 / 3 + 1) / 2, mean.GetProperty("ap50").GetDouble(), 9);
+    }
+
+    [Fact]
+    public void Eval_MissingPrediction_IsReportedOthersScored_Exit1()
+    {
+        using var tmp = new TempFolder();
+        string gt = tmp.Sub("gt"), pred = tmp.Sub("pred");
+        TiffWriter.WriteLabels(Path.Combine(gt, "a_masks.tif"), Squares((1, 0, 0, 4)));
+        TiffWriter.WriteLabels(Path.Combine(gt, "b_masks.tif"), Squares((1, 0, 0, 4)));
+        TiffWriter.WriteLabels(Path.Combine(pred, "a_cp_masks.tif"), Squares((1, 0, 0, 4)));
+        var run = CliRun.Of("eval", "--pred", pred, "--gt", gt);
+        Assert.Equal(CliApp.InputFailed, run.ExitCode);
+        Assert.Contains("b_masks.tif", run.Error);
+        Assert.Contains("mean", run.Out);
+        Assert.Contains("1.000", run.Out);
+    }
+
+    [Fact]
+    public void Eval_CustomThresholds_NameTheJsonKeys()
+    {
+        using var tmp = new TempFolder();
+        TiffWriter.WriteLabels(tmp.File("x_masks.tif"), Squares((1, 0, 0, 10)));
+        TiffWriter.WriteLabels(tmp.File("x_cp_masks.tif"), Squares((1, 0, 0, 9))); // IoU 0.81
+        var run = CliRun.Of("eval", "--pred", tmp.Path, "--gt", tmp.Path, "--json", "--thresholds", "0.8,0.85");
+        using var doc = JsonDocument.Parse(run.Out);
+        var img = doc.RootElement.GetProperty("images")[0];
+        Assert.Equal(1.0, img.GetProperty("ap80").GetDouble());
+        Assert.Equal(0.0, img.GetProperty("ap85").GetDouble());
+        Assert.Equal(0.81, img.GetProperty("iou80").GetDouble(), 9);
+    }
+}

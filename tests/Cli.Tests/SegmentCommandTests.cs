@@ -1,0 +1,86 @@
+using System.Text.Json;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Metrics;
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Cli.Tests;
+
+public class SegmentCommandTests
+{
+    private static string Model => SharedData.Reference("cpnet_synth_e40.pth");
+
+    [SkippableFact]
+    public void Segment_ReferenceFrame_MatchesCellposeMasks_AndWritesEveryOutput()
+    {
+        using var tmp = new TempFolder();
+        string input = tmp.File("synth_256.tif");
+        File.Copy(SharedData.Reference("synth_256.tif"), input);
+        var run = CliRun.Of("segment", input, "--model", Model, "--diameter", "30", "--save-flows", "--save-outlines", "--save-csv", "--timings", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var masks = TiffReader.ReadLabels(tmp.File("synth_256_cp_masks.tif"));
+        var cellpose = TiffReader.ReadLabels(SharedData.Reference("synth_256_cp_masks.tif"));
+        Assert.Equal(1.0, SegmentationMetrics.Evaluate(cellpose, masks).At(0.5).AveragePrecision);
+
+        var flows = TiffReader.Read(tmp.File("synth_256_flows.tif"));
+        Assert.Equal((3, 256, 256), (flows.Channels, flows.Height, flows.Width));
+        Assert.True(new FileInfo(tmp.File("synth_256_cp_outlines.png")).Length > 1000);
+        var csv = File.ReadAllLines(tmp.File("synth_256_cp_objects.csv"));
+        Assert.Equal(masks.CountObjects() + 1, csv.Length);
+
+        using var timing = JsonDocument.Parse(run.Out.Trim());
+        foreach (string stage in new[] { "read", "normalize", "network", "dynamics", "flow_qc", "write", "total" })
+            Assert.True(timing.RootElement.GetProperty(stage).GetDouble() >= 0, stage);
+        Assert.Equal(masks.CountObjects(), timing.RootElement.GetProperty("objects").GetInt32());
+    }
+
+    [SkippableFact]
+    public void Segment_FolderWithACorruptTiff_SegmentsTheOthers_NamesTheBadOne_Exit1()
+    {
+        using var tmp = new TempFolder();
+        File.Copy(SharedData.Reference("synth_256.tif"), tmp.File("good.tif"));
+        File.WriteAllBytes(tmp.File("broken.tif"), [0x49, 0x49, 42, 0, 0xff, 0xff, 0, 0, 1, 2, 3]);
+        string outDir = tmp.Sub("out");
+        var run = CliRun.Of("segment", tmp.Path, "--model", Model, "--out", outDir, "--device", "cpu");
+        Assert.Equal(CliApp.InputFailed, run.ExitCode);
+        Assert.Contains("broken.tif", run.Error);
+        Assert.Single(run.Error.Trim().Split('\n'));
+        Assert.True(File.Exists(Path.Combine(outDir, "good_cp_masks.tif")));
+        Assert.False(File.Exists(Path.Combine(outDir, "broken_cp_masks.tif")));
+    }
+
+    [SkippableFact]
+    public void Segment_ChannelTheImageDoesNotHave_IsAClearPerInputError()
+    {
+        using var tmp = new TempFolder();
+        File.Copy(SharedData.Reference("synth_256.tif"), tmp.File("gray.tif"));
+        var run = CliRun.Of("segment", tmp.File("gray.tif"), "--model", Model, "--chan", "2", "--device", "cpu");
+        Assert.Equal(CliApp.InputFailed, run.ExitCode);
+        Assert.Contains("gray.tif", run.Error);
+        Assert.Contains("chan", run.Error);
+    }
+
+    [SkippableFact]
+    public void Segment_NoTile_RunsTheWholeFrameAndFindsTheSameObjects()
+    {
+        using var tmp = new TempFolder();
+        File.Copy(SharedData.Reference("synth_512.tif"), tmp.File("f.tif"));
+        var run = CliRun.Of("segment", tmp.File("f.tif"), "--model", Model, "--no-tile", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var masks = TiffReader.ReadLabels(tmp.File("f_cp_masks.tif"));
+        var cellpose = TiffReader.ReadLabels(SharedData.Reference("synth_512_cp_masks.tif"));
+        Assert.True(SegmentationMetrics.Evaluate(cellpose, masks).At(0.5).AveragePrecision >= 0.95);
+    }
+
+    [SkippableFact]
+    public void Bench_SmallFrame_PrintsStageTableWithGflops()
+    {
+        SharedData.Reference("cpnet_synth_e40.pth");
+        var run = CliRun.Of("bench", "--sizes", "256", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("| 256x256 | tiled |", run.Out);
+        Assert.Contains("| 256x256 | whole |", run.Out);
+        Assert.Contains("GFLOP/s", run.Out);
+        Assert.Contains("peak resident memory", run.Out);
+    }
+}

@@ -1,0 +1,81 @@
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Cli.Tests;
+
+public class UsageErrorTests
+{
+    [Fact]
+    public void NoCommand_ExitsWithUsageError()
+    {
+        var run = CliRun.Of();
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("acqseg", run.Error);
+    }
+
+    [Fact]
+    public void UnknownOption_IsNamedInOneLine_ExitCode2()
+    {
+        var run = CliRun.Of("segment", "x.tif", "--model", "m.pth", "--frobnicate");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("--frobnicate", run.Error);
+    }
+
+    [Fact]
+    public void Segment_MissingInput_NamesItAndExits2()
+    {
+        var run = CliRun.Of("segment", "/nonexistent/frame.tif", "--model", "whatever.pth");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("/nonexistent/frame.tif", run.Error);
+    }
+
+    [Fact]
+    public void Segment_UnknownModel_NamesItAndExits2()
+    {
+        using var tmp = new TempFolder();
+        File.WriteAllBytes(tmp.File("a.tif"), [0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+        var run = CliRun.Of("segment", tmp.File("a.tif"), "--model", "no-such-model");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("no-such-model", run.Error);
+    }
+
+    [Theory]
+    [InlineData("--diameter", "-3")]
+    [InlineData("--chan", "4")]
+    [InlineData("--chan2", "-1")]
+    [InlineData("--tile-overlap", "0.9")]
+    [InlineData("--flow-threshold", "-0.1")]
+    [InlineData("--min-size", "-5")]
+    [InlineData("--diameter", "abc")]
+    public void Segment_BadOptionValue_NamesTheOptionAndExits2(string option, string value)
+    {
+        using var tmp = new TempFolder();
+        File.WriteAllBytes(tmp.File("a.tif"), [0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+        var run = CliRun.Of("segment", tmp.File("a.tif"), "--model", "m.pth", option, value);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(option, run.Error);
+    }
+
+    [Fact]
+    public void Eval_MissingRequiredOptions_ExitCode2()
+    {
+        Assert.Equal(CliApp.UsageError, CliRun.Of("eval", "--pred", "/tmp").ExitCode);
+    }
+
+    [Fact]
+    public void Eval_BadThresholds_ExitCode2()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("eval", "--pred", tmp.Path, "--gt", tmp.Path, "--thresholds", "0.5,1.7");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("1.7", run.Error);
+    }
+
+    [Fact]
+    public void Segment_EmptyFolder_SaysSoAndExits2()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("segment", tmp.Path, "--model", "m.pth");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(tmp.Path, run.Error);
+    }
+}
