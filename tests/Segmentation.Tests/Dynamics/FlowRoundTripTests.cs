@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AcqSeg.Segmentation.Dynamics;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Dynamics;

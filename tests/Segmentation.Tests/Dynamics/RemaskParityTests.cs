@@ -1,7 +1,7 @@
 using AcqSeg.Segmentation.Dynamics;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Dynamics;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Inference;
