@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Inference;
 
+[Collection(NetworkRunCollection.Name)]
 /// <summary>Whole-frame, augmented and rescaled runs against the default tiled pass.</summary>
 public class CellposeModelModeTests(ITestOutputHelper output)
 {

@@ -6,6 +6,8 @@ using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Inference;
 
+// Network runs use every core; running them one at a time is faster than oversubscribing torch threads.
+[Collection(NetworkRunCollection.Name)]
 /// <summary>The network pass against Cellpose v2.3.2's own outputs (README settings: channels [0,0], diameter 30, tiled).</summary>
 public class CellposeModelParityTests(ITestOutputHelper output)
 {
