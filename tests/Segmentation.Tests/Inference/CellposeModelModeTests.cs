@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Inference;
 
-[Collection(NetworkRunCollection.Name)]
 /// <summary>Whole-frame, augmented and rescaled runs against the default tiled pass.</summary>
+[Collection(NetworkRunCollection.Name)]
 public class CellposeModelModeTests(ITestOutputHelper output)
 {
     private static CellposeModel LoadReference() => CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
