@@ -7,6 +7,8 @@ using Xunit.Abstractions;
 namespace AcqSeg.Segmentation.Tests.Inference;
 
 /// <summary>The network pass against Cellpose v2.3.2's own outputs (README settings: channels [0,0], diameter 30, tiled).</summary>
+// Network runs use every core; running them one at a time is faster than oversubscribing torch threads.
+[Collection(NetworkRunCollection.Name)]
 public class CellposeModelParityTests(ITestOutputHelper output)
 {
     private static readonly EvalSettings ReadmeSettings = new() { Channel = 0, Channel2 = 0, Diameter = 30, Tile = true, TileOverlap = 0.1 };
