@@ -10,6 +10,9 @@ public static class InputFiles
     public static IReadOnlyList<string> Expand(IEnumerable<string> inputs, string? suffix = null, bool excludeOutputs = true)
     {
         var files = new List<string>();
+        // An unknown option lands among the inputs (the inputs argument takes any token); name it first.
+        string? option = inputs.FirstOrDefault(i => i.StartsWith('-') && !File.Exists(i) && !Directory.Exists(i));
+        if (option is not null) throw new UsageException($"unknown option '{option}'; see --help");
         foreach (string input in inputs)
         {
             if (File.Exists(input))

@@ -75,8 +75,7 @@ public class SegmentCommandTests
     [SkippableFact]
     public void Bench_SmallFrame_PrintsStageTableWithGflops()
     {
-        SharedData.Reference("cpnet_synth_e40.pth");
-        var run = CliRun.Of("bench", "--sizes", "256", "--device", "cpu");
+        var run = CliRun.Of("bench", "--model", Model, "--sizes", "256", "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("| 256x256 | tiled |", run.Out);
         Assert.Contains("| 256x256 | whole |", run.Out);

@@ -1,6 +1,6 @@
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 
 namespace AcqSeg.Segmentation.Tests.Inference;
