@@ -1,0 +1,71 @@
+using AcqSeg.Segmentation.Dynamics;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Transforms;
+
+namespace AcqSeg.Segmentation.Training;
+
+/// <summary>Finds image/mask pairs in a folder and turns them into <see cref="TrainingSample"/>s the way Cellpose's
+/// train() prepares them: channel selection, normalize99 per channel, flows from the masks.</summary>
+public static class TrainingData
+{
+    /// <summary>
+    /// Pairs X.tif with X{maskSuffix}.tif (Cellpose's layout) and NAME_img.tif with NAME{maskSuffix}.tif (the
+    /// ../shared/data layout). Files that are themselves masks or outputs are not images.
+    /// </summary>
+    public static IReadOnlyList<(string Image, string Masks)> FindPairs(string folder, string maskSuffix = "_masks")
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"training folder '{folder}' does not exist");
+        var pairs = new List<(string, string)>();
+        foreach (string image in Directory.EnumerateFiles(folder, "*.tif").Order(StringComparer.Ordinal))
+        {
+            string stem = Path.GetFileNameWithoutExtension(image);
+            if (stem.EndsWith(maskSuffix, StringComparison.Ordinal) || stem.EndsWith("_flows", StringComparison.Ordinal)
+                || stem.EndsWith("_cp_masks", StringComparison.Ordinal)) continue;
+            string direct = Path.Combine(folder, stem + maskSuffix + ".tif");
+            string shared = stem.EndsWith("_img", StringComparison.Ordinal) ? Path.Combine(folder, stem[..^4] + maskSuffix + ".tif") : direct;
+            if (File.Exists(direct)) pairs.Add((image, direct));
+            else if (File.Exists(shared)) pairs.Add((image, shared));
+        }
+        return pairs;
+    }
+
+    public static TrainingSample Prepare(string name, ImageData image, LabelImage masks, int chan, int chan2)
+    {
+        if (image.Height != masks.Height || image.Width != masks.Width)
+            throw new ArgumentException($"{name}: image is {image.Width}x{image.Height}, masks are {masks.Width}x{masks.Height}");
+        var x = ChannelSelection.ToNetworkInput(image, chan, chan2);
+        Normalization.NormalizePlanes(x, ChannelSelection.NetworkChannels, image.PlaneSize, invert: false);
+        var targets = TrainingTargets.FromMasks(masks);
+        return new TrainingSample(name, x, ChannelSelection.NetworkChannels, image.Height, image.Width,
+            targets.CellMask, targets.Flows.DY, targets.Flows.DX, masks.MaxLabel, Diameter(masks));
+    }
+
+    /// <summary>Loads and prepares every pair in the folders (in parallel).</summary>
+    public static IReadOnlyList<TrainingSample> Load(IEnumerable<(string Image, string Masks)> pairs, int chan, int chan2)
+    {
+        var list = pairs.ToList();
+        var samples = new TrainingSample[list.Count];
+        Parallel.For(0, list.Count, i =>
+        {
+            var (img, msk) = list[i];
+            samples[i] = Prepare(Path.GetFileNameWithoutExtension(img), TiffReader.Read(img), TiffReader.ReadLabels(msk), chan, chan2);
+        });
+        return samples;
+    }
+
+    /// <summary>Cellpose's utils.diameters: median over objects of sqrt(area), divided by sqrt(pi) / 2; 0 without objects.</summary>
+    public static double Diameter(LabelImage masks)
+    {
+        var areas = new Dictionary<int, int>();
+        foreach (int v in masks.Labels)
+        {
+            if (v == 0) continue;
+            areas[v] = areas.GetValueOrDefault(v) + 1;
+        }
+        if (areas.Count == 0) return 0;
+        var roots = areas.Values.Select(a => Math.Sqrt(a)).Order().ToArray();
+        int n = roots.Length;
+        double median = n % 2 == 1 ? roots[n / 2] : (roots[n / 2 - 1] + roots[n / 2]) / 2;
+        return median / (Math.Sqrt(Math.PI) / 2);
+    }
+}
