@@ -27,6 +27,14 @@ internal sealed class TiffSession : IDisposable
         if (!File.Exists(path)) throw new TiffReadException(path, TiffErrorKind.Unreadable, "file not found; check the path");
 
         var structure = TiffStructure.Open(path);
+        if (structure.BigTiff && structure.BigEndian)
+        {
+            structure.Dispose();
+            // LibTiff.NET 2.4 misreads the header and directory entries of big-endian BigTIFF (its writer produces
+            // invalid ones too), so decoding would return garbage.
+            throw new TiffReadException(path, TiffErrorKind.UnsupportedFormat,
+                "big-endian (MM) BigTIFF is not supported by the TIFF decoder; re-save the image little-endian (e.g. tifffile byteorder='<') or as classic TIFF");
+        }
         LibTiffErrors.Install();
         LibTiffErrors.Clear();
         Tiff? tiff = null;
