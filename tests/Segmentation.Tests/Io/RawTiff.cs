@@ -51,10 +51,12 @@ public sealed class RawTiff
             var offsets = new List<long>();
             foreach (var blob in page.Blobs) { offsets.Add(file.Count); file.AddRange(blob); }
             BlobOffsets.Add(offsets);
-            var tags = page.Tags.Where(t => t.Tag is not (273 or 279 or 324 or 325)).ToList();
+            // Offsets and byte counts are filled in unless the page states them; a stated tag without values is left out.
+            var tags = page.Tags.Where(t => t.Values.Length > 0 || t.Text is not null).ToList();
             var offType = BigTiff ? (ushort)16 : (ushort)4;
-            tags.Add(new RawTag(page.Tiled ? (ushort)324 : (ushort)273, offType, offsets.Select(o => (ulong)o).ToArray()));
-            tags.Add(new RawTag(page.Tiled ? (ushort)325 : (ushort)279, offType, page.Blobs.Select(b => (ulong)b.Length).ToArray()));
+            ushort offTag = page.Tiled ? (ushort)324 : (ushort)273, countTag = page.Tiled ? (ushort)325 : (ushort)279;
+            if (!page.Tags.Any(t => t.Tag == offTag)) tags.Add(new RawTag(offTag, offType, offsets.Select(o => (ulong)o).ToArray()));
+            if (!page.Tags.Any(t => t.Tag == countTag)) tags.Add(new RawTag(countTag, offType, page.Blobs.Select(b => (ulong)b.Length).ToArray()));
             tags.Sort((a, b) => a.Tag.CompareTo(b.Tag));
             // Out-of-line values first, then the directory that points to them.
             var encoded = tags.Select(Encode).ToList();
@@ -114,6 +116,23 @@ public sealed class RawTiff
         for (int i = 0; i < bytes.Length; i++) file[at + i] = bytes[i];
     }
 
+    /// <summary>Where page <paramref name="page"/>'s next-directory pointer lies in a built file.</summary>
+    public long NextPointerAt(byte[] file, int page)
+    {
+        long ifd = IfdOffsets[page];
+        ulong count = BigTiff ? ReadU64(file, ifd) : ReadU16(file, ifd);
+        return ifd + (BigTiff ? 8 : 2) + (long)count * (BigTiff ? 20 : 12);
+    }
+
+    public void PatchOffset(byte[] file, long at, ulong value)
+    {
+        var bytes = BigTiff ? U64(value) : U32((uint)value);
+        bytes.CopyTo(file, at);
+    }
+
+    private ulong ReadU16(byte[] f, long at) => BigEndian ? BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan((int)at)) : BinaryPrimitives.ReadUInt16LittleEndian(f.AsSpan((int)at));
+    private ulong ReadU64(byte[] f, long at) => BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(f.AsSpan((int)at)) : BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan((int)at));
+
     public byte[] U16(ushort v) { var b = new byte[2]; if (BigEndian) BinaryPrimitives.WriteUInt16BigEndian(b, v); else BinaryPrimitives.WriteUInt16LittleEndian(b, v); return b; }
     public byte[] U32(uint v) { var b = new byte[4]; if (BigEndian) BinaryPrimitives.WriteUInt32BigEndian(b, v); else BinaryPrimitives.WriteUInt32LittleEndian(b, v); return b; }
     public byte[] U64(ulong v) { var b = new byte[8]; if (BigEndian) BinaryPrimitives.WriteUInt64BigEndian(b, v); else BinaryPrimitives.WriteUInt64LittleEndian(b, v); return b; }
@@ -134,7 +153,11 @@ public sealed class RawTiff
             RawTag.Long(256, (ulong)width), RawTag.Long(257, (ulong)height), RawTag.Short(258, 16), RawTag.Short(259, 1),
             RawTag.Short(262, 1), RawTag.Short(277, 1), RawTag.Long(278, (ulong)rowsPerStrip),
         };
-        tags.AddRange(extra);
+        foreach (var t in extra)
+        {
+            tags.RemoveAll(x => x.Tag == t.Tag);
+            tags.Add(t);
+        }
         var page = new RawPage(tags, blobs);
         Pages.Add(page);
         return page;
