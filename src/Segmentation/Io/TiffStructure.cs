@@ -33,6 +33,7 @@ internal sealed class TiffStructure : IDisposable
     public const int MaxPages = 1_000_000;
     private const int MaxEntriesPerIfd = 10_000;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly SafeFileHandle _handle;
 
     private TiffStructure(string path, SafeFileHandle handle, long length, bool bigEndian, bool bigTiff)
@@ -205,7 +206,15 @@ internal sealed class TiffStructure : IDisposable
         var raw = new byte[e.ByteLength];
         ReadExactly(e.DataOffset, raw);
         int len = Array.IndexOf(raw, (byte)0);
-        return Encoding.UTF8.GetString(raw, 0, len < 0 ? raw.Length : len);
+        if (len < 0) len = raw.Length;
+        try
+        {
+            return StrictUtf8.GetString(raw, 0, len);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Encoding.Latin1.GetString(raw, 0, len); // older writers store "µm" as a single Latin-1 byte
+        }
     }
 
     private static int TypeSize(ushort type) => type switch

@@ -18,7 +18,9 @@ public sealed record TiffLayout(
     Predictor Predictor = Predictor.NONE,
     Photometric? Photometric = null,
     string? Description = null,
-    ExtraSample[]? ExtraSamples = null)
+    ExtraSample[]? ExtraSamples = null,
+    double? Resolution = null,
+    ResUnit ResolutionUnit = ResUnit.NONE)
 {
     public int Bits => SampleType switch { "uint8" or "int8" => 8, "uint16" or "int16" => 16, _ => 32 };
 
@@ -83,6 +85,12 @@ public static class TiffFixture
                 tif.SetField(TiffTag.EXTRASAMPLES, extra.Length, extra.Select(e => (short)e).ToArray());
             }
             if (p == 0 && l.Description is not null) tif.SetField(TiffTag.IMAGEDESCRIPTION, l.Description);
+            if (l.Resolution is double res)
+            {
+                tif.SetField(TiffTag.XRESOLUTION, res);
+                tif.SetField(TiffTag.YRESOLUTION, res);
+                tif.SetField(TiffTag.RESOLUTIONUNIT, l.ResolutionUnit);
+            }
             if (l.Pages > 1)
             {
                 tif.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
