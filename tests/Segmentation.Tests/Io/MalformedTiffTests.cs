@@ -45,6 +45,36 @@ public sealed class MalformedTiffTests
         return bytes;
     }
 
+    /// <summary>
+    /// The layout tifffile writes (directory first, pixel data after it): a copy of the strips is appended and the
+    /// offsets pointed at it, so cutting the file's tail cuts strip data while the directory stays whole.
+    /// </summary>
+    private static byte[] DataAfterDirectory()
+    {
+        var raw = Gray();
+        var b = raw.Build();
+        long ifd = raw.IfdOffsets[0];
+        int count = BitConverter.ToUInt16(b, (int)ifd);
+        var copy = new List<byte>(b);
+        for (int e = 0; e < count; e++)
+        {
+            int at = (int)ifd + 2 + e * 12;
+            if (BitConverter.ToUInt16(b, at) != 273) continue;
+            int n = BitConverter.ToInt32(b, at + 4);
+            int values = BitConverter.ToInt32(b, at + 8);
+            for (int k = 0; k < n; k++)
+            {
+                long old = raw.BlobOffsets[0][k];
+                int len = raw.Pages[0].Blobs[k].Length;
+                raw.PatchOffset(b, values + 4 * k, (ulong)copy.Count);
+                copy.AddRange(b.AsSpan((int)old, len).ToArray());
+            }
+        }
+        var result = copy.ToArray();
+        Array.Copy(b, result, b.Length); // the patched offsets
+        return result;
+    }
+
     private static readonly Dictionary<string, Case> Cases = new()
     {
         ["empty file"] = new(TiffErrorKind.Truncated, (_, _) => Array.Empty<byte>()),
@@ -74,6 +104,7 @@ public sealed class MalformedTiffTests
         ["missing ImageWidth"] = new(TiffErrorKind.Corrupt, (_, _) => Valid(new RawTag(256, 4, Array.Empty<ulong>()))),
         ["missing StripOffsets"] = new(TiffErrorKind.Corrupt, (_, _) => Valid(new RawTag(273, 4, Array.Empty<ulong>()))),
         ["too few strip offsets"] = new(TiffErrorKind.Corrupt, (_, _) => Valid(RawTag.Long(273, 8, 200))),
+        ["strip data cut (directory before the data)"] = new(TiffErrorKind.Truncated, (_, _) => DataAfterDirectory()[..^100]),
         ["strip offset beyond the file"] = new(TiffErrorKind.Truncated, (_, _) => Valid(RawTag.Long(273, 8, 82, 156, 230, 0xFFFF_FF00))),
         ["absurd strip byte count"] = new(TiffErrorKind.Truncated, (_, _) => Valid(RawTag.Long(279, 370, 370, 370, 370, 0x7FFF_FFFF))),
         ["zero strip byte count"] = new(TiffErrorKind.Corrupt, (_, _) => Valid(RawTag.Long(279, 370, 0, 370, 370, 222))),
@@ -170,6 +201,17 @@ public sealed class MalformedTiffTests
         }
         Assert.Equal(240, reads + failures);
         Assert.True(failures > 0, "corruption never detected; the fuzz did not reach the checks");
+    }
+
+    [Fact]
+    public void Read_DirectoryBeforeDataBaseFile_ReadsBackWhenWhole()
+    {
+        using var tmp = new TempFolder();
+        string path = tmp.File("whole.tif");
+        File.WriteAllBytes(path, DataAfterDirectory());
+        var img = TiffReader.Read(path);
+        var expected = RawTiffTests.Pattern(W, H);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], img.Data[i]);
     }
 
     [Fact]
