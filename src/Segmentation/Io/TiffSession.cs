@@ -2,83 +2,107 @@ using BitMiracle.LibTiff.Classic;
 
 namespace AcqSeg.Segmentation.Io;
 
-/// <summary>An open TIFF whose LibTiff errors are collected instead of printed, so failures name the file.</summary>
+/// <summary>
+/// An open TIFF: the independently checked structure (<see cref="TiffStructure"/>) plus a LibTiff handle that decodes
+/// pixels. LibTiff errors are collected instead of printed, so failures name the file and LibTiff's reason.
+/// </summary>
 internal sealed class TiffSession : IDisposable
 {
-    private static readonly object HandlerLock = new();
-    private static readonly CollectingErrorHandler Handler = new();
-
-    private TiffSession(string path, Tiff tiff)
+    private TiffSession(string path, TiffStructure structure, Tiff tiff)
     {
         Path = path;
+        Structure = structure;
         Tiff = tiff;
     }
 
     public string Path { get; }
+    public TiffStructure Structure { get; }
     public Tiff Tiff { get; }
+    public int PageCount => Structure.Pages.Count;
 
     public static TiffSession Open(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new TiffReadException(path ?? "", TiffErrorKind.Unreadable, "empty path");
+        if (string.IsNullOrWhiteSpace(path)) throw new TiffReadException(path ?? "", TiffErrorKind.Unreadable, "empty path; give the path of a TIFF file");
         if (Directory.Exists(path)) throw new TiffReadException(path, TiffErrorKind.Unreadable, "is a folder, not a TIFF file");
         if (!File.Exists(path)) throw new TiffReadException(path, TiffErrorKind.Unreadable, "file not found; check the path");
-        byte[] head = new byte[8];
-        int n;
-        try
-        {
-            using var fs = File.OpenRead(path);
-            n = fs.Read(head, 0, head.Length);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new TiffReadException(path, TiffErrorKind.Unreadable, $"cannot open: {ex.Message}", ex);
-        }
-        if (n < 8) throw new TiffReadException(path, TiffErrorKind.Truncated, $"only {n} bytes; a TIFF header needs 8");
-        bool ii = head[0] == (byte)'I' && head[1] == (byte)'I', mm = head[0] == (byte)'M' && head[1] == (byte)'M';
-        int magic = ii ? head[2] | head[3] << 8 : head[2] << 8 | head[3];
-        if (!(ii || mm) || (magic != 42 && magic != 43))
-            throw new TiffReadException(path, TiffErrorKind.NotTiff, "not a TIFF file (no II*/MM* header)");
 
-        EnsureHandler();
-        Handler.Clear();
-        Tiff? tiff;
+        var structure = TiffStructure.Open(path);
+        if (structure.BigTiff && structure.BigEndian)
+        {
+            structure.Dispose();
+            // LibTiff.NET 2.4 misreads the header and directory entries of big-endian BigTIFF (its writer produces
+            // invalid ones too), so decoding would return garbage.
+            throw new TiffReadException(path, TiffErrorKind.UnsupportedFormat,
+                "big-endian (MM) BigTIFF is not supported by the TIFF decoder; re-save the image little-endian (e.g. tifffile byteorder='<') or as classic TIFF");
+        }
+        LibTiffErrors.Install();
+        LibTiffErrors.Clear();
+        Tiff? tiff = null;
         try
         {
-            tiff = Tiff.Open(path, "r");
+            // "h": read the header only; pages are loaded one by one after their directory has been checked.
+            tiff = Tiff.Open(path, "rh");
         }
         catch (Exception ex)
         {
-            throw new TiffReadException(path, TiffErrorKind.Corrupt, $"cannot parse TIFF structure: {ex.Message}", ex);
+            structure.Dispose();
+            throw new TiffReadException(path, TiffErrorKind.Corrupt, $"cannot parse the TIFF structure: {ex.Message}", ex);
         }
         if (tiff is null)
-            throw new TiffReadException(path, TiffErrorKind.Corrupt, $"cannot parse TIFF structure: {Handler.LastOr("invalid header or first directory")}");
-        return new TiffSession(path, tiff);
-    }
-
-    public TiffReadException Fail(TiffErrorKind kind, string reason) =>
-        new(Path, kind, Handler.HasMessage ? $"{reason} ({Handler.LastOr("")})" : reason);
-
-    public string? LastLibTiffError => Handler.HasMessage ? Handler.LastOr("") : null;
-
-    public void Dispose() => Tiff.Dispose();
-
-    private static void EnsureHandler()
-    {
-        lock (HandlerLock)
         {
-            Tiff.SetErrorHandler(Handler);
+            structure.Dispose();
+            throw new TiffReadException(path, TiffErrorKind.Unreadable, $"LibTiff cannot open the file: {LibTiffErrors.LastOr("no reason given")}");
         }
+        return new TiffSession(path, structure, tiff);
     }
 
-    /// <summary>LibTiff reports through a process-wide handler; keep the last message per thread.</summary>
+    /// <summary>Makes page <paramref name="index"/> LibTiff's current directory.</summary>
+    public void Select(int index)
+    {
+        LibTiffErrors.Clear();
+        bool ok;
+        try
+        {
+            ok = Tiff.SetSubDirectory(Structure.Pages[index].Offset);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Fail(TiffErrorKind.Corrupt, $"page {index}'s directory cannot be read: {ex.Message}");
+        }
+        if (!ok) throw Fail(TiffErrorKind.Corrupt, $"page {index}'s directory cannot be read");
+    }
+
+    public TiffReadException Fail(TiffErrorKind kind, string reason, Exception? inner = null)
+    {
+        string? libTiff = LibTiffErrors.Last;
+        return new TiffReadException(Path, kind, libTiff is null ? reason : $"{reason} (LibTiff: {libTiff})", inner);
+    }
+
+    public void Dispose()
+    {
+        Tiff.Dispose();
+        Structure.Dispose();
+    }
+}
+
+/// <summary>
+/// LibTiff.NET reports through one process-wide handler that by default writes to the console. This one keeps the last
+/// error per thread instead: readers run in parallel, and each decodes synchronously on its own thread.
+/// </summary>
+internal static class LibTiffErrors
+{
+    private static readonly CollectingErrorHandler Handler = new();
+    [ThreadStatic] private static string? _last;
+
+    public static string? Last => _last;
+    public static string LastOr(string fallback) => _last ?? fallback;
+    public static void Clear() => _last = null;
+
+    /// <summary>Installs the handler (again, in case other code replaced it); assignment of a reference is atomic.</summary>
+    public static void Install() => Tiff.SetErrorHandler(Handler);
+
     private sealed class CollectingErrorHandler : TiffErrorHandler
     {
-        [ThreadStatic] private static string? _last;
-
-        public bool HasMessage => _last is not null;
-        public void Clear() => _last = null;
-        public string LastOr(string fallback) => _last ?? fallback;
-
         public override void ErrorHandler(Tiff? tif, string method, string format, params object?[] args) =>
             _last = SafeFormat(format, args);
 

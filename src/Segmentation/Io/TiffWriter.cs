@@ -1,72 +1,129 @@
+using System.Globalization;
 using BitMiracle.LibTiff.Classic;
 
 namespace AcqSeg.Segmentation.Io;
 
-/// <summary>Writes label images (uint16, or uint32 above 65,535 objects) and float32 pages, Deflate-compressed,
-/// in the baseline layout that ImageJ/Fiji and tifffile read.</summary>
+/// <summary>
+/// Writes label images (uint16, or uint32 above 65,535) and float32 pages, Deflate-compressed, in the baseline layout
+/// that ImageJ/Fiji and tifffile read. Multi-page float files carry a minimal ImageJ description so Fiji opens them as
+/// one stack of channels. Writes go to a temporary file that replaces the target only when complete.
+/// </summary>
 public static class TiffWriter
 {
+    /// <summary>The ImageJ version string tifffile writes; ImageJ only checks the "ImageJ=" prefix.</summary>
+    private const string ImageJVersion = "1.11a";
+
     public static void WriteLabels(string path, LabelImage labels)
     {
-        int max = labels.MaxLabel;
+        ArgumentNullException.ThrowIfNull(labels);
+        int max = 0;
+        for (int i = 0; i < labels.Labels.Length; i++)
+        {
+            int v = labels.Labels[i];
+            if (v < 0) throw new ArgumentException($"label {v} at pixel ({i % labels.Width}, {i / labels.Width}) is negative; labels are 0 (background) or positive", nameof(labels));
+            if (v > max) max = v;
+        }
         bool wide = max > ushort.MaxValue;
         int bytes = wide ? 4 : 2;
-        WritePages(path, labels.Height, labels.Width, bytes * 8, SampleFormat.UINT, 1, (page, row, buf) =>
+        WritePages(path, labels.Height, labels.Width, bytes * 8, SampleFormat.UINT, 1, description: null, (page, y, rows, buf) =>
         {
-            int o = row * labels.Width;
-            for (int x = 0; x < labels.Width; x++)
+            int n = rows * labels.Width, o = y * labels.Width;
+            for (int i = 0; i < n; i++)
             {
-                int v = labels.Labels[o + x];
-                if (wide) BitConverter.TryWriteBytes(buf.AsSpan(x * 4), (uint)v);
-                else BitConverter.TryWriteBytes(buf.AsSpan(x * 2), (ushort)v);
+                int v = labels.Labels[o + i];
+                if (wide) BitConverter.TryWriteBytes(buf.AsSpan(i * 4), (uint)v);
+                else BitConverter.TryWriteBytes(buf.AsSpan(i * 2), (ushort)v);
             }
         });
     }
 
-    /// <summary>One float32 page per plane (e.g. dY, dX, cellprob).</summary>
+    /// <summary>One float32 page per plane (e.g. dY, dX, cellprob); tifffile reads (pages, H, W), Fiji a channel stack.</summary>
     public static void WriteFloatPages(string path, IReadOnlyList<float[]> planes, int height, int width)
     {
+        ArgumentNullException.ThrowIfNull(planes);
+        if (planes.Count == 0) throw new ArgumentException("no planes to write", nameof(planes));
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image shape {height}x{width} must be positive");
         foreach (var p in planes)
         {
-            if (p.Length != height * width) throw new ArgumentException($"plane of {p.Length} values does not match {height}x{width}", nameof(planes));
+            if (p.Length != (long)height * width) throw new ArgumentException($"plane of {p.Length} values does not match {height}x{width}", nameof(planes));
         }
-        WritePages(path, height, width, 32, SampleFormat.IEEEFP, planes.Count, (page, row, buf) =>
-            Buffer.BlockCopy(planes[page], row * width * 4, buf, 0, width * 4));
+        string? description = planes.Count > 1 ? ImageJDescription(planes) : null;
+        WritePages(path, height, width, 32, SampleFormat.IEEEFP, planes.Count, description, (page, y, rows, buf) =>
+            Buffer.BlockCopy(planes[page], y * width * 4, buf, 0, rows * width * 4));
     }
 
-    private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, Action<int, int, byte[]> fillRow)
+    /// <summary>
+    /// Pages as channels (ImageJ's TZC order makes page = channel), in grayscale mode so Fiji shows each plane as is;
+    /// min/max set the display range of float data.
+    /// </summary>
+    private static string ImageJDescription(IReadOnlyList<float[]> planes)
     {
-        string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        using (var tif = Tiff.Open(tmp, "w") ?? throw new IOException($"{path}: cannot create file"))
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        foreach (var p in planes)
         {
-            var row = new byte[width * bits / 8];
-            int rowsPerStrip = Math.Max(1, 65536 / Math.Max(1, row.Length));
-            for (int p = 0; p < pages; p++)
+            foreach (float v in p)
             {
-                tif.SetField(TiffTag.IMAGEWIDTH, width);
-                tif.SetField(TiffTag.IMAGELENGTH, height);
-                tif.SetField(TiffTag.BITSPERSAMPLE, bits);
-                tif.SetField(TiffTag.SAMPLESPERPIXEL, 1);
-                tif.SetField(TiffTag.SAMPLEFORMAT, format);
-                tif.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
-                tif.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-                tif.SetField(TiffTag.COMPRESSION, Compression.ADOBE_DEFLATE);
-                tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);
-                if (pages > 1)
-                {
-                    tif.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
-                    tif.SetField(TiffTag.PAGENUMBER, p, pages);
-                }
-                for (int y = 0; y < height; y++)
-                {
-                    fillRow(p, y, row);
-                    if (!tif.WriteScanline(row, y)) throw new IOException($"{path}: cannot write row {y} of page {p}");
-                }
-                tif.WriteDirectory();
+                if (!float.IsFinite(v)) continue;
+                if (v < min) min = v;
+                if (v > max) max = v;
             }
         }
-        File.Move(tmp, path, overwrite: true);
+        if (min > max) (min, max) = (0, 1);
+        var ci = CultureInfo.InvariantCulture;
+        return $"ImageJ={ImageJVersion}\nimages={planes.Count}\nchannels={planes.Count}\nhyperstack=true\nmode=grayscale\n" +
+               $"min={min.ToString("R", ci)}\nmax={max.ToString("R", ci)}\nloop=false\n";
+    }
+
+    private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, string? description,
+        Action<int, int, int, byte[]> fillRows)
+    {
+        string full = Path.GetFullPath(path);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null) Directory.CreateDirectory(dir);
+        // A unique temporary name: parallel writers of the same target must not share one.
+        string tmp = Path.Combine(dir ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        LibTiffErrors.Install();
+        LibTiffErrors.Clear();
+        try
+        {
+            using (var tif = Tiff.Open(tmp, "w") ?? throw new IOException($"{path}: cannot create the file ({LibTiffErrors.LastOr("no reason given")})"))
+            {
+                long rowBytes = (long)width * bits / 8;
+                int rowsPerStrip = (int)Math.Clamp(65536 / rowBytes, 1, height);
+                var strip = new byte[rowsPerStrip * rowBytes];
+                for (int p = 0; p < pages; p++)
+                {
+                    tif.SetField(TiffTag.IMAGEWIDTH, width);
+                    tif.SetField(TiffTag.IMAGELENGTH, height);
+                    tif.SetField(TiffTag.BITSPERSAMPLE, bits);
+                    tif.SetField(TiffTag.SAMPLESPERPIXEL, 1);
+                    tif.SetField(TiffTag.SAMPLEFORMAT, format);
+                    tif.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
+                    tif.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
+                    tif.SetField(TiffTag.COMPRESSION, Compression.ADOBE_DEFLATE);
+                    tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);
+                    if (p == 0 && description is not null) tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
+                    if (pages > 1)
+                    {
+                        tif.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
+                        tif.SetField(TiffTag.PAGENUMBER, p, pages);
+                    }
+                    for (int y = 0, s = 0; y < height; y += rowsPerStrip, s++)
+                    {
+                        int rows = Math.Min(rowsPerStrip, height - y);
+                        fillRows(p, y, rows, strip);
+                        if (tif.WriteEncodedStrip(s, strip, (int)(rows * rowBytes)) < 0)
+                            throw new IOException($"{path}: cannot write rows {y}..{y + rows - 1} of page {p} ({LibTiffErrors.LastOr("no reason given")})");
+                    }
+                    if (!tif.WriteDirectory()) throw new IOException($"{path}: cannot write the directory of page {p} ({LibTiffErrors.LastOr("no reason given")})");
+                }
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 }
