@@ -1,5 +1,5 @@
 using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Tests.Support;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests.Io;
 
