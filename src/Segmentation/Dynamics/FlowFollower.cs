@@ -54,7 +54,10 @@ public static class FlowFollower
     {
         if (!(rescale > 0) || double.IsInfinity(rescale))
             throw new ArgumentOutOfRangeException(nameof(rescale), rescale, "rescale must be a positive finite number (diam_mean / diameter)");
-        return (int)(uint)(1.0 / rescale * 200.0);
+        double n = 1.0 / rescale * 200.0;
+        if (n >= int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(rescale), rescale, $"rescale {rescale} asks for {n:G3} Euler steps; use a realistic diameter or set Niter");
+        return (int)n;
     }
 
     /// <summary>Moves every pixel whose |dY| > 1e-3 for <paramref name="niter"/> steps; the others stay in place.</summary>

@@ -124,7 +124,7 @@ public sealed class SegmentationMetricsTests
     public void Evaluate_LabelsSkippingNumbers_CountsObjectsPresentNotTheMaximum()
     {
         var truth = new TestMasks(20, 20).Rect(3, 0, 0, 5, 5).Rect(17, 10, 10, 15, 15).Image();
-        var pred = new TestMasks(20, 20).Rect(900, 0, 0, 5, 5).Rect(5, 10, 10, 15, 14).Image();
+        var pred = new TestMasks(20, 20).Rect(1_900_000_000, 0, 0, 5, 5).Rect(5, 10, 10, 15, 14).Image();
 
         var s = SegmentationMetrics.Evaluate(truth, pred);
 
