@@ -54,7 +54,10 @@ public static class FlowFollower
     {
         if (!(rescale > 0) || double.IsInfinity(rescale))
             throw new ArgumentOutOfRangeException(nameof(rescale), rescale, "rescale must be a positive finite number (diam_mean / diameter)");
-        return (int)(uint)(1.0 / rescale * 200.0);
+        double n = 1.0 / rescale * 200.0;
+        if (n >= int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(rescale), rescale, $"rescale {rescale} asks for {n:G3} Euler steps; use a realistic diameter or set Niter");
+        return (int)n;
     }
 
     /// <summary>Moves every pixel whose |dY| > 1e-3 for <paramref name="niter"/> steps; the others stay in place.</summary>
@@ -80,6 +83,13 @@ public static class FlowFollower
         var inds = new int[moving];
         for (int i = 0, k = 0; i < size; i++) if (Math.Abs(dY[i]) > MotionThreshold) inds[k++] = i;
 
+        // Both components side by side: one cache line serves a whole bilinear sample.
+        var flow = new float[2 * size];
+        for (int i = 0; i < size; i++)
+        {
+            flow[2 * i] = dY[i];
+            flow[2 * i + 1] = dX[i];
+        }
         const int chunk = 4096;
         int chunks = (moving + chunk - 1) / chunk;
         Parallel.For(0, chunks, c =>
@@ -88,25 +98,10 @@ public static class FlowFollower
             for (int k = c * chunk; k < end; k++)
             {
                 int i = inds[k];
-                float y = py[i], x = px[i];
-                Integrate(dY, dX, height, width, niter, ref y, ref x);
-                py[i] = y;
-                px[i] = x;
+                (py[i], px[i]) = IntegrateInterleaved(flow, height, width, niter, py[i], px[i]);
             }
         });
         return new TrackedPixels(py, px, height, width, moving);
-    }
-
-    /// <summary>One pixel's trajectory; each step samples both components at the old position, then moves.</summary>
-    public static void Integrate(float[] dY, float[] dX, int height, int width, int niter, ref float y, ref float x)
-    {
-        float maxY = height - 1, maxX = width - 1;
-        for (int t = 0; t < niter; t++)
-        {
-            Sample(dY, dX, height, width, y, x, out float sy, out float sx);
-            y = Clip(y + sy, maxY);
-            x = Clip(x + sx, maxX);
-        }
     }
 
     /// <summary>Bilinear sample as numba's map_coordinates: float32 corners times float64 weights, stored as float32.</summary>
@@ -123,6 +118,39 @@ public static class FlowFollower
         double gy = 1 - fy, gx = 1 - fx;
         sy = (float)((double)dY[i00] * gy * gx + (double)dY[i01] * gy * fx + (double)dY[i10] * fy * gx + (double)dY[i11] * fy * fx);
         sx = (float)((double)dX[i00] * gy * gx + (double)dX[i01] * gy * fx + (double)dX[i10] * fy * gx + (double)dX[i11] * fy * fx);
+    }
+
+    /// <summary>
+    /// One pixel's trajectory: each step samples both components at the old position (the arithmetic of
+    /// <see cref="Sample"/>, on interleaved (dY, dX) pairs without bounds checks), then moves and clips.
+    /// </summary>
+    private static unsafe (float Y, float X) IntegrateInterleaved(float[] flow, int height, int width, int niter, float y, float x)
+    {
+        float maxY = height - 1, maxX = width - 1;
+        int lastRow = height - 1, lastCol = width - 1;
+        fixed (float* f = flow)
+        {
+            for (int t = 0; t < niter; t++)
+            {
+                int y0 = (int)y, x0 = (int)x;
+                int yf = Math.Min(lastRow, Math.Max(0, y0));
+                int xf = Math.Min(lastCol, Math.Max(0, x0));
+                int yf1 = Math.Min(lastRow, yf + 1);
+                int xf1 = Math.Min(lastCol, xf + 1);
+                double fy = (double)y - y0;
+                double fx = (double)x - x0;
+                double gy = 1 - fy, gx = 1 - fx;
+                float* p00 = f + 2 * (yf * width + xf);
+                float* p01 = f + 2 * (yf * width + xf1);
+                float* p10 = f + 2 * (yf1 * width + xf);
+                float* p11 = f + 2 * (yf1 * width + xf1);
+                float sy = (float)((double)p00[0] * gy * gx + (double)p01[0] * gy * fx + (double)p10[0] * fy * gx + (double)p11[0] * fy * fx);
+                float sx = (float)((double)p00[1] * gy * gx + (double)p01[1] * gy * fx + (double)p10[1] * fy * gx + (double)p11[1] * fy * fx);
+                y = Clip(y + sy, maxY);
+                x = Clip(x + sx, maxX);
+            }
+        }
+        return (y, x);
     }
 
     private static float Clip(float v, float max)

@@ -18,6 +18,18 @@ public static class MaskDynamics
         return ComputeMasks(dP.DY, dP.DX, cellprob, dP.Height, dP.Width, options);
     }
 
+    /// <summary>From Cellpose-layout images: dP with 2 channels (dY, dX) and a 1-channel cellprob of the same size.</summary>
+    public static MaskResult ComputeMasks(ImageData dP, ImageData cellprob, MaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dP);
+        ArgumentNullException.ThrowIfNull(cellprob);
+        if (dP.Channels != 2)
+            throw new ArgumentException($"flows have {dP.Channels} channels; pass the 2-channel dP (dY, dX) written as NAME_cp_dP.tif", nameof(dP));
+        if (cellprob.Channels != 1 || cellprob.Height != dP.Height || cellprob.Width != dP.Width)
+            throw new ArgumentException($"cellprob is {cellprob.Channels}x{cellprob.Height}x{cellprob.Width}; it must be one {dP.Height}x{dP.Width} plane matching the flows", nameof(cellprob));
+        return ComputeMasks(dP.Channel(0).ToArray(), dP.Channel(1).ToArray(), cellprob.Data, dP.Height, dP.Width, options);
+    }
+
     /// <param name="dY">network flow in y (Cellpose's dP[0], i.e. 5x a unit flow), row-major</param>
     /// <param name="dX">network flow in x (dP[1])</param>
     /// <param name="cellprob">cell-probability logits</param>
@@ -31,6 +43,7 @@ public static class MaskDynamics
         int size = height * width;
         if (dY.Length != size || dX.Length != size || cellprob.Length != size)
             throw new ArgumentException($"dY, dX and cellprob have {dY.Length}, {dX.Length} and {cellprob.Length} values; a {height}x{width} image needs {size} each");
+        if (double.IsNaN(o.FlowThreshold)) throw new ArgumentException("FlowThreshold is NaN; pass a number (Cellpose's default is 0.4, 0 turns the check off)", nameof(options));
         if (float.IsNaN(o.CellprobThreshold)) throw new ArgumentException("CellprobThreshold is NaN; pass a number (Cellpose's default is 0)", nameof(options));
         int niter = o.Iterations;
 

@@ -35,7 +35,7 @@ public static class MaskFlows
 }
 
 /// <summary>Reusable per-thread storage for one object's diffusion.</summary>
-public sealed class ObjectFlowBuffer
+internal sealed class ObjectFlowBuffer
 {
     public int Count;
     public int[] PixelIndex = new int[256];
@@ -65,7 +65,7 @@ public sealed class ObjectFlowBuffer
 }
 
 /// <summary>The flow of one object, following masks_to_flows_cpu and _extend_centers step by step (float64).</summary>
-public static class ObjectFlow
+internal static class ObjectFlow
 {
     /// <summary>
     /// Fills the buffer with the object's pixels (raster order, global indices) and their unit flows in float64.

@@ -42,12 +42,34 @@ public static class ObjectBoxes
         return boxes;
     }
 
-    /// <summary>Boxes of the labels present only, ascending.</summary>
+    /// <summary>Boxes of the labels present only, ascending; sparse label values (e.g. hashes) are fine.</summary>
     public static List<ObjectBox> FindPresent(int[] labels, int height, int width)
     {
+        int max = 0;
+        foreach (int v in labels) if (v > max) max = v;
+        if (max > 4L * labels.Length + 1024) return FindSparse(labels, height, width);
         var all = FindByLabel(labels, height, width);
         var present = new List<ObjectBox>(all.Length);
         foreach (var b in all) if (b is { } box) present.Add(box);
         return present;
+    }
+
+    private static List<ObjectBox> FindSparse(int[] labels, int height, int width)
+    {
+        var boxes = new Dictionary<int, ObjectBox>();
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int l = labels[y * width + x];
+                if (l <= 0) continue;
+                boxes[l] = boxes.TryGetValue(l, out var b)
+                    ? new ObjectBox(l, Math.Min(b.Y0, y), Math.Min(b.X0, x), Math.Max(b.Y1, y + 1), Math.Max(b.X1, x + 1))
+                    : new ObjectBox(l, y, x, y + 1, x + 1);
+            }
+        }
+        var list = boxes.Values.ToList();
+        list.Sort((a, b) => a.Label.CompareTo(b.Label));
+        return list;
     }
 }

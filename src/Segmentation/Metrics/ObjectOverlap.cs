@@ -41,14 +41,14 @@ public sealed class ObjectOverlap
         ArgumentNullException.ThrowIfNull(pred);
         if (truth.Height != pred.Height || truth.Width != pred.Width)
             throw new ArgumentException($"truth is {truth.Height}x{truth.Width} but prediction is {pred.Height}x{pred.Width}; compare masks of the same image size");
-        var (tLabels, tIndex, tAreas) = Compact(truth.Labels);
-        var (pLabels, pIndex, pAreas) = Compact(pred.Labels);
+        var (tLabels, tIndexed, tAreas) = Compact(truth.Labels);
+        var (pLabels, pIndexed, pAreas) = Compact(pred.Labels);
         var pairs = new Dictionary<long, int>();
-        int[] t = truth.Labels, p = pred.Labels;
-        for (int i = 0; i < t.Length; i++)
+        for (int i = 0; i < tIndexed.Length; i++)
         {
-            if (t[i] <= 0 || p[i] <= 0) continue;
-            long key = ((long)tIndex[t[i]] << 32) | (uint)pIndex[p[i]];
+            int ti = tIndexed[i], pi = pIndexed[i];
+            if (ti < 0 || pi < 0) continue;
+            long key = ((long)ti << 32) | (uint)pi;
             pairs[key] = pairs.GetValueOrDefault(key) + 1;
         }
         return new ObjectOverlap(tLabels, pLabels, tAreas, pAreas, pairs);
@@ -71,25 +71,53 @@ public sealed class ObjectOverlap
         return m;
     }
 
-    private static (int[] Labels, int[] IndexOf, long[] Areas) Compact(int[] labels)
+    /// <summary>Present labels ascending, each pixel's object index (-1 = background), and the object areas.</summary>
+    private static (int[] Labels, int[] Indexed, long[] Areas) Compact(int[] labels)
     {
-        int max = 0;
+        var areaOf = new Dictionary<int, long>();
+        int last = 0;
+        long run = 0;
         foreach (int v in labels)
         {
             if (v < 0) throw new ArgumentException($"label image holds a negative label ({v}); labels must be 0 (background) or positive");
-            if (v > max) max = v;
+            if (v == 0) continue;
+            // Objects are contiguous along rows, so counting runs keeps dictionary look-ups rare.
+            if (v == last)
+            {
+                run++;
+                continue;
+            }
+            if (last != 0) areaOf[last] = areaOf.GetValueOrDefault(last) + run;
+            last = v;
+            run = 1;
         }
-        var area = new long[max + 1];
-        foreach (int v in labels) area[v]++;
-        var present = new List<int>();
-        for (int l = 1; l <= max; l++) if (area[l] > 0) present.Add(l);
-        var index = new int[max + 1];
-        var areas = new long[present.Count];
-        for (int k = 0; k < present.Count; k++)
+        if (last != 0) areaOf[last] = areaOf.GetValueOrDefault(last) + run;
+        var present = areaOf.Keys.ToArray();
+        Array.Sort(present);
+        var indexOf = new Dictionary<int, int>(present.Length);
+        var areas = new long[present.Length];
+        for (int k = 0; k < present.Length; k++)
         {
-            index[present[k]] = k;
-            areas[k] = area[present[k]];
+            indexOf[present[k]] = k;
+            areas[k] = areaOf[present[k]];
         }
-        return (present.ToArray(), index, areas);
+        var indexed = new int[labels.Length];
+        int prevLabel = 0, prevIndex = -1;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int v = labels[i];
+            if (v == 0)
+            {
+                indexed[i] = -1;
+                continue;
+            }
+            if (v != prevLabel)
+            {
+                prevLabel = v;
+                prevIndex = indexOf[v];
+            }
+            indexed[i] = prevIndex;
+        }
+        return (present, indexed, areas);
     }
 }

@@ -17,6 +17,38 @@ public sealed class DynamicsStepTests
     }
 
     [Fact]
+    public void Follow_RandomField_EqualsRepeatedSamplingAndClipping()
+    {
+        int h = 13, w = 17, niter = 40;
+        var rng = new Random(7);
+        var dy = new float[h * w];
+        var dx = new float[h * w];
+        for (int i = 0; i < h * w; i++)
+        {
+            dy[i] = (float)(rng.NextDouble() * 2.2 - 1.1);
+            dx[i] = (float)(rng.NextDouble() * 2.2 - 1.1);
+        }
+
+        var p = FlowFollower.Follow(dy, dx, h, w, niter);
+
+        for (int i = 0; i < h * w; i++)
+        {
+            float y = i / w, x = i % w;
+            if (Math.Abs(dy[i]) > 1e-3f)
+            {
+                for (int t = 0; t < niter; t++)
+                {
+                    FlowFollower.Sample(dy, dx, h, w, y, x, out float sy, out float sx);
+                    y = Math.Min(h - 1f, Math.Max(0f, y + sy));
+                    x = Math.Min(w - 1f, Math.Max(0f, x + sx));
+                }
+            }
+            Assert.Equal(y, p.Y[i]);
+            Assert.Equal(x, p.X[i]);
+        }
+    }
+
+    [Fact]
     public void Follow_ConstantFlow_StopsAtTheBorder()
     {
         var dy = new float[8 * 8];

@@ -48,7 +48,7 @@ public sealed class FlowRoundTripTests(ITestOutputHelper output)
             output.WriteLine($"{folder}/{name} {truth.Height}x{truth.Width}: {scores.TrueObjects} -> {scores.PredictedObjects} objects " +
                              $"(clustered {result.MasksBeforeQc}, flow QC -{result.DroppedByFlowQc}, small -{result.DroppedAsSmall}), " +
                              $"AP@0.5 {at.AveragePrecision:F4}, IoU {at.MeanMatchedIou:F4}, AP@0.9 {scores.At(0.9).AveragePrecision:F4}, " +
-                             $"{watch.ElapsedMilliseconds - t0} ms");
+                             $"{watch.ElapsedMilliseconds - t0} ms (dynamics {result.DynamicsSeconds:F2} s, QC {result.QcSeconds:F2} s)");
         }
         var mean = SegmentationMetrics.Mean(all);
         output.WriteLine($"mean over {mean.Images} images: AP@0.5 {mean.At(0.5).AveragePrecision:F4}, AP@0.75 {mean.At(0.75).AveragePrecision:F4}, " +

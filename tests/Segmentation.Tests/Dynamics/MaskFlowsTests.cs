@@ -89,6 +89,19 @@ public sealed class MaskFlowsTests
     }
 
     [Fact]
+    public void FlowsFromMasks_HugeSparseLabelValues_GiveTheSameFlows()
+    {
+        var small = new TestMasks(20, 20).Disc(1, 9.3, 9.6, 6).Rect(2, 0, 16, 6, 20);
+        var huge = new TestMasks(20, 20).Disc(2_000_000_000, 9.3, 9.6, 6).Rect(7, 0, 16, 6, 20);
+
+        var a = MaskDynamics.FlowsFromMasks(small.Image());
+        var b = MaskDynamics.FlowsFromMasks(huge.Image());
+
+        Assert.Equal(a.DY, b.DY);
+        Assert.Equal(a.DX, b.DX);
+    }
+
+    [Fact]
     public void TrainingTargets_RenumberInOrderOfAppearanceAndStackLabelsMaskAndFlows()
     {
         var masks = new TestMasks(10, 12).Rect(9, 1, 6, 4, 11).Rect(3, 5, 1, 9, 5).Image();

@@ -19,7 +19,7 @@ public sealed class RemaskParityTests(ITestOutputHelper output)
         var expected = TiffReader.ReadLabels(SharedData.Reference(name + "_cp_masks.tif"));
         Assert.Equal(2, dP.Channels);
 
-        var result = MaskDynamics.ComputeMasks(dP.Channel(0).ToArray(), dP.Channel(1).ToArray(), cellprob.Data, dP.Height, dP.Width);
+        var result = MaskDynamics.ComputeMasks(dP, cellprob);
 
         var scores = SegmentationMetrics.Evaluate(expected, result.Masks);
         int identical = 0;
