@@ -62,8 +62,8 @@ public sealed class CellposeTrainer
     /// (test loss, AP@0.5) for the current network.
     /// </summary>
     public void Train(IReadOnlyList<TrainingSample> samples, int startEpoch, CancellationToken cancel,
-        Action<EpochReport> onEpoch, Action<int, optim.Optimizer> checkpoint,
-        Func<CellposeNet, (double Loss, double Ap50)>? testScorer = null, Action<optim.Optimizer>? restoreOptimizer = null)
+        Action<EpochReport> onEpoch, Action<int, OptimizerHelper> checkpoint,
+        Func<CellposeNet, (double Loss, double Ap50)>? testScorer = null, Action<OptimizerHelper>? restoreOptimizer = null)
     {
         var schedule = _options.Schedule;
         var train = Filter(samples);
@@ -158,7 +158,7 @@ public sealed class CellposeTrainer
         return Loss(y, flows, prob).item<float>();
     }
 
-    private double Step(optim.Optimizer optimizer, AugmentedCrop[] crops)
+    private double Step(OptimizerHelper optimizer, AugmentedCrop[] crops)
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();

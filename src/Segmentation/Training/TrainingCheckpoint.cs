@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AcqSeg.Segmentation.Network;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+
+namespace AcqSeg.Segmentation.Training;
+
+/// <summary>What a checkpoint says about the run it belongs to; a resume must match it.</summary>
+public sealed record CheckpointInfo
+{
+    [JsonPropertyName("next_epoch")] public int NextEpoch { get; init; }
+    [JsonPropertyName("epochs")] public int Epochs { get; init; }
+    [JsonPropertyName("schedule")] public string Schedule { get; init; } = "";
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    [JsonPropertyName("widths")] public int[] Widths { get; init; } = [];
+    [JsonPropertyName("train_images")] public int TrainImages { get; init; }
+    [JsonPropertyName("saved")] public DateTimeOffset Saved { get; init; }
+}
+
+/// <summary>
+/// A resumable training state in one folder: the network (checkpoint.pth) and the SGD momentum buffers
+/// (optimizer.pth), both in PyTorch's format, and checkpoint.json. Written atomically enough for a kill at any time:
+/// the JSON, written last, names a complete pair.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string NetworkFile = "checkpoint.pth";
+    public const string OptimizerFile = "optimizer.pth";
+    public const string InfoFile = "checkpoint.json";
+
+    public static void Save(string folder, CellposeNet net, OptimizerHelper optimizer, CheckpointInfo info)
+    {
+        Directory.CreateDirectory(folder);
+        string netTmp = Path.Combine(folder, NetworkFile + ".tmp"), optTmp = Path.Combine(folder, OptimizerFile + ".tmp");
+        CellposeWeights.Save(net, netTmp);
+        optimizer.save_py(optTmp);
+        File.Move(netTmp, Path.Combine(folder, NetworkFile), overwrite: true);
+        File.Move(optTmp, Path.Combine(folder, OptimizerFile), overwrite: true);
+        File.WriteAllText(Path.Combine(folder, InfoFile), JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public static CheckpointInfo? TryRead(string folder)
+    {
+        string path = Path.Combine(folder, InfoFile);
+        if (!File.Exists(path) || !File.Exists(Path.Combine(folder, NetworkFile)) || !File.Exists(Path.Combine(folder, OptimizerFile))) return null;
+        return JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(path));
+    }
+
+    public static void RestoreOptimizer(string folder, OptimizerHelper optimizer) => optimizer.load_py(Path.Combine(folder, OptimizerFile));
+}
