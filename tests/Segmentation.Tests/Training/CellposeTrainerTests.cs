@@ -1,0 +1,136 @@
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Segmentation.Training;
+using AcqSeg.Segmentation.Tests.Inference;
+using AcqSeg.TestSupport;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace AcqSeg.Segmentation.Tests.Training;
+
+[Collection(NetworkRunCollection.Name)]
+public class CellposeTrainerTests
+{
+    private static readonly int[] Tiny = [2, 8, 16, 32, 64];
+
+    private static List<TrainingSample> Samples(int count, int seed = 0) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var f = SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Density = 0.3, Seed = seed + i });
+            return TrainingData.Prepare($"s{i}", f.Image, f.Masks, 0, 0);
+        }).ToList();
+
+    private static TrainOptions Options(int epochs, int seed = 1) => new()
+    {
+        Schedule = TrainSchedule.Online with { Epochs = epochs, WarmupEpochs = 2 },
+        Seed = seed,
+        CropSize = 64,
+        CheckpointEvery = 1000,
+        TestEvery = 0,
+    };
+
+    private static CellposeNet NewNet(int seed)
+    {
+        torch.manual_seed(seed);
+        return new CellposeNet(Tiny, diamMean: 16);
+    }
+
+    private static Dictionary<string, float[]> Weights(CellposeNet net) =>
+        net.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().to(torch.ScalarType.Float32).data<float>().ToArray());
+
+    [Fact]
+    public void Train_OnSyntheticNuclei_LossFalls()
+    {
+        using var net = NewNet(3);
+        var reports = new List<EpochReport>();
+        new CellposeTrainer(net, torch.CPU, Options(25)).Train(Samples(6), 0, CancellationToken.None, reports.Add, (_, _) => { });
+        Assert.Equal(25, reports.Count);
+        double first = reports.Take(3).Average(r => r.TrainLoss), last = reports.TakeLast(3).Average(r => r.TrainLoss);
+        Assert.True(last < 0.7 * first, $"loss {first:0.000} -> {last:0.000}");
+        Assert.All(reports, r => Assert.True(r.ImagesPerSecond > 0 && double.IsFinite(r.TrainLoss)));
+    }
+
+    [Fact]
+    public void Train_RecordsTheLabelsMeanDiameter()
+    {
+        using var net = NewNet(1);
+        var samples = Samples(3);
+        new CellposeTrainer(net, torch.CPU, Options(1)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        Assert.Equal(samples.Average(s => s.Diameter), net.DiamLabels, 3);
+        Assert.Equal(16, net.DiamMean, 6);
+    }
+
+    [Fact]
+    public void Train_SameSeed_GivesIdenticalWeights()
+    {
+        var samples = Samples(4);
+        using var a = NewNet(5);
+        using var b = NewNet(5);
+        new CellposeTrainer(a, torch.CPU, Options(3)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        new CellposeTrainer(b, torch.CPU, Options(3)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        var wa = Weights(a);
+        var wb = Weights(b);
+        foreach (var (k, v) in wa) Assert.True(v.SequenceEqual(wb[k]), $"{k} differs");
+    }
+
+    [Fact]
+    public void Train_ResumedFromACheckpoint_EndsWhereAnUninterruptedRunEnds()
+    {
+        var samples = Samples(4);
+        using var tmp = new TempFolder();
+        using var straight = NewNet(7);
+        new CellposeTrainer(straight, torch.CPU, Options(4)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+
+        using var first = NewNet(7);
+        var opts = Options(4) with { CheckpointEvery = 2 };
+        var stop = new CancellationTokenSource();
+        try
+        {
+            new CellposeTrainer(first, torch.CPU, opts).Train(samples, 0, stop.Token, _ => { }, (next, optimizer) =>
+            {
+                TrainingCheckpoint.Save(tmp.Path, first, optimizer, new CheckpointInfo { NextEpoch = next, Epochs = 4, Schedule = "online", Seed = 1, Widths = Tiny });
+                if (next == 2) stop.Cancel(); // killed after the first checkpoint
+            });
+        }
+        catch (OperationCanceledException) { }
+
+        var info = TrainingCheckpoint.TryRead(tmp.Path);
+        Assert.NotNull(info);
+        Assert.Equal(2, info.NextEpoch);
+        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(tmp.Path, TrainingCheckpoint.NetworkFile));
+        new CellposeTrainer(resumed, torch.CPU, opts).Train(samples, info.NextEpoch, CancellationToken.None, _ => { }, (_, _) => { },
+            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(tmp.Path, o));
+
+        var ws = Weights(straight);
+        var wr = Weights(resumed);
+        foreach (var (k, v) in ws)
+        {
+            float max = v.Zip(wr[k], (x, y) => Math.Abs(x - y)).DefaultIfEmpty(0).Max();
+            Assert.True(max < 1e-5f, $"{k} differs by {max}");
+        }
+    }
+
+    [Fact]
+    public void Train_ImagesBelowMinTrainMasks_AreLeftOut_AndNoneLeftIsAClearError()
+    {
+        using var net = NewNet(2);
+        var samples = Samples(3);
+        var trainer = new CellposeTrainer(net, torch.CPU, Options(1) with { Schedule = TrainSchedule.Offline with { Epochs = 1, MinTrainMasks = 1000 } });
+        Assert.Empty(trainer.Filter(samples));
+        var ex = Assert.Throws<InvalidOperationException>(() => trainer.Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { }));
+        Assert.Contains("1000", ex.Message);
+    }
+
+    [Fact]
+    public void Loss_PerfectPrediction_IsOnlyTheProbabilityTermFloor()
+    {
+        // Flows predicted exactly (5x targets) leave the BCE term, which for logits of +/-20 is ~2e-9.
+        var flows = torch.rand(2, 2, 8, 8);
+        var prob = (torch.rand(2, 8, 8) > 0.5f).to(torch.ScalarType.Float32);
+        var output = torch.cat([flows * 5f, ((prob * 2f - 1f) * 20f).unsqueeze(1)], 1);
+        Assert.InRange(CellposeTrainer.Loss(output, flows, prob).item<float>(), 0f, 1e-6f);
+        var wrong = torch.cat([torch.zeros(2, 2, 8, 8), torch.zeros(2, 1, 8, 8)], 1);
+        float expected = (flows * 5f).pow(2).mean().item<float>() / 2f + MathF.Log(2f);
+        Assert.Equal(expected, CellposeTrainer.Loss(wrong, flows, prob).item<float>(), 4);
+    }
+}
