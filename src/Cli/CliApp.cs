@@ -20,6 +20,7 @@ public static class CliApp
             FlowsCommand.Create(console),
             EvalCommand.Create(console),
             BenchCommand.Create(console),
+            TrainCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -23,6 +23,16 @@ public static class ModelLocator
         return null;
     }
 
+    /// <summary>Where a new zoo goes when none exists yet: the repository's models folder, else beside the program.</summary>
+    public static string DefaultZooRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AcqSeg.sln"))) return Path.Combine(dir.FullName, "models");
+        }
+        return Path.Combine(AppContext.BaseDirectory, "models");
+    }
+
     public static IReadOnlyList<string> ZooNames()
     {
         string? root = ZooRoot();
