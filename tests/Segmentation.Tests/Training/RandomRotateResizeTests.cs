@@ -80,3 +80,52 @@ public class RandomRotateResizeTests
         }
     }
 }
+
+public class AugmentationFlowConsistencyTests
+{
+    [Theory]
+    [InlineData(0.7, false, 1.0)]
+    [InlineData(2.1, true, 1.1)]
+    [InlineData(4.0, true, 0.8)]
+    [InlineData(2.1, false, 1.1)]
+    [InlineData(0.0, true, 1.0)]
+    [InlineData(0.0, false, 1.0)]
+    [InlineData(1.5707963267948966, false, 1.0)]
+    public void Apply_TransformedFlows_AgreeWithFlowsRecomputedFromTransformedLabels(double theta, bool flip, double scale)
+    {
+        var frame = AcqSeg.Segmentation.Synthesis.SyntheticFrames.Generate(new AcqSeg.Segmentation.Synthesis.SynthSettings
+        {
+            Height = 160, Width = 160, Diameter = 30, Density = 0.35, Seed = 12,
+        });
+        var flows = AcqSeg.Segmentation.Dynamics.MaskDynamics.FlowsFromMasks(frame.Masks);
+        var labels = frame.Masks.Labels.Select(v => (float)v).ToArray();
+        // The labels ride in the nearest-interpolated channel, so they stay integer labels.
+        var crop = RandomRotateResize.Apply(labels, 1, 160, 160, labels, flows.DY, flows.DX, 128, new AffineDraw(flip, theta, scale, 3, -2));
+        var warped = new AcqSeg.Segmentation.Io.LabelImage(crop.CellProb.Select(v => (int)v).ToArray(), 128, 128);
+        var recomputed = AcqSeg.Segmentation.Dynamics.MaskDynamics.FlowsFromMasks(warped);
+
+        // Objects cut by the crop's edge get another centre when recomputed: compare whole objects only.
+        var cut = new HashSet<int>();
+        for (int k = 0; k < 128; k++)
+        {
+            cut.Add(warped.Labels[k]); cut.Add(warped.Labels[127 * 128 + k]);
+            cut.Add(warped.Labels[k * 128]); cut.Add(warped.Labels[k * 128 + 127]);
+        }
+        double cosSum = 0;
+        int n = 0;
+        for (int y = 1; y < 127; y++)
+            for (int x = 1; x < 127; x++)
+            {
+                int i = y * 128 + x, v = warped.Labels[i];
+                // Interior pixels only: on a border the bilinear flow mixes in the neighbour's (or background's) flow.
+                if (v == 0 || cut.Contains(v) || warped.Labels[i - 1] != v || warped.Labels[i + 1] != v || warped.Labels[i - 128] != v || warped.Labels[i + 128] != v) continue;
+                double ay = crop.FlowY[i], ax = crop.FlowX[i], by = recomputed.DY[i], bx = recomputed.DX[i];
+                double na = Math.Sqrt(ay * ay + ax * ax), nb = Math.Sqrt(by * by + bx * bx);
+                if (na < 1e-3 || nb < 1e-3) continue;
+                cosSum += (ay * by + ax * bx) / (na * nb);
+                n++;
+            }
+        Assert.True(n > 1000, $"only {n} interior pixels compared");
+        Assert.True(cosSum / n > 0.99, $"mean cosine {cosSum / n:0.000} over {n} pixels");
+    }
+}
