@@ -21,6 +21,7 @@ public static class CliApp
             EvalCommand.Create(console),
             BenchCommand.Create(console),
             TrainCommand.Create(console),
+            HitlCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Outputs;
+using AcqSeg.Segmentation.Training;
+
+namespace AcqSeg.Cli.Commands;
+
+/// <summary>
+/// `acqseg hitl --images DIR --test DIR --pretrained NAME [--steps N] --out DIR`: the Cellpose 2.0 human-in-the-loop
+/// experiment with a curator simulated from ground truth, plus the offline baselines it is compared with.
+/// </summary>
+public static class HitlCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var images = new Option<string>("--images") { Description = "Folder of images with masks, corrected in name order", Required = true };
+        var test = new Option<string>("--test") { Description = "Folder of images with masks scored after every step", Required = true };
+        var pretrained = new Option<string>("--pretrained") { Description = "Zoo model or .pth to start from", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Images to correct (one per step)", DefaultValueFactory = _ => 10 };
+        var outDir = new Option<string>("--out") { Description = "Output folder (hitl.csv, hitl.png, baselines.json, step models)", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of each online retraining", DefaultValueFactory = _ => 100 };
+        var baselineEpochs = new Option<int>("--baseline-epochs") { Description = "Epochs of the offline baselines (0 = skip them)", DefaultValueFactory = _ => 100 };
+        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
+        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
+        var seed = new Option<int>("--seed") { Description = "Random seed" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var cmd = new Command("hitl", "Simulated human-in-the-loop training: manual ROIs needed vs accuracy reached")
+        {
+            images, test, pretrained, steps, outDir, epochs, baselineEpochs, chan, chan2, maskSuffix, seed, device,
+        };
+        cmd.SetAction((r, cancel) =>
+        {
+            string imgDir = r.GetValue(images)!, testDir = r.GetValue(test)!;
+            foreach (var (opt, dir) in new[] { ("--images", imgDir), ("--test", testDir) })
+                if (!Directory.Exists(dir)) throw new UsageException($"{opt} '{dir}' is not a folder");
+            int n = r.GetValue(steps), ep = r.GetValue(epochs), bep = r.GetValue(baselineEpochs);
+            if (n < 1) throw new UsageException($"--steps {n} must be >= 1");
+            if (ep < 1) throw new UsageException($"--epochs {ep} must be >= 1");
+            if (bep < 0) throw new UsageException($"--baseline-epochs {bep} must be >= 0");
+            string suffix = r.GetValue(maskSuffix)!;
+            var pairs = TrainingData.FindPairs(imgDir, suffix);
+            var testPairs = TrainingData.FindPairs(testDir, suffix);
+            if (pairs.Count == 0) throw new UsageException($"--images '{imgDir}' has no image/mask pairs (*{suffix}.tif)");
+            if (testPairs.Count == 0) throw new UsageException($"--test '{testDir}' has no image/mask pairs (*{suffix}.tif)");
+            string model = ModelLocator.Resolve(r.GetValue(pretrained)!);
+            DeviceChoice dev;
+            try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
+            catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
+            return Task.FromResult(Run(console, pairs, testPairs, model, r.GetValue(pretrained)!, n, r.GetValue(outDir)!, ep, bep,
+                r.GetValue(chan), r.GetValue(chan2), r.GetValue(seed), dev, cancel));
+        });
+        return cmd;
+    }
+
+    private static int Run(CliConsole console, IReadOnlyList<(string Image, string Masks)> pairs, IReadOnlyList<(string Image, string Masks)> test,
+        string modelPath, string modelName, int steps, string outDir, int epochs, int baselineEpochs, int chan, int chan2, int seed,
+        DeviceChoice device, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(outDir);
+        var o = console.Out;
+        var inv = CultureInfo.InvariantCulture;
+        var online = TrainSchedule.Online with { Epochs = epochs };
+        var loop = new HumanInTheLoop(modelPath, device, chan, chan2, online, seed, Path.Combine(outDir, "steps"));
+        double start = loop.Baseline(test);
+        o.WriteLine(string.Create(inv, $"step 0: pretrained {modelName} AP@0.5 on the test folder {start:0.000}"));
+
+        var rows = new List<HitlStep>();
+        string csv = Path.Combine(outDir, "hitl.csv");
+        void WriteCsv()
+        {
+            var lines = new List<string> { "step,image,manual_rois,cumulative_manual_rois,kept,removed,train_images,test_ap50,train_seconds",
+                string.Create(inv, $"0,,0,0,0,0,0,{start:0.0000},0") };
+            lines.AddRange(rows.Select(s => string.Create(inv,
+                $"{s.Step},{s.Image},{s.ManualRois},{s.CumulativeManualRois},{s.Kept},{s.Removed},{s.TrainImages},{s.TestAp50:0.0000},{s.TrainSeconds:0.0}")));
+            File.WriteAllLines(csv, lines);
+        }
+        loop.Run(pairs, test, steps, cancel, s =>
+        {
+            rows.Add(s);
+            WriteCsv();
+            o.WriteLine(string.Create(inv,
+                $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
+        });
+
+        // Baselines: offline training on the same images with all their ground truth, from pretrained and from scratch.
+        var baselines = new Dictionary<string, object> { ["pretrained"] = modelName, ["pretrained_ap50"] = start, ["images"] = rows.Count };
+        if (baselineEpochs > 0)
+        {
+            var used = pairs.Take(rows.Count).ToList();
+            var samples = TrainingData.Load(used, chan, chan2);
+            var offline = TrainSchedule.Offline with { Epochs = baselineEpochs, MinTrainMasks = 1 };
+            using var reference = CellposeWeights.LoadNetwork(modelPath);
+            string fromPre = Path.Combine(outDir, "offline_from_pretrained.pth"), fromScratch = Path.Combine(outDir, "offline_from_scratch.pth");
+            FineTuning.Train(modelPath, null, 0, samples, offline, seed, device, fromPre, cancel);
+            FineTuning.Train(null, reference.Widths, reference.DiamMean, samples, offline, seed, device, fromScratch, cancel);
+            baselines["baseline_epochs"] = baselineEpochs;
+            baselines["offline_from_pretrained_ap50"] = FineTuning.MeanAp50(fromPre, test, chan, chan2, device);
+            baselines["offline_from_scratch_ap50"] = FineTuning.MeanAp50(fromScratch, test, chan, chan2, device);
+            o.WriteLine(string.Create(inv,
+                $"offline on the same {used.Count} images with all ground truth ({samples.Sum(s => s.Objects)} ROIs): from pretrained AP@0.5 {baselines["offline_from_pretrained_ap50"]:0.000}, from scratch {baselines["offline_from_scratch_ap50"]:0.000}"));
+        }
+        File.WriteAllText(Path.Combine(outDir, "baselines.json"), JsonSerializer.Serialize(baselines, new JsonSerializerOptions { WriteIndented = true }));
+
+        var curve = new List<(double, double)> { (0, start) };
+        curve.AddRange(rows.Select(s => ((double)s.CumulativeManualRois, s.TestAp50)));
+        var refs = new List<(double, byte, byte, byte)>();
+        if (baselines.TryGetValue("offline_from_pretrained_ap50", out var a)) refs.Add(((double)a, 44, 160, 44));
+        if (baselines.TryGetValue("offline_from_scratch_ap50", out var b)) refs.Add(((double)b, 214, 39, 40));
+        LinePlot.Write(Path.Combine(outDir, "hitl.png"), [new PlotSeries(curve, 31, 119, 180, Markers: true)], refs);
+        o.WriteLine($"wrote {csv}, {Path.Combine(outDir, "hitl.png")} (x: cumulative manual ROIs, y: test AP@0.5; dashed: offline baselines)");
+        return CliApp.Ok;
+    }
+}

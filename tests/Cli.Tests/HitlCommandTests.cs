@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.Json;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Cli.Tests;
+
+public class HitlCommandTests
+{
+    private static void WritePair(string dir, string name, SynthFrame f)
+    {
+        TiffWriter.WriteFloatPages(Path.Combine(dir, name + "_img.tif"), [f.Image.Channel(0).ToArray()], f.Image.Height, f.Image.Width);
+        TiffWriter.WriteLabels(Path.Combine(dir, name + "_masks.tif"), f.Masks);
+    }
+
+    [Fact]
+    public void Hitl_ShortRun_WritesStepsBaselinesAndPlot_CountingManualRois()
+    {
+        using var tmp = new TempFolder();
+        string images = tmp.Sub("images"), test = tmp.Sub("test"), outDir = tmp.Sub("out");
+        for (int i = 0; i < 3; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
+        WritePair(test, "t0", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = 50 }));
+        string pretrained = tmp.File("tiny.pth");
+        TorchSharp.torch.manual_seed(0);
+        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
+
+        var run = CliRun.Of("hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", "2", "--epochs", "2",
+            "--baseline-epochs", "1", "--out", outDir, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var lines = File.ReadAllLines(Path.Combine(outDir, "hitl.csv"));
+        Assert.Equal(4, lines.Length); // header, step 0, two steps
+        var rows = lines.Skip(2).Select(l => l.Split(',')).ToList();
+        int firstDrawn = int.Parse(rows[0][2], CultureInfo.InvariantCulture);
+        int cumulative = int.Parse(rows[1][3], CultureInfo.InvariantCulture);
+        var truth0 = TiffReader.ReadLabels(Path.Combine(images, "im0_masks.tif")).CountObjects();
+        // The untrained network finds (almost) nothing: the curator draws the first image's objects by hand.
+        Assert.InRange(firstDrawn, 1, truth0);
+        Assert.True(cumulative >= firstDrawn);
+        Assert.All(rows, r => Assert.InRange(double.Parse(r[7], CultureInfo.InvariantCulture), 0, 1));
+
+        using var baselines = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "baselines.json")));
+        foreach (string key in new[] { "pretrained_ap50", "offline_from_pretrained_ap50", "offline_from_scratch_ap50" })
+            Assert.InRange(baselines.RootElement.GetProperty(key).GetDouble(), 0, 1);
+        Assert.True(new FileInfo(Path.Combine(outDir, "hitl.png")).Length > 500);
+        Assert.True(File.Exists(Path.Combine(outDir, "steps", "step_02.pth")));
+    }
+
+    [Fact]
+    public void Hitl_EmptyImagesFolder_IsAUsageError()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("hitl", "--images", tmp.Path, "--test", tmp.Path, "--pretrained", "x.pth", "--out", tmp.Sub("o"));
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("--images", run.Error);
+    }
+}
