@@ -22,7 +22,13 @@ internal sealed class NormReluConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => conv.forward(functional.relu(norm.forward(x)));
+    // Each unit frees its temporaries at once: a network-wide dispose scope would otherwise hold every intermediate
+    // map of the whole pass (gigabytes for a batch of 224x224 tiles). Autograd keeps what backward needs natively.
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return conv.forward(functional.relu(norm.forward(x))).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>Cellpose's <c>batchconv0</c> (used for the 1x1 residual projections): BatchNorm -> Conv2d; keys "0" and "1".</summary>
@@ -38,7 +44,11 @@ internal sealed class NormConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => conv.forward(norm.forward(x));
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return conv.forward(norm.forward(x)).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>
@@ -61,7 +71,8 @@ internal sealed class StyleNormReluConv : Module<Tensor, Tensor, Tensor>
     /// <param name="x">[N, C, H, W]</param>
     public override Tensor forward(Tensor style, Tensor x)
     {
+        using var scope = NewDisposeScope();
         Tensor feat = full.forward(style);
-        return conv.forward(x + feat.unsqueeze(-1).unsqueeze(-1));
+        return conv.forward(x + feat.unsqueeze(-1).unsqueeze(-1)).MoveToOuterDisposeScope();
     }
 }

@@ -37,8 +37,9 @@ internal sealed class ResidualDown : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         Tensor y = proj.forward(x) + conv.conv_1.forward(conv.conv_0.forward(x));
-        return y + conv.conv_3.forward(conv.conv_2.forward(y));
+        return (y + conv.conv_3.forward(conv.conv_2.forward(y))).MoveToOuterDisposeScope();
     }
 }
 
@@ -78,8 +79,9 @@ internal sealed class ResidualUp : Module<Tensor, Tensor, Tensor, Tensor>
     /// <param name="style">normalised style [N, styleChannels]</param>
     public override Tensor forward(Tensor x, Tensor skip, Tensor style)
     {
+        using var scope = NewDisposeScope();
         Tensor y = proj.forward(x) + conv.conv_1.forward(style, conv.conv_0.forward(x) + skip);
-        return y + conv.conv_3.forward(style, conv.conv_2.forward(style, y));
+        return (y + conv.conv_3.forward(style, conv.conv_2.forward(style, y))).MoveToOuterDisposeScope();
     }
 }
 
@@ -155,10 +157,11 @@ internal sealed class Decoder : Module<Tensor, Tensor[], Tensor>
 
     public override Tensor forward(Tensor style, Tensor[] maps)
     {
+        using var scope = NewDisposeScope();
         Tensor x = up.res_up_3.forward(maps[3], maps[3], style);
         x = up.res_up_2.forward(Upsample2x(x), maps[2], style);
         x = up.res_up_1.forward(Upsample2x(x), maps[1], style);
-        return up.res_up_0.forward(Upsample2x(x), maps[0], style);
+        return up.res_up_0.forward(Upsample2x(x), maps[0], style).MoveToOuterDisposeScope();
     }
 
     private static Tensor Upsample2x(Tensor x) =>
