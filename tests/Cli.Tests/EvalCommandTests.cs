@@ -6,15 +6,7 @@ namespace AcqSeg.Cli.Tests;
 
 public class EvalCommandTests
 {
-    /// <summary>A 20x20 label image with the given square objects (label, top, left, size).</summary>
-    private static LabelImage Squares(params (int Label, int Top, int Left, int Size)[] squares)
-    {
-        var l = new int[20 * 20];
-        foreach (var (label, top, left, size) in squares)
-            for (int y = top; y < top + size; y++)
-                for (int x = left; x < left + size; x++) l[y * 20 + x] = label;
-        return new LabelImage(l, 20, 20);
-    }
+    private static LabelImage Squares(params (int Label, int Top, int Left, int Size)[] squares) => TestLabels.Squares(20, 20, squares);
 
     [Fact]
     public void Eval_SharedDataLayout_PairsNamesAndPrintsExactJson()

@@ -1,3 +1,4 @@
+using AcqSeg.TestSupport;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Training;
 
@@ -5,14 +6,7 @@ namespace AcqSeg.Segmentation.Tests.Training;
 
 public class SimulatedCuratorTests
 {
-    private static LabelImage Squares(params (int Label, int Top, int Left, int Size)[] squares)
-    {
-        var l = new int[20 * 20];
-        foreach (var (label, top, left, size) in squares)
-            for (int y = top; y < top + size; y++)
-                for (int x = left; x < left + size; x++) l[y * 20 + x] = label;
-        return new LabelImage(l, 20, 20);
-    }
+    private static LabelImage Squares(params (int Label, int Top, int Left, int Size)[] squares) => TestLabels.Squares(20, 20, squares);
 
     [Fact]
     public void Correct_KeepsMatchedPredictions_DrawsMissedTruth_DeletesFalsePositives()
