@@ -25,7 +25,7 @@ public sealed partial class SegmentFrameConsumer(
     {
         var m = context.Message;
         var cancel = context.CancellationToken;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["FrameId"] = m.FrameId, ["Acquisition"] = m.Acquisition });
+        using var scope = logger.BeginScope("Frame {FrameId} of {Acquisition}", m.FrameId, m.Acquisition);
         var frame = await frames.GetAsync(m.FrameId, cancel);
         if (frame is null || frame.State != FrameStates.Acquired)
         {
