@@ -22,6 +22,8 @@ public static class CliApp
             BenchCommand.Create(console),
             TrainCommand.Create(console),
             HitlCommand.Create(console),
+            RunCommand.Create(console),
+            AssignCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

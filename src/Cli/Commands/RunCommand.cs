@@ -1,0 +1,89 @@
+using System.CommandLine;
+using AcqSeg.Persistence;
+using AcqSeg.Service;
+using AcqSeg.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AcqSeg.Cli.Commands;
+
+/// <summary>`acqseg run --watch DIR [--watch DIR...] --out DIR [...]`: every pipeline role in one process.</summary>
+public static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var watch = new Option<string[]>("--watch") { Description = "Acquisition folder to watch (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var outDir = new Option<string>("--out") { Description = "Output root (masks, flows, outlines, CSVs, the default database)", Required = true };
+        var model = new Option<string?>("--model") { Description = "Default model: zoo name or .pth path (acquisitions without an assignment use it)" };
+        var bus = new Option<string>("--bus") { Description = "memory or rabbitmq://user:pass@host:port/vhost", DefaultValueFactory = _ => "memory" };
+        var db = new Option<string?>("--db") { Description = "SQLite file or PostgreSQL connection (default OUT/acqseg.db)" };
+        var http = new Option<string>("--http") { Description = "host:port for the review API, /metrics and /health", DefaultValueFactory = _ => "127.0.0.1:5080" };
+        var idle = new Option<double?>("--exit-when-idle") { Description = "Exit once nothing has been pending for this many seconds" };
+        var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var stable = new Option<double>("--stable-seconds") { Description = "A file counts once unchanged for this long", DefaultValueFactory = _ => 1.0 };
+
+        var cmd = new Command("run", "Watch acquisition folders and segment new frames live (watcher, workers, review API in one process)")
+        {
+            watch, outDir, model, bus, db, http, idle, device, stable,
+        };
+        cmd.SetAction(r =>
+        {
+            var folders = r.GetValue(watch)!;
+            foreach (string f in folders)
+            {
+                if (!Directory.Exists(f)) throw new UsageException($"--watch '{f}': folder not found; create it or fix the path");
+            }
+            string output = OutDirOption.Prepare(new DirectoryInfo(r.GetValue(outDir)!))!;
+            string modelArg = r.GetValue(model) ?? "cyto";
+            string modelPath = ModelLocator.Resolve(modelArg);
+            string modelName = File.Exists(modelArg) || modelArg.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
+                ? Path.GetFileNameWithoutExtension(modelPath)
+                : modelArg;
+            try
+            {
+                BusOptions.Parse(r.GetValue(bus)!);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException($"--bus: {ex.Message}");
+            }
+            double? idleSeconds = r.GetValue(idle);
+            if (idleSeconds is < 0 or double.NaN) throw new UsageException($"--exit-when-idle {idleSeconds} must be >= 0 seconds");
+            double stableSeconds = r.GetValue(stable);
+            if (stableSeconds is < 0 or > 3600 or double.NaN) throw new UsageException($"--stable-seconds {stableSeconds} must be 0-3600");
+            var settings = new RunSettings
+            {
+                WatchFolders = folders,
+                OutputFolder = output,
+                ModelName = modelName,
+                ModelPath = modelPath,
+                Bus = r.GetValue(bus)!,
+                Database = r.GetValue(db),
+                Http = r.GetValue(http)!,
+                Device = r.GetValue(device)!,
+                ExitWhenIdle = idleSeconds is double s ? TimeSpan.FromSeconds(s) : null,
+                StableFor = TimeSpan.FromSeconds(stableSeconds),
+            };
+            return Run(console, settings);
+        });
+        return cmd;
+    }
+
+    private static int Run(CliConsole console, RunSettings settings)
+    {
+        var app = AcqSegHost.Build(settings);
+        var frames = app.Services.GetRequiredService<FrameStore>();
+        try
+        {
+            app.Run();
+        }
+        catch (OptionsValidationException ex)
+        {
+            console.Error.WriteLine($"acqseg run: {string.Join("; ", ex.Failures)}");
+            return CliApp.UsageError;
+        }
+        var counts = frames.CountByStateAsync().GetAwaiter().GetResult();
+        console.Out.WriteLine("frames: " + string.Join(", ", counts.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}")));
+        return counts.GetValueOrDefault(FrameStates.Failed) > 0 ? CliApp.InputFailed : CliApp.Ok;
+    }
+}

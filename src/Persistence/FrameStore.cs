@@ -1,0 +1,223 @@
+using Dapper;
+
+namespace AcqSeg.Persistence;
+
+/// <summary>Frame lifecycle. Acquired -> one of Segmented / Flagged / Failed; a flagged frame is then reviewed
+/// (Corrected / Accepted / Skipped).</summary>
+public static class FrameStates
+{
+    public const string Acquired = "Acquired";
+    public const string Segmented = "Segmented";
+    public const string Flagged = "Flagged";
+    public const string Failed = "Failed";
+    public const string Corrected = "Corrected";
+    public const string Accepted = "Accepted";
+    public const string Skipped = "Skipped";
+
+    public static readonly IReadOnlyList<string> Terminal = [Segmented, Flagged, Failed, Corrected, Accepted, Skipped];
+}
+
+public sealed class FrameRow
+{
+    public string Id { get; set; } = "";
+    public string Acquisition { get; set; } = "";
+    public string Path { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public long SizeBytes { get; set; }
+    public string State { get; set; } = FrameStates.Acquired;
+    public string Model { get; set; } = "";
+    public int? ModelVersion { get; set; }
+    public string? Reason { get; set; }
+    public string? MasksPath { get; set; }
+    public string? FlowsPath { get; set; }
+    public string? OutlinesPath { get; set; }
+    public string? ObjectsPath { get; set; }
+    public string AcquiredAt { get; set; } = "";
+    public string? CompletedAt { get; set; }
+    public string? ReviewedAt { get; set; }
+
+    public Guid FrameId => Guid.Parse(Id);
+}
+
+/// <summary>What a finished segmentation stores in one transaction with the state change.</summary>
+public sealed record SegmentationRecord(
+    Guid FrameId,
+    bool Flagged,
+    int ModelVersion,
+    string MasksPath,
+    string? FlowsPath,
+    string? OutlinesPath,
+    string? ObjectsPath,
+    FrameStatsRow Stats,
+    IReadOnlyList<ReviewReason> Reasons);
+
+public sealed record ReviewReason(string Reason, string Detail);
+
+public sealed class FrameStatsRow
+{
+    public string FrameId { get; set; } = "";
+    public int Height { get; set; }
+    public int Width { get; set; }
+    public int ObjectCount { get; set; }
+    public double MeanCellprob { get; set; }
+    public double? FlowErrorMean { get; set; }
+    public double? FlowErrorMax { get; set; }
+    public int MasksBeforeQc { get; set; }
+    public int DroppedByFlowQc { get; set; }
+    public int DroppedAsSmall { get; set; }
+    /// <summary>Style vector as comma-separated invariant floats.</summary>
+    public string Style { get; set; } = "";
+    public double ReadSeconds { get; set; }
+    public double NormalizeSeconds { get; set; }
+    public double NetworkSeconds { get; set; }
+    public double DynamicsSeconds { get; set; }
+    public double FlowQcSeconds { get; set; }
+    public double WriteSeconds { get; set; }
+    public double TotalSeconds { get; set; }
+}
+
+public sealed record FlaggedFilter(string? Acquisition = null, string? Reason = null, string? Model = null, int Limit = 100);
+
+/// <summary>Frames, their stats and review reasons. Every write is idempotent: a redelivered message finds the row
+/// already in its terminal state and changes nothing.</summary>
+public sealed class FrameStore(Database database)
+{
+    /// <summary>Stores a new frame in state Acquired; false when the same path + content is already known.</summary>
+    public async Task<bool> TryAddAcquiredAsync(FrameRow frame, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        int rows = await c.ExecuteAsync("""
+            INSERT INTO frames (id, acquisition, path, sha256, size_bytes, state, model, acquired_at)
+            VALUES (@Id, @Acquisition, @Path, @Sha256, @SizeBytes, 'Acquired', @Model, @AcquiredAt)
+            ON CONFLICT DO NOTHING
+            """, frame);
+        return rows == 1;
+    }
+
+    public async Task<FrameRow?> GetAsync(Guid id, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QuerySingleOrDefaultAsync<FrameRow>("SELECT * FROM frames WHERE id = @Id", new { Id = id.ToString() });
+    }
+
+    /// <summary>Marks an Acquired frame Failed; false when it had already left Acquired (a redelivery).</summary>
+    public async Task<bool> TryFailAsync(Guid id, string reason, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        int rows = await c.ExecuteAsync(
+            "UPDATE frames SET state = 'Failed', reason = @Reason, completed_at = @At WHERE id = @Id AND state = 'Acquired'",
+            new { Id = id.ToString(), Reason = reason, At = Database.Timestamp(DateTimeOffset.UtcNow) });
+        return rows == 1;
+    }
+
+    /// <summary>Stores stats, reasons and the Segmented/Flagged state together; false on a redelivery.</summary>
+    public async Task<bool> TryCompleteAsync(SegmentationRecord record, CancellationToken cancel = default)
+    {
+        string id = record.FrameId.ToString();
+        await using var c = await database.OpenAsync(cancel);
+        await using var tx = await c.BeginTransactionAsync(cancel);
+        int rows = await c.ExecuteAsync("""
+            UPDATE frames SET state = @State, model_version = @ModelVersion, masks_path = @MasksPath, flows_path = @FlowsPath,
+                outlines_path = @OutlinesPath, objects_path = @ObjectsPath, reason = @Reason, completed_at = @At
+            WHERE id = @Id AND state = 'Acquired'
+            """, new
+        {
+            Id = id,
+            State = record.Flagged ? FrameStates.Flagged : FrameStates.Segmented,
+            record.ModelVersion,
+            record.MasksPath,
+            record.FlowsPath,
+            record.OutlinesPath,
+            record.ObjectsPath,
+            Reason = record.Reasons.Count == 0 ? null : string.Join(",", record.Reasons.Select(r => r.Reason)),
+            At = Database.Timestamp(DateTimeOffset.UtcNow),
+        }, tx);
+        if (rows == 0)
+        {
+            await tx.RollbackAsync(cancel);
+            return false;
+        }
+        record.Stats.FrameId = id;
+        await c.ExecuteAsync("""
+            INSERT INTO frame_stats (frame_id, height, width, object_count, mean_cellprob, flow_error_mean, flow_error_max,
+                masks_before_qc, dropped_by_flow_qc, dropped_as_small, style, read_seconds, normalize_seconds, network_seconds,
+                dynamics_seconds, flow_qc_seconds, write_seconds, total_seconds)
+            VALUES (@FrameId, @Height, @Width, @ObjectCount, @MeanCellprob, @FlowErrorMean, @FlowErrorMax,
+                @MasksBeforeQc, @DroppedByFlowQc, @DroppedAsSmall, @Style, @ReadSeconds, @NormalizeSeconds, @NetworkSeconds,
+                @DynamicsSeconds, @FlowQcSeconds, @WriteSeconds, @TotalSeconds)
+            ON CONFLICT (frame_id) DO NOTHING
+            """, record.Stats, tx);
+        foreach (var reason in record.Reasons)
+        {
+            await c.ExecuteAsync(
+                "INSERT INTO review_reasons (frame_id, reason, detail) VALUES (@Id, @Reason, @Detail) ON CONFLICT DO NOTHING",
+                new { Id = id, reason.Reason, reason.Detail }, tx);
+        }
+        await tx.CommitAsync(cancel);
+        return true;
+    }
+
+    /// <summary>Moves a Flagged frame to its review outcome (Corrected / Accepted / Skipped); false when not Flagged.</summary>
+    public async Task<bool> TryReviewAsync(Guid id, string outcome, CancellationToken cancel = default)
+    {
+        if (outcome is not (FrameStates.Corrected or FrameStates.Accepted or FrameStates.Skipped))
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "a review ends in Corrected, Accepted or Skipped");
+        await using var c = await database.OpenAsync(cancel);
+        int rows = await c.ExecuteAsync(
+            "UPDATE frames SET state = @Outcome, reviewed_at = @At WHERE id = @Id AND state = 'Flagged'",
+            new { Id = id.ToString(), Outcome = outcome, At = Database.Timestamp(DateTimeOffset.UtcNow) });
+        return rows == 1;
+    }
+
+    public async Task<FrameStatsRow?> GetStatsAsync(Guid id, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QuerySingleOrDefaultAsync<FrameStatsRow>("SELECT * FROM frame_stats WHERE frame_id = @Id", new { Id = id.ToString() });
+    }
+
+    public async Task<IReadOnlyList<ReviewReason>> GetReasonsAsync(Guid id, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<ReviewReason>(
+            "SELECT reason AS Reason, detail AS Detail FROM review_reasons WHERE frame_id = @Id ORDER BY reason", new { Id = id.ToString() })).ToList();
+    }
+
+    /// <summary>Object counts of the acquisition's latest segmented frames (for the running median).</summary>
+    public async Task<IReadOnlyList<int>> RecentObjectCountsAsync(string acquisition, Guid except, int limit, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<int>("""
+            SELECT s.object_count FROM frame_stats s JOIN frames f ON f.id = s.frame_id
+            WHERE f.acquisition = @Acquisition AND f.id <> @Except
+            ORDER BY f.completed_at DESC LIMIT @Limit
+            """, new { Acquisition = acquisition, Except = except.ToString(), Limit = limit })).ToList();
+    }
+
+    public async Task<IReadOnlyList<FrameRow>> ListFlaggedAsync(FlaggedFilter filter, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<FrameRow>("""
+            SELECT f.* FROM frames f
+            WHERE f.state = 'Flagged'
+              AND (CAST(@Acquisition AS TEXT) IS NULL OR f.acquisition = @Acquisition)
+              AND (CAST(@Model AS TEXT) IS NULL OR f.model = @Model)
+              AND (CAST(@Reason AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM review_reasons r WHERE r.frame_id = f.id AND r.reason = @Reason))
+            ORDER BY f.completed_at, f.id LIMIT @Limit
+            """, new { filter.Acquisition, filter.Model, filter.Reason, filter.Limit })).ToList();
+    }
+
+    public async Task<IReadOnlyList<FrameRow>> ListAsync(string? state = null, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<FrameRow>(
+            "SELECT * FROM frames WHERE (CAST(@State AS TEXT) IS NULL OR state = @State) ORDER BY acquired_at, id", new { State = state })).ToList();
+    }
+
+    /// <summary>Frame counts per state (dashboards, idle detection).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountByStateAsync(CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        var rows = await c.QueryAsync<(string State, long Count)>("SELECT state, COUNT(*) FROM frames GROUP BY state");
+        return rows.ToDictionary(r => r.State, r => (int)r.Count);
+    }
+}

@@ -1,0 +1,11 @@
+using AcqSeg.ReviewHost.Extensions;
+using AcqSeg.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults(_ => { });
+builder.AddReviewServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapReviewApi();
+app.Run();

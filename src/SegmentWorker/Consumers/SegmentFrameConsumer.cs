@@ -1,0 +1,146 @@
+using System.Data.Common;
+using System.Diagnostics;
+using AcqSeg.Contracts;
+using AcqSeg.Persistence;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AcqSeg.SegmentWorker.Consumers;
+
+/// <summary>
+/// Segments one acquired frame and moves it to exactly one terminal state: Segmented, Flagged (quality gate) or
+/// Failed (a permanent fault such as a corrupt TIFF). Transient faults are thrown for the retry policy; on the
+/// last attempt they fail the frame too, so nothing stays Acquired.
+/// </summary>
+public sealed partial class SegmentFrameConsumer(
+    FrameStore frames, ModelCache models, QualityGate gate, ITrainingStyles trainingStyles,
+    IOptions<SegmentWorkerOptions> options, ILogger<SegmentFrameConsumer> logger) : IConsumer<FrameAcquired>
+{
+    public async Task Consume(ConsumeContext<FrameAcquired> context)
+    {
+        var m = context.Message;
+        var cancel = context.CancellationToken;
+        using var scope = logger.BeginScope("Frame {FrameId} of {Acquisition}", m.FrameId, m.Acquisition);
+        var frame = await frames.GetAsync(m.FrameId, cancel);
+        if (frame is null || frame.State != FrameStates.Acquired)
+        {
+            LogAlreadyDone(m.FrameId, frame?.State ?? "missing");
+            return;
+        }
+
+        AcqSegMetrics.FramesInFlight.Inc();
+        try
+        {
+            await SegmentAsync(context, m, cancel);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && (!IsTransient(ex) || context.GetRetryAttempt() >= options.Value.RetryLimit))
+        {
+            string kind = ex is TiffReadException t ? t.Kind.ToString() : IsTransient(ex) ? "transient_exhausted" : ex.GetType().Name;
+            string reason = ex is TiffReadException tr ? tr.Reason : ex.Message;
+            await FailAsync(context, m, kind, reason, cancel);
+        }
+        finally
+        {
+            AcqSegMetrics.FramesInFlight.Dec();
+        }
+    }
+
+    private async Task SegmentAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, CancellationToken cancel)
+    {
+        var o = options.Value;
+        var clock = Stopwatch.StartNew();
+        var image = TiffReader.Read(m.Path);
+        double read = clock.Elapsed.TotalSeconds;
+
+        SegmentationResult result;
+        int version;
+        using (var lease = await models.AcquireAsync(m.Model, cancel))
+        {
+            version = lease.Version;
+            result = new FrameSegmenter(lease.Model).Segment(image, o.ToSettings());
+        }
+
+        var paths = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
+        var write = Stopwatch.StartNew();
+        FrameOutputs.Write(paths, image, result);
+        result.Timings.Read = read;
+        result.Timings.Write = write.Elapsed.TotalSeconds;
+        result.Timings.Total = clock.Elapsed.TotalSeconds;
+
+        int objects = result.Masks.CountObjects();
+        double meanCellprob = FrameStatistics.MeanCellprobInMasks(result.Masks.Labels, result.Network.CellProb);
+        var recent = await frames.RecentObjectCountsAsync(m.Acquisition, m.FrameId, gate.HistoryWindow, cancel);
+        var styles = await trainingStyles.ForModelAsync(m.Model, version, cancel);
+        var reasons = gate.Evaluate(new FrameQuality(objects, result.MaskStats.MasksBeforeQc, result.MaskStats.DroppedByFlowQc,
+            meanCellprob, result.Network.Style, recent, styles));
+        bool flagged = reasons.Count > 0;
+
+        var record = new SegmentationRecord(m.FrameId, flagged, version, paths.Masks, paths.Flows, paths.Outlines, paths.Objects,
+            FrameStatistics.From(result, objects, meanCellprob), reasons);
+        if (!await frames.TryCompleteAsync(record, cancel))
+        {
+            LogAlreadyDone(m.FrameId, "completed meanwhile");
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        await context.Publish(new FrameSegmented(m.FrameId, m.Acquisition, m.Path, m.Model, version, objects, paths.Masks, paths.Flows,
+            paths.Outlines, paths.Objects, flagged, result.Timings.Total, now), cancel);
+        if (flagged)
+        {
+            await context.Publish(new FrameFlaggedForReview(m.FrameId, m.Acquisition, m.Model, version,
+                reasons.Select(r => r.Reason).ToList(), paths.Masks, now), cancel);
+        }
+
+        RecordMetrics(m, result.Timings, reasons);
+        LogSegmented(m.FrameId, objects, m.Model, version, result.Timings.Total, flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
+    }
+
+    private async Task FailAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, string kind, string reason, CancellationToken cancel)
+    {
+        if (!await frames.TryFailAsync(m.FrameId, reason, cancel))
+        {
+            LogAlreadyDone(m.FrameId, "failed meanwhile");
+            return;
+        }
+        await context.Publish(new FrameFailed(m.FrameId, m.Acquisition, m.Path, reason, DateTimeOffset.UtcNow), cancel);
+        AcqSegMetrics.FramesFailed.WithLabels(m.Acquisition, kind).Inc();
+        LogFailed(m.FrameId, m.Path, kind, reason);
+    }
+
+    private static void RecordMetrics(FrameAcquired m, StageTimings t, IReadOnlyList<ReviewReason> reasons)
+    {
+        AcqSegMetrics.FramesSegmented.WithLabels(m.Acquisition, m.Model).Inc();
+        foreach (var r in reasons) AcqSegMetrics.FramesFlagged.WithLabels(m.Acquisition, m.Model, r.Reason).Inc();
+        var h = AcqSegMetrics.SegmentSeconds;
+        h.WithLabels("read").Observe(t.Read);
+        h.WithLabels("normalize").Observe(t.Normalize);
+        h.WithLabels("network").Observe(t.Network);
+        h.WithLabels("dynamics").Observe(t.Dynamics);
+        h.WithLabels("flow_qc").Observe(t.FlowQc);
+        h.WithLabels("write").Observe(t.Write);
+        h.WithLabels("total").Observe(t.Total);
+    }
+
+    /// <summary>Faults that a retry cannot fix: the frame fails with the reason (so does any other non-transient fault,
+    /// so that no frame is left Acquired).</summary>
+    public static bool IsPermanent(Exception ex) => ex is TiffReadException or FileNotFoundException or DirectoryNotFoundException
+        or ArgumentException or ModelFileException or ModelNotFoundException or InvalidOperationException;
+
+    /// <summary>Faults worth retrying with back-off (a locked file, a busy database, a network blip).</summary>
+    public static bool IsTransient(Exception ex) => !IsPermanent(ex) && ex is IOException or TimeoutException or DbException;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: {ObjectCount} objects with {Model} v{ModelVersion} in {Seconds:F2} s, review reasons {Reasons}")]
+    private partial void LogSegmented(Guid frameId, int objectCount, string model, int modelVersion, double seconds, string reasons);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frame {FrameId} failed ({Kind}): {Path}: {Reason}")]
+    private partial void LogFailed(Guid frameId, string path, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Frame {FrameId} skipped: {State}")]
+    private partial void LogAlreadyDone(Guid frameId, string state);
+}

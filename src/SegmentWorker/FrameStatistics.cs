@@ -1,0 +1,49 @@
+using System.Globalization;
+using AcqSeg.Persistence;
+using AcqSeg.Segmentation.Pipeline;
+
+namespace AcqSeg.SegmentWorker;
+
+/// <summary>Per-frame numbers stored in frame_stats and used by the quality gate.</summary>
+public static class FrameStatistics
+{
+    /// <summary>Mean of sigmoid(cellprob logit) over the pixels inside masks; 0 when there are none.</summary>
+    public static double MeanCellprobInMasks(int[] labels, float[] cellProbLogit)
+    {
+        double sum = 0;
+        long n = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] == 0) continue;
+            sum += 1.0 / (1.0 + Math.Exp(-cellProbLogit[i]));
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    public static FrameStatsRow From(SegmentationResult r, int objectCount, double meanCellprob)
+    {
+        var errors = r.MaskStats.FlowErrors;
+        var t = r.Timings;
+        return new FrameStatsRow
+        {
+            Height = r.Masks.Height,
+            Width = r.Masks.Width,
+            ObjectCount = objectCount,
+            MeanCellprob = meanCellprob,
+            FlowErrorMean = errors.Count == 0 ? null : errors.Average(),
+            FlowErrorMax = errors.Count == 0 ? null : errors.Max(),
+            MasksBeforeQc = r.MaskStats.MasksBeforeQc,
+            DroppedByFlowQc = r.MaskStats.DroppedByFlowQc,
+            DroppedAsSmall = r.MaskStats.DroppedAsSmall,
+            Style = string.Join(",", r.Network.Style.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+            ReadSeconds = t.Read,
+            NormalizeSeconds = t.Normalize,
+            NetworkSeconds = t.Network,
+            DynamicsSeconds = t.Dynamics,
+            FlowQcSeconds = t.FlowQc,
+            WriteSeconds = t.Write,
+            TotalSeconds = t.Total,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Pipeline;
+
+namespace AcqSeg.SegmentWorker;
+
+public sealed class SegmentWorkerOptions : IValidatableObject
+{
+    public const string SectionName = "SegmentWorker";
+
+    /// <summary>Outputs go to OutputRoot/&lt;acquisition&gt;/&lt;frame&gt;_cp_masks.tif etc.</summary>
+    [Required(ErrorMessage = "SegmentWorker:OutputRoot is required: the folder segmentation outputs are written to")]
+    public string OutputRoot { get; set; } = "";
+
+    /// <summary>auto, cpu, cuda or cuda:N.</summary>
+    public string Device { get; set; } = "auto";
+
+    [Range(1, 64)]
+    public int ConcurrentMessageLimit { get; set; } = 1;
+
+    [Range(1, 256)]
+    public int PrefetchCount { get; set; } = 2;
+
+    /// <summary>Retries of a transient fault (I/O, database) before the frame is failed.</summary>
+    [Range(0, 20)]
+    public int RetryLimit { get; set; } = 3;
+
+    [Range(1, 600_000)]
+    public int RetryMinMilliseconds { get; set; } = 200;
+
+    [Range(1, 600_000)]
+    public int RetryMaxMilliseconds { get; set; } = 5000;
+
+    [Range(0.0, 10_000.0)]
+    public double Diameter { get; set; } = 30;
+    public bool Tile { get; set; } = true;
+    [Range(0.0, 100.0)]
+    public float FlowThreshold { get; set; } = 0.4f;
+    public float CellprobThreshold { get; set; }
+    [Range(0, 1_000_000)]
+    public int MinSize { get; set; } = 15;
+    [Range(0, 3)]
+    public int Chan { get; set; }
+    [Range(0, 3)]
+    public int Chan2 { get; set; }
+
+    public bool SaveFlows { get; set; } = true;
+    public bool SaveOutlines { get; set; } = true;
+    public bool SaveObjects { get; set; } = true;
+
+    public SegmentSettings ToSettings() => new()
+    {
+        Chan = Chan,
+        Chan2 = Chan2,
+        Diameter = Diameter,
+        Tile = Tile,
+        FlowThreshold = FlowThreshold,
+        CellprobThreshold = CellprobThreshold,
+        MinSize = MinSize,
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        ValidationResult? device = null;
+        try
+        {
+            DeviceChoice.Parse(Device);
+        }
+        catch (ArgumentException ex)
+        {
+            device = new ValidationResult($"SegmentWorker:Device '{Device}': {ex.Message}", [nameof(Device)]);
+        }
+        if (device is not null) yield return device;
+        if (RetryMinMilliseconds > RetryMaxMilliseconds)
+            yield return new ValidationResult("SegmentWorker:RetryMinMilliseconds must not exceed RetryMaxMilliseconds", [nameof(RetryMinMilliseconds)]);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using AcqSeg.ReviewHost.Extensions;
+using AcqSeg.SegmentWorker.Extensions;
+using AcqSeg.ServiceDefaults;
+using AcqSeg.Watcher.Extensions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AcqSeg.Service;
+
+/// <summary>Composes every role into one web host; role processes use the same extension methods one by one.</summary>
+public static class AcqSegHost
+{
+    public static WebApplication Build(RunSettings run, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(Configuration(run));
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        builder.WebHost.UseUrls($"http://{run.Http}");
+
+        builder.AddServiceDefaults(bus =>
+        {
+            bus.AddWatcherConsumers();
+            bus.AddSegmentWorkerConsumers();
+        });
+        builder.AddWatcherServices();
+        builder.AddSegmentWorkerServices();
+        builder.AddReviewServices();
+        if (run.ExitWhenIdle is { } idle)
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, idle));
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapReviewApi();
+        return app;
+    }
+
+    public static Dictionary<string, string?> Configuration(RunSettings run)
+    {
+        string output = Path.GetFullPath(run.OutputFolder);
+        var bus = BusOptions.Parse(run.Bus);
+        var c = new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = run.Database ?? Path.Combine(output, "acqseg.db"),
+            ["Bus:Transport"] = bus.Transport,
+            ["Bus:RabbitMq:Host"] = bus.RabbitMq.Host,
+            ["Bus:RabbitMq:Port"] = bus.RabbitMq.Port.ToString(CultureInfo.InvariantCulture),
+            ["Bus:RabbitMq:VirtualHost"] = bus.RabbitMq.VirtualHost,
+            ["Bus:RabbitMq:Username"] = bus.RabbitMq.Username,
+            ["Bus:RabbitMq:Password"] = bus.RabbitMq.Password,
+            [$"Models:Paths:{run.ModelName}"] = run.ModelPath,
+            ["Models:VersionsRoot"] = Path.Combine(output, "models"),
+            ["Watcher:DefaultModel"] = run.ModelName,
+            ["Watcher:StableMilliseconds"] = ((int)run.StableFor.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ["Watcher:ExcludeFolders:0"] = output,
+            ["SegmentWorker:OutputRoot"] = output,
+            ["SegmentWorker:Device"] = run.Device,
+            ["Review:CorrectionsRoot"] = Path.Combine(output, "corrections"),
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+            ["Logging:LogLevel:MassTransit"] = "Warning",
+        };
+        for (int i = 0; i < run.WatchFolders.Count; i++) c[$"Watcher:Roots:{i}"] = Path.GetFullPath(run.WatchFolders[i]);
+        return c;
+    }
+}

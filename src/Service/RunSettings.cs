@@ -1,0 +1,23 @@
+namespace AcqSeg.Service;
+
+/// <summary>What `acqseg run` was asked for.</summary>
+public sealed record RunSettings
+{
+    public required IReadOnlyList<string> WatchFolders { get; init; }
+    public required string OutputFolder { get; init; }
+    /// <summary>Lineage name of the default model.</summary>
+    public required string ModelName { get; init; }
+    /// <summary>Its base weight file.</summary>
+    public required string ModelPath { get; init; }
+    /// <summary>"memory" or rabbitmq://user:pass@host:port/vhost.</summary>
+    public string Bus { get; init; } = "memory";
+    /// <summary>SQLite path or PostgreSQL connection; null = OutputFolder/acqseg.db.</summary>
+    public string? Database { get; init; }
+    /// <summary>host:port the review API, /metrics and /health listen on.</summary>
+    public string Http { get; init; } = "127.0.0.1:5080";
+    public string Device { get; init; } = "cpu";
+    /// <summary>Stop once nothing has been pending for this long; null = run until stopped.</summary>
+    public TimeSpan? ExitWhenIdle { get; init; }
+    /// <summary>How long a file must stay unchanged before it counts.</summary>
+    public TimeSpan StableFor { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,56 @@
+using Prometheus;
+
+namespace AcqSeg.ServiceDefaults;
+
+/// <summary>
+/// Every Prometheus metric the roles export (names acqseg_&lt;thing&gt;_&lt;unit&gt;, few bounded labels). prometheus-net
+/// keeps metrics in its process-wide registry; these fields are the handles to them, not state of ours.
+/// </summary>
+public static class AcqSegMetrics
+{
+    public static readonly Counter FramesAcquired = Metrics.CreateCounter(
+        "acqseg_frames_acquired_total", "Frames found complete in a watched acquisition and published",
+        new CounterConfiguration { LabelNames = ["acquisition", "model"] });
+
+    public static readonly Counter FramesSegmented = Metrics.CreateCounter(
+        "acqseg_frames_segmented_total", "Frames segmented (flagged or not)",
+        new CounterConfiguration { LabelNames = ["acquisition", "model"] });
+
+    public static readonly Counter FramesFlagged = Metrics.CreateCounter(
+        "acqseg_frames_flagged_total", "Quality rules tripped, one count per frame and reason",
+        new CounterConfiguration { LabelNames = ["acquisition", "model", "reason"] });
+
+    public static readonly Counter FramesFailed = Metrics.CreateCounter(
+        "acqseg_frames_failed_total", "Frames that could not be segmented (reason: error kind)",
+        new CounterConfiguration { LabelNames = ["acquisition", "reason"] });
+
+    public static readonly Histogram SegmentSeconds = Metrics.CreateHistogram(
+        "acqseg_segment_seconds", "Seconds per pipeline stage of one frame",
+        new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    public static readonly Gauge FramesInFlight = Metrics.CreateGauge(
+        "acqseg_frames_in_flight", "Frames being segmented right now in this process");
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "acqseg_queue_depth", "Frames waiting (state Acquired in the database)",
+        new GaugeConfiguration { LabelNames = ["queue"] });
+
+    public static readonly Gauge ReviewQueueSize = Metrics.CreateGauge(
+        "acqseg_review_queue_size", "Frames flagged and not yet reviewed");
+
+    public static readonly Gauge ModelVersionInfo = Metrics.CreateGauge(
+        "acqseg_model_version_info", "Latest version of each model lineage in use (value = version)",
+        new GaugeConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter TrainingRuns = Metrics.CreateCounter(
+        "acqseg_training_runs_total", "Fine-tuning runs by outcome (published, rejected, failed)",
+        new CounterConfiguration { LabelNames = ["model", "outcome"] });
+
+    public static readonly Histogram TrainingSeconds = Metrics.CreateHistogram(
+        "acqseg_training_seconds", "Wall time of a fine-tuning run",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 14) });
+
+    public static readonly Gauge TrainingAp = Metrics.CreateGauge(
+        "acqseg_training_ap50", "AP@0.5 on held-back corrected frames of the last run (which: current, candidate)",
+        new GaugeConfiguration { LabelNames = ["model", "which"] });
+}

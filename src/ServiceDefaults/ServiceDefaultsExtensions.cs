@@ -1,0 +1,90 @@
+using AcqSeg.Persistence;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace AcqSeg.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// Logging, validated options, persistence, models, health checks and the bus (in-memory or RabbitMQ from the
+    /// "Bus" section) with the consumers the role registers in <paramref name="consumers"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
+    {
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        var services = builder.Services;
+        services.AddAcqSegPersistence();
+        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
+        services.AddSingleton<ModelCatalog>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        var bus = builder.Configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
+        services.AddValidatedOptions<BusOptions>(BusOptions.SectionName);
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            consumers(x);
+            if (bus.IsRabbitMq)
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    var r = bus.RabbitMq;
+                    cfg.Host(r.Host, (ushort)r.Port, r.VirtualHost, h =>
+                    {
+                        h.Username(r.Username);
+                        h.Password(r.Password);
+                    });
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Binds a section, checks data annotations and IValidatableObject, and fails the start with the
+    /// messages when invalid.</summary>
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    /// <summary>/health (every check) and /metrics (Prometheus text format).</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health");
+        app.MapMetrics("/metrics");
+        return app;
+    }
+
+    private sealed class DatabaseHealthCheck(Persistence.Database database) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(cancellationToken);
+                return HealthCheckResult.Healthy($"{database.Dialect} reachable");
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or IOException)
+            {
+                return HealthCheckResult.Unhealthy($"{database.Dialect} unreachable: {ex.Message}", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.IO.Enumeration;
+using AcqSeg.Segmentation.Io;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AcqSeg.Watcher;
+
+/// <summary>
+/// Finds complete TIFFs under the acquisition roots. OS notifications (create, change, rename: a writer's
+/// temp-then-rename shows up as a rename to a matching name) and periodic full rescans feed candidates; a
+/// candidate counts once it is stable and opens as a TIFF, and is registered once per path + size + mtime.
+/// </summary>
+public sealed partial class AcquisitionWatcher(
+    IOptions<WatcherOptions> options, FrameRegistrar registrar, ILogger<AcquisitionWatcher> logger, TimeProvider clock) : BackgroundService
+{
+    private readonly ConcurrentQueue<string> notified = new();
+    private readonly Dictionary<string, (long Size, DateTime Modified)> registered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> invalidSince = new(StringComparer.Ordinal);
+    private FileStabilityTracker tracker = new(TimeSpan.Zero);
+    private volatile int pendingCount;
+    private volatile bool scannedOnce;
+
+    /// <summary>Files seen but not yet registered (for idle detection); -1 before the first scan finished.</summary>
+    public int Pending => scannedOnce ? pendingCount + notified.Count : -1;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        tracker = new FileStabilityTracker(TimeSpan.FromMilliseconds(o.StableMilliseconds));
+        var roots = o.Roots.Select(r => Path.GetFullPath(r)).ToList();
+        var watchers = roots.Select(CreateWatcher).ToList();
+        try
+        {
+            var nextScan = DateTimeOffset.MinValue;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var now = clock.GetUtcNow();
+                if (now >= nextScan)
+                {
+                    foreach (string root in roots) Scan(root);
+                    nextScan = now.AddSeconds(o.RescanSeconds);
+                }
+                while (notified.TryDequeue(out string? path)) Consider(path);
+                await CheckPendingAsync(roots, stoppingToken);
+                pendingCount = tracker.Count;
+                scannedOnce = true;
+                await Task.Delay(o.PollMilliseconds, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var w in watchers) w.Dispose();
+        }
+    }
+
+    private FileSystemWatcher CreateWatcher(string root)
+    {
+        var w = new FileSystemWatcher(root) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.LastWrite };
+        w.Created += (_, e) => notified.Enqueue(e.FullPath);
+        w.Changed += (_, e) => notified.Enqueue(e.FullPath);
+        w.Renamed += (_, e) => notified.Enqueue(e.FullPath);
+        // A lost notification buffer is not fatal: the next rescan finds the files.
+        w.Error += (_, e) => LogWatchError(root, e.GetException().Message);
+        w.EnableRaisingEvents = true;
+        return w;
+    }
+
+    private void Scan(string root)
+    {
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                Consider(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWatchError(root, ex.Message);
+        }
+    }
+
+    private void Consider(string path)
+    {
+        if (!IsFrameName(path) || tracker.Contains(path)) return;
+        if (registered.TryGetValue(path, out var known))
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || (info.Length == known.Size && info.LastWriteTimeUtc == known.Modified)) return;
+        }
+        // Seed the tracker; stability is judged on the next polls.
+        var fi = new FileInfo(path);
+        if (fi.Exists) tracker.Observe(path, fi.Length, fi.LastWriteTimeUtc, clock.GetUtcNow());
+    }
+
+    private bool IsFrameName(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (name.StartsWith('.')) return false;
+        foreach (string excluded in options.Value.ExcludeFolders)
+        {
+            string full = Path.GetFullPath(excluded).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            if (path.StartsWith(full, StringComparison.Ordinal)) return false;
+        }
+        foreach (string glob in options.Value.Globs)
+        {
+            if (FileSystemName.MatchesSimpleExpression(glob, name, ignoreCase: true)) return true;
+        }
+        return false;
+    }
+
+    private async Task CheckPendingAsync(IReadOnlyList<string> roots, CancellationToken cancel)
+    {
+        var o = options.Value;
+        foreach (string path in tracker.Paths.ToList())
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                // Renamed away or deleted before it was complete.
+                tracker.Forget(path);
+                invalidSince.Remove(path);
+                continue;
+            }
+            var now = clock.GetUtcNow();
+            if (!tracker.Observe(path, info.Length, info.LastWriteTimeUtc, now)) continue;
+            if (!OpensAsTiff(path, out string? problem))
+            {
+                if (!invalidSince.TryGetValue(path, out var since)) invalidSince[path] = since = now;
+                if (now - since < TimeSpan.FromMilliseconds(o.InvalidTiffGraceMilliseconds)) continue;
+                LogInvalidButStable(path, problem!);
+            }
+            string acquisition = AcquisitionOf(roots, path);
+            try
+            {
+                await registrar.RegisterAsync(acquisition, path, cancel);
+                registered[path] = (info.Length, info.LastWriteTimeUtc);
+                tracker.Forget(path);
+                invalidSince.Remove(path);
+            }
+            catch (IOException ex)
+            {
+                // Still locked or vanished mid-hash: try again on the next poll.
+                LogRetry(path, ex.Message);
+            }
+        }
+    }
+
+    private static bool OpensAsTiff(string path, out string? problem)
+    {
+        try
+        {
+            TiffReader.ReadMetadata(path);
+            problem = null;
+            return true;
+        }
+        catch (TiffReadException ex)
+        {
+            problem = ex.Reason;
+            return false;
+        }
+    }
+
+    /// <summary>The root folder's name plus the file's sub-folder path below it, with '/' separators.</summary>
+    public static string AcquisitionOf(IReadOnlyList<string> roots, string path)
+    {
+        string? root = roots.Where(r => path.StartsWith(r.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .OrderByDescending(r => r.Length).FirstOrDefault();
+        if (root is null) return Path.GetFileName(Path.GetDirectoryName(path)) ?? "unknown";
+        string rootName = Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar));
+        string relativeDir = Path.GetDirectoryName(Path.GetRelativePath(root, path)) ?? "";
+        return relativeDir.Length == 0 ? rootName : $"{rootName}/{relativeDir.Replace(Path.DirectorySeparatorChar, '/')}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching {Root}: {Problem} (the next rescan catches up)")]
+    private partial void LogWatchError(string root, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stable but does not open as a TIFF ({Problem}); publishing it so it fails with that reason")]
+    private partial void LogInvalidButStable(string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Path} not readable yet ({Problem}); retrying")]
+    private partial void LogRetry(string path, string problem);
+}

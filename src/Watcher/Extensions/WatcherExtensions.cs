@@ -1,0 +1,29 @@
+using AcqSeg.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AcqSeg.Watcher.Extensions;
+
+public static class WatcherExtensions
+{
+    /// <summary>Options (section "Watcher"), the model assignment chain and the folder watcher.</summary>
+    public static IHostApplicationBuilder AddWatcherServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<WatcherOptions>(WatcherOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        // The zoo's style-based suggester replaces this one where it is registered first.
+        services.TryAddSingleton<IModelSuggester, DefaultModelSuggester>();
+        services.AddSingleton<ModelAssignmentResolver>();
+        services.AddSingleton<FrameRegistrar>();
+        services.AddSingleton<AcquisitionWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<AcquisitionWatcher>());
+        return builder;
+    }
+
+    public static IBusRegistrationConfigurator AddWatcherConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<AssignModelConsumer>();
+        return bus;
+    }
+}

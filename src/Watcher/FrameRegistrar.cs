@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using AcqSeg.Contracts;
+using AcqSeg.Persistence;
+using AcqSeg.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace AcqSeg.Watcher;
+
+/// <summary>Turns a complete file into a frame: hash, identity, model, row (state Acquired), then FrameAcquired.</summary>
+public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentResolver assignments, IBus bus, ILogger<FrameRegistrar> logger)
+{
+    /// <summary>Stable id of a frame: the same path with the same content is the same frame.</summary>
+    public static Guid FrameIdOf(string fullPath, string sha256)
+    {
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{fullPath}\n{sha256}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>Returns true when the frame was new and published; false for a duplicate.</summary>
+    public async Task<bool> RegisterAsync(string acquisition, string fullPath, CancellationToken cancel)
+    {
+        string sha = await FileHash.Sha256Async(fullPath, cancel);
+        long size = new FileInfo(fullPath).Length;
+        var id = FrameIdOf(fullPath, sha);
+        var (model, source) = await assignments.ResolveAsync(acquisition, fullPath, cancel);
+        var now = DateTimeOffset.UtcNow;
+        bool added = await frames.TryAddAcquiredAsync(new FrameRow
+        {
+            Id = id.ToString(),
+            Acquisition = acquisition,
+            Path = fullPath,
+            Sha256 = sha,
+            SizeBytes = size,
+            Model = model,
+            AcquiredAt = Database.Timestamp(now),
+        }, cancel);
+        if (!added)
+        {
+            var existing = await frames.GetAsync(id, cancel);
+            // A row still in Acquired was stored but maybe never published (crash between the two): publish again;
+            // the worker's state check makes a second delivery harmless.
+            if (existing is not { State: FrameStates.Acquired })
+            {
+                LogDuplicate(fullPath, id);
+                return false;
+            }
+        }
+        await bus.Publish(new FrameAcquired(id, acquisition, fullPath, sha, size, model, now), cancel);
+        AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model).Inc();
+        LogAcquired(id, acquisition, fullPath, model, source);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} acquired in {Acquisition}: {Path} (model {Model} by {AssignmentSource})")]
+    private partial void LogAcquired(Guid frameId, string acquisition, string path, string model, string assignmentSource);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipping {Path}: frame {FrameId} is known already")]
+    private partial void LogDuplicate(string path, Guid frameId);
+}

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AcqSeg.Watcher;
+
+public sealed class WatcherOptions : IValidatableObject
+{
+    public const string SectionName = "Watcher";
+
+    /// <summary>Acquisition roots, watched recursively. An acquisition is a folder: the root's name plus the
+    /// sub-folder path of the file ("run42/plate1").</summary>
+    public List<string> Roots { get; set; } = [];
+
+    /// <summary>File-name patterns (* and ?) that count as frames; anything else (e.g. a writer's .part file) is ignored.</summary>
+    public List<string> Globs { get; set; } = ["*.tif", "*.tiff"];
+
+    /// <summary>A file counts once its size and modification time have not changed for this long.</summary>
+    [Range(0, 3_600_000)]
+    public int StableMilliseconds { get; set; } = 2000;
+
+    /// <summary>How often pending files are looked at again.</summary>
+    [Range(10, 60_000)]
+    public int PollMilliseconds { get; set; } = 250;
+
+    /// <summary>A full rescan of the roots (catches what the OS notifications missed or what arrived while down).</summary>
+    [Range(1, 86_400)]
+    public int RescanSeconds { get; set; } = 30;
+
+    /// <summary>A stable file that still does not open as a TIFF after this long is published anyway, so it ends
+    /// as a failed frame with the reader's reason instead of waiting forever.</summary>
+    [Range(0, 3_600_000)]
+    public int InvalidTiffGraceMilliseconds { get; set; } = 5000;
+
+    /// <summary>Folders below a root that are not acquisitions (e.g. an output root inside a watched folder).</summary>
+    public List<string> ExcludeFolders { get; set; } = [];
+
+    /// <summary>Acquisition pattern (* and ?) -> model; the first match wins, after an operator's `acqseg assign`.</summary>
+    public List<AssignmentRule> Assignments { get; set; } = [];
+
+    /// <summary>The model the default suggester picks when nothing else assigns one.</summary>
+    public string DefaultModel { get; set; } = "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Roots.Count == 0)
+            yield return new ValidationResult("Watcher:Roots is empty; give at least one acquisition folder to watch", [nameof(Roots)]);
+        foreach (string root in Roots)
+        {
+            if (!Directory.Exists(root))
+                yield return new ValidationResult($"Watcher:Roots '{root}' does not exist; create it or fix the path", [nameof(Roots)]);
+        }
+        if (Globs.Count == 0 || Globs.Any(string.IsNullOrWhiteSpace))
+            yield return new ValidationResult("Watcher:Globs must list file patterns such as *.tif", [nameof(Globs)]);
+        foreach (var rule in Assignments)
+        {
+            if (string.IsNullOrWhiteSpace(rule.Pattern) || string.IsNullOrWhiteSpace(rule.Model))
+                yield return new ValidationResult("Watcher:Assignments entries need both Pattern and Model", [nameof(Assignments)]);
+        }
+    }
+}
+
+public sealed class AssignmentRule
+{
+    public string Pattern { get; set; } = "";
+    public string Model { get; set; } = "";
+}
