@@ -21,6 +21,8 @@ public static class CliApp
             EvalCommand.Create(console),
             BenchCommand.Create(console),
             TrainCommand.Create(console),
+            ZooCommand.Create(console),
+            SynthCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -54,6 +54,20 @@ public sealed class SizeModel
         return double.IsNaN(d) ? DiamMean : Math.Max(MinimumDiameter, d);
     }
 
+    /// <summary>
+    /// The size model that belongs to a weight file: size.json beside a zoo model.pth, else STEM_size.json or
+    /// STEM_size.npy (as `acqseg zoo export` writes them), else Cellpose's size_STEM.npy; null when there is none.
+    /// </summary>
+    public static string? FindBeside(string weightsPath)
+    {
+        string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(weightsPath)) ?? ".";
+        string stem = System.IO.Path.GetFileNameWithoutExtension(weightsPath);
+        string[] candidates = System.IO.Path.GetFileName(weightsPath) == "model.pth"
+            ? [System.IO.Path.Combine(dir, "size.json")]
+            : [System.IO.Path.Combine(dir, stem + "_size.json"), System.IO.Path.Combine(dir, stem + "_size.npy"), System.IO.Path.Combine(dir, "size_" + stem + ".npy")];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
     public void Save(string path)
     {
         var json = new JsonObject

@@ -11,11 +11,24 @@ public sealed record ModelParent
     public string? Model { get; init; }
     public int? Version { get; init; }
 
-    /// <summary>The .pth it came from, when imported or fine-tuned from a file.</summary>
+    /// <summary>The .pth it came from, when imported or fine-tuned from a file (relative to the zoo's parent folder,
+    /// i.e. the repository root, when it lies beside it, so manifests do not carry one machine's paths).</summary>
     public string? File { get; init; }
 
+    /// <summary>SHA-256 of that file, which identifies it wherever it is.</summary>
+    public string? Sha256 { get; init; }
+
     public static ModelParent FromModel(string model, int version) => new() { Model = model, Version = version };
-    public static ModelParent FromFile(string path) => new() { File = path };
+
+    public static ModelParent FromFile(string path, string zooRoot)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(zooRoot)) ?? full;
+        string relative = System.IO.Path.GetRelativePath(baseDir, full);
+        bool nearby = !System.IO.Path.IsPathRooted(relative) && !relative.StartsWith("../../", StringComparison.Ordinal);
+        using var stream = System.IO.File.OpenRead(full);
+        return new() { File = nearby ? relative : full, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) };
+    }
 
     public override string ToString() =>
         Model is not null ? $"{Model} v{Version?.ToString(CultureInfo.InvariantCulture) ?? "?"}" : File ?? "none";

@@ -129,11 +129,11 @@ public sealed class ModelZoo(string root)
         }
         var version = AddVersion(name, weightsFile, new ModelVersion
         {
-            Parent = ModelParent.FromFile(Path.GetFullPath(weightsFile)),
+            Parent = ModelParent.FromFile(weightsFile, Root),
             Notes = notes ?? $"imported from {Path.GetFileName(weightsFile)}",
         });
         if (size is not null)
-            version = SetSizeModel(name, size, new SizeModelInfo { Source = Path.GetFullPath(sizeModelFile!), Created = DateTimeOffset.UtcNow });
+            version = SetSizeModel(name, size, new SizeModelInfo { Source = ModelParent.FromFile(sizeModelFile!, Root).File ?? sizeModelFile!, Created = DateTimeOffset.UtcNow });
         return version;
     }
 
@@ -296,6 +296,6 @@ public sealed class ModelZoo(string root)
                 return new ModelParent { Model = pretrained };
             }
         }
-        return ModelParent.FromFile(Path.GetFullPath(pretrained));
+        return File.Exists(pretrained) ? ModelParent.FromFile(pretrained, Root) : new ModelParent { File = Path.GetFullPath(pretrained) };
     }
 }
