@@ -296,6 +296,11 @@ public sealed class ModelZoo(string root)
                 return new ModelParent { Model = pretrained };
             }
         }
-        return File.Exists(pretrained) ? ModelParent.FromFile(pretrained, Root) : new ModelParent { File = Path.GetFullPath(pretrained) };
+        string full = Path.GetFullPath(pretrained);
+        // A zoo model's own model.pth given as a path is that model's current version.
+        if (Path.GetFileName(full) == WeightsFile && Path.GetDirectoryName(Path.GetDirectoryName(full)) == Root
+            && Path.GetFileName(Path.GetDirectoryName(full)) is { } owner && Contains(owner))
+            return ModelParent.FromModel(owner, Manifest(owner).Current);
+        return File.Exists(full) ? ModelParent.FromFile(full, Root) : new ModelParent { File = full };
     }
 }
