@@ -33,6 +33,97 @@ public static class CellposeSizeFile
         }
     }
 
+    /// <summary>
+    /// Writes Cellpose's layout (what its SizeModel.train saves and np.load(path, allow_pickle=True).item() reads): a
+    /// .npy v1.0 0-d object array holding {'A', 'smean', 'diam_mean', 'ymean'}, float32 arrays and scalars, pickle
+    /// protocol 3 with numpy's reconstructors.
+    /// </summary>
+    public static void Write(string path, SizeModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var p = new List<byte> { 0x80, 3 };
+        Global(p, "numpy.core.multiarray", "_reconstruct");
+        Global(p, "numpy", "ndarray");
+        p.AddRange([(byte)'K', 0, 0x85, (byte)'C', 1, (byte)'b', 0x87, (byte)'R']);
+        p.Add((byte)'(');
+        p.AddRange([(byte)'K', 1, (byte)')']);
+        DType(p, "O8", "|", 63);
+        p.Add(0x89);
+        p.Add((byte)']');
+        p.AddRange([(byte)'}', (byte)'(']);
+        Text(p, "A"); FloatArray(p, model.A);
+        Text(p, "smean"); FloatArray(p, model.StyleMean);
+        Text(p, "diam_mean"); FloatScalar(p, (float)model.DiamMean);
+        Text(p, "ymean"); FloatScalar(p, (float)model.YMean);
+        p.Add((byte)'u');
+        p.Add((byte)'a');
+        p.AddRange([(byte)'t', (byte)'b', (byte)'.']);
+
+        string header = "{'descr': '|O', 'fortran_order': False, 'shape': (), }";
+        header += new string(' ', 63 - (10 + header.Length) % 64) + "\n";
+        var file = new List<byte>(Magic) { 1, 0 };
+        file.AddRange(BitConverter.GetBytes((ushort)header.Length));
+        file.AddRange(Encoding.ASCII.GetBytes(header));
+        file.AddRange(p);
+        string tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, file.ToArray());
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void Global(List<byte> p, string module, string name)
+    {
+        p.Add((byte)'c');
+        p.AddRange(Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));
+    }
+
+    private static void Text(List<byte> p, string s)
+    {
+        byte[] b = Encoding.UTF8.GetBytes(s);
+        p.Add((byte)'X');
+        p.AddRange(BitConverter.GetBytes(b.Length));
+        p.AddRange(b);
+    }
+
+    private static void DType(List<byte> p, string code, string order, int flags)
+    {
+        Global(p, "numpy", "dtype");
+        Text(p, code);
+        p.AddRange([0x89, 0x88, 0x87, (byte)'R', (byte)'(', (byte)'K', 3]);
+        Text(p, order);
+        p.AddRange([(byte)'N', (byte)'N', (byte)'N', (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'J', 0xff, 0xff, 0xff, 0xff, (byte)'K', (byte)flags, (byte)'t', (byte)'b']);
+    }
+
+    private static void FloatArray(List<byte> p, float[] values)
+    {
+        Global(p, "numpy.core.multiarray", "_reconstruct");
+        Global(p, "numpy", "ndarray");
+        p.AddRange([(byte)'K', 0, 0x85, (byte)'C', 1, (byte)'b', 0x87, (byte)'R', (byte)'(', (byte)'K', 1, (byte)'J']);
+        p.AddRange(BitConverter.GetBytes(values.Length));
+        p.Add(0x85);
+        DType(p, "f4", "<", 0);
+        p.Add(0x89);
+        p.Add((byte)'B');
+        p.AddRange(BitConverter.GetBytes(values.Length * 4));
+        foreach (float v in values) p.AddRange(LittleEndian(v));
+        p.AddRange([(byte)'t', (byte)'b']);
+    }
+
+    private static void FloatScalar(List<byte> p, float value)
+    {
+        Global(p, "numpy.core.multiarray", "scalar");
+        DType(p, "f4", "<", 0);
+        p.AddRange([(byte)'C', 4]);
+        p.AddRange(LittleEndian(value));
+        p.AddRange([0x86, (byte)'R']);
+    }
+
+    private static byte[] LittleEndian(float v)
+    {
+        var b = new byte[4];
+        BinaryPrimitives.WriteSingleLittleEndian(b, v);
+        return b;
+    }
+
     public static SizeModel Parse(byte[] bytes)
     {
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic)) throw new FormatException("no .npy magic");

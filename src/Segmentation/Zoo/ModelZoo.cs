@@ -138,7 +138,7 @@ public sealed class ModelZoo(string root)
     }
 
     /// <summary>Copies a version's weights to <paramref name="target"/> (PyTorch format, as stored) and its size model
-    /// beside it as TARGET_size.json; returns the files written.</summary>
+    /// beside it as TARGET_size.npy in Cellpose's format (which AcqSeg reads too); returns the files written.</summary>
     public IReadOnlyList<string> Export(string name, string target, int? version = null)
     {
         string weights = WeightsPath(name, version);
@@ -149,8 +149,9 @@ public sealed class ModelZoo(string root)
         var written = new List<string> { full };
         if (SizeModelPath(name, version) is { } size)
         {
-            string sizeTarget = Path.Combine(dir ?? ".", Path.GetFileNameWithoutExtension(full) + "_size.json");
-            File.Copy(size, sizeTarget, overwrite: true);
+            string sizeTarget = Path.Combine(dir ?? ".", Path.GetFileNameWithoutExtension(full) + "_size.npy");
+            try { CellposeSizeFile.Write(sizeTarget, SizeModel.Load(size)); }
+            catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
             written.Add(sizeTarget);
         }
         return written;

@@ -64,6 +64,21 @@ public sealed class SizeModelTests : IDisposable
     }
 
     [Fact]
+    public void WriteCellposeNpy_ThenLoad_GivesTheSameModelInFloat32()
+    {
+        var m = SizeModel.Load(Fixture("cellpose_size_v1.npy"));
+        string path = temp.File("copy_size.npy");
+        CellposeSizeFile.Write(path, m);
+        Assert.True(CellposeSizeFile.LooksLikeNpy(path));
+        Assert.Equal(0, new FileInfo(path).Length > 0 ? (File.ReadAllBytes(path)[8] + 10) % 64 : -1);
+        var back = SizeModel.Load(path);
+        Assert.Equal(m.A, back.A);
+        Assert.Equal(m.StyleMean, back.StyleMean);
+        Assert.Equal(30.0, back.DiamMean);
+        Assert.Equal(0.125, back.YMean);
+    }
+
+    [Fact]
     public void Load_TruncatedNpy_FailsNamingTheFile()
     {
         byte[] bytes = File.ReadAllBytes(Fixture("cellpose_size_v1.npy"));

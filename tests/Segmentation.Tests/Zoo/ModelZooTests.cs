@@ -123,7 +123,7 @@ public sealed class ModelZooTests : IDisposable
 
         var written = zoo.Export("synth", temp.File("exported.pth"));
         Assert.Equal(2, written.Count);
-        Assert.EndsWith("exported_size.json", written[1]);
+        Assert.EndsWith("exported_size.npy", written[1]);
         Assert.Equal(stored.A, SizeModel.Load(written[1]).A);
         Assert.Equal(written[1], SizeModel.FindBeside(written[0]));
     }
