@@ -24,6 +24,8 @@ public static class CliApp
             HitlCommand.Create(console),
             RunCommand.Create(console),
             AssignCommand.Create(console),
+            ZooCommand.Create(console),
+            SynthCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

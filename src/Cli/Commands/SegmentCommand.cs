@@ -7,6 +7,7 @@ using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Outputs;
 using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Segmentation.Sizing;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -78,6 +79,17 @@ public static class SegmentCommand
         return cmd;
     }
 
+    /// <summary>The size model beside the weights (zoo size.json, or NAME_size.json / .npy), checked against the network.</summary>
+    private static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
+    {
+        string? path = SizeModel.FindBeside(modelPath);
+        if (path is null) return null;
+        var size = SizeModel.Load(path);
+        if (size.StyleLength != model.Network.StyleLength)
+            throw new SizeModelFileException(path, $"takes styles of length {size.StyleLength} but {modelPath} makes {model.Network.StyleLength}; retrain it with `acqseg zoo train-size`");
+        return size;
+    }
+
     private sealed record OutputChoice(bool Flows, bool Outlines, bool Csv, bool Timings);
 
     private static int Run(CliConsole console, IReadOnlyList<string> files, string modelPath, DeviceChoice device,
@@ -99,7 +111,14 @@ public static class SegmentCommand
         }
         using (model)
         {
-            var segmenter = new FrameSegmenter(model);
+            SizeModel? size;
+            try { size = settings.Diameter is > 0 ? null : LoadSizeModel(modelPath, model); }
+            catch (SizeModelFileException ex)
+            {
+                console.Error.WriteLine($"acqseg segment: {ex.Message}");
+                return CliApp.InputFailed;
+            }
+            var segmenter = new FrameSegmenter(model, size);
             var progress = new ConsoleProgress(console, files.Count, showProgress && console.ErrorIsTerminal);
             int failed = 0;
             foreach (string file in files)
@@ -148,11 +167,13 @@ public static class SegmentCommand
                 ["width"] = image.Width,
                 ["objects"] = result.Masks.CountObjects(),
                 ["diameter"] = Math.Round(result.Diameter, 3),
+                ["diameter_source"] = result.SizeEstimate is not null ? "size_model" : settings.Diameter is > 0 ? "given" : "diam_labels",
                 ["read"] = Round(t.Read),
                 ["normalize"] = Round(t.Normalize),
                 ["network"] = Round(t.Network),
                 ["dynamics"] = Round(t.Dynamics),
                 ["flow_qc"] = Round(t.FlowQc),
+                ["size_estimate"] = Round(t.SizeEstimate),
                 ["write"] = Round(t.Write),
                 ["total"] = Round(t.Total),
             };

@@ -192,7 +192,9 @@ public static class TrainCommand
                 testScorer: test is { Count: > 0 } ? n => (TestLoss(trainer, testCrops!), TestAp50(n, test, job)) : null);
 
             string modelPath = Path.Combine(job.Output, "model.pth");
-            CellposeWeights.Save(net, modelPath);
+            // Zoo registry: written aside, then registered as the next version (which installs it as model.pth).
+            string trainedWeights = Path.Combine(training, "trained.pth");
+            CellposeWeights.Save(net, trainedWeights);
             var run = new Dictionary<string, object?>
             {
                 ["name"] = job.Name,
@@ -215,6 +217,7 @@ public static class TrainCommand
                 ["finished"] = DateTimeOffset.UtcNow,
             };
             File.WriteAllText(Path.Combine(training, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
+            TrainRegistration.Register(console, job.Output, trainedWeights);
             o.WriteLine($"saved {modelPath}");
         }
         return CliApp.Ok;

@@ -75,7 +75,50 @@ public static class TiffWriter
     }
 
     private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, string? description,
-        Action<int, int, int, byte[]> fillRows)
+        Action<int, int, int, byte[]> fillRows) =>
+        WritePages(path, height, width, bits, format, pages, samples: 1, Photometric.MINISBLACK, description, fillRows);
+
+    /// <summary>
+    /// An intensity image as uint8, uint16 or float32 (bitDepth 8, 16, 32; integer values are rounded and clamped):
+    /// one channel as one page; three 8/16-bit channels as chunky RGB (what viewers show in colour); any other channel
+    /// count as one page per channel. <see cref="TiffReader"/> reads each layout back as the same channels.
+    /// </summary>
+    public static void WriteImage(string path, ImageData image, int bitDepth)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (bitDepth is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(bitDepth), bitDepth, "bit depth must be 8, 16 or 32");
+        int h = image.Height, w = image.Width, plane = h * w;
+        var format = bitDepth == 32 ? SampleFormat.IEEEFP : SampleFormat.UINT;
+        double max = bitDepth == 8 ? byte.MaxValue : ushort.MaxValue;
+        void Put(byte[] buf, int index, float v)
+        {
+            switch (bitDepth)
+            {
+                case 8: buf[index] = (byte)Math.Clamp(Math.Round(v), 0, max); break;
+                case 16: BitConverter.TryWriteBytes(buf.AsSpan(index * 2), (ushort)Math.Clamp(Math.Round(v), 0, max)); break;
+                default: BitConverter.TryWriteBytes(buf.AsSpan(index * 4), v); break;
+            }
+        }
+        if (image.Channels == 3 && bitDepth != 32)
+        {
+            WritePages(path, h, w, bitDepth, format, 1, samples: 3, Photometric.RGB, description: null, (page, y, rows, buf) =>
+            {
+                for (int i = 0; i < rows * w; i++)
+                    for (int c = 0; c < 3; c++) Put(buf, i * 3 + c, image.Data[c * plane + y * w + i]);
+            });
+            return;
+        }
+        string? description = image.Channels > 1
+            ? $"ImageJ={ImageJVersion}\nimages={image.Channels}\nchannels={image.Channels}\nhyperstack=true\nmode=grayscale\nloop=false\n"
+            : null;
+        WritePages(path, h, w, bitDepth, format, image.Channels, samples: 1, Photometric.MINISBLACK, description, (page, y, rows, buf) =>
+        {
+            for (int i = 0; i < rows * w; i++) Put(buf, i, image.Data[page * plane + y * w + i]);
+        });
+    }
+
+    private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, int samples, Photometric photometric,
+        string? description, Action<int, int, int, byte[]> fillRows)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
@@ -88,7 +131,7 @@ public static class TiffWriter
         {
             using (var tif = Tiff.Open(tmp, "w") ?? throw new IOException($"{path}: cannot create the file ({LibTiffErrors.LastOr("no reason given")})"))
             {
-                long rowBytes = (long)width * bits / 8;
+                long rowBytes = (long)width * samples * bits / 8;
                 int rowsPerStrip = (int)Math.Clamp(65536 / rowBytes, 1, height);
                 var strip = new byte[rowsPerStrip * rowBytes];
                 for (int p = 0; p < pages; p++)
@@ -96,9 +139,9 @@ public static class TiffWriter
                     tif.SetField(TiffTag.IMAGEWIDTH, width);
                     tif.SetField(TiffTag.IMAGELENGTH, height);
                     tif.SetField(TiffTag.BITSPERSAMPLE, bits);
-                    tif.SetField(TiffTag.SAMPLESPERPIXEL, 1);
+                    tif.SetField(TiffTag.SAMPLESPERPIXEL, samples);
                     tif.SetField(TiffTag.SAMPLEFORMAT, format);
-                    tif.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
+                    tif.SetField(TiffTag.PHOTOMETRIC, photometric);
                     tif.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
                     tif.SetField(TiffTag.COMPRESSION, Compression.ADOBE_DEFLATE);
                     tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);

@@ -2,30 +2,65 @@ using System.Diagnostics;
 using AcqSeg.Segmentation.Dynamics;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Sizing;
 
 namespace AcqSeg.Segmentation.Pipeline;
 
 /// <summary>One frame's segmentation: masks, the network's output they came from, QC counts and stage times.</summary>
-public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network, MaskResult MaskStats, double Diameter, StageTimings Timings);
+public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network, MaskResult MaskStats, double Diameter, StageTimings Timings)
+{
+    /// <summary>The size model's estimate when the diameter came from it (settings.Diameter null or 0), else null.</summary>
+    public SizeEstimate? SizeEstimate { get; init; }
+}
 
 /// <summary>
 /// Network pass then mask reconstruction, Cellpose's CellposeModel.eval end to end for one 2-D frame.
+/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0).
 /// Does not own the model; not thread-safe (the model is not).
 /// </summary>
-public sealed class FrameSegmenter(CellposeModel model)
+public sealed class FrameSegmenter
 {
-    public CellposeModel Model { get; } = model;
+    private readonly SizeEstimator? sizeEstimator;
 
-    /// <summary>The diameter a run will use: the given one, or for null/0 the model's diam_labels (as Cellpose does
-    /// for a model without a size model).</summary>
+    public FrameSegmenter(CellposeModel model, SizeModel? sizeModel = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        SizeModel = sizeModel;
+        if (sizeModel is not null) sizeEstimator = new SizeEstimator(model, sizeModel);
+    }
+
+    public CellposeModel Model { get; }
+
+    /// <summary>The model's size model, used when no diameter is given.</summary>
+    public SizeModel? SizeModel { get; }
+
+    /// <summary>The diameter a run will use without looking at the image: the given one, or for null/0 the model's
+    /// diam_labels (as Cellpose does for a model without a size model).</summary>
     public double ResolveDiameter(SegmentSettings s) => s.Diameter is > 0 ? s.Diameter.Value : Model.DiamLabels;
+
+    /// <summary>The diameter for this image: the given one; for null/0 the size model's estimate, else diam_labels.</summary>
+    public (double Diameter, SizeEstimate? Estimate) ResolveDiameter(ImageData image, SegmentSettings s)
+    {
+        if (s.Diameter is > 0 || sizeEstimator is null) return (ResolveDiameter(s), null);
+        var estimate = sizeEstimator.Estimate(image, new EvalSettings
+        {
+            Channel = s.Chan,
+            Channel2 = s.Chan2,
+            Invert = s.Invert,
+            Tile = s.Tile,
+            TileOverlap = s.TileOverlap,
+            Augment = s.Augment,
+            BatchSize = s.BatchSize,
+        });
+        return (estimate.Diameter, estimate);
+    }
 
     public SegmentationResult Segment(ImageData image, SegmentSettings settings)
     {
         ArgumentNullException.ThrowIfNull(image);
         ValidateChannels(image, settings);
-        double diameter = ResolveDiameter(settings);
         var total = Stopwatch.StartNew();
+        var (diameter, estimate) = ResolveDiameter(image, settings);
         var net = Model.Run(image, new EvalSettings
         {
             Channel = settings.Chan,
@@ -50,9 +85,10 @@ public sealed class FrameSegmenter(CellposeModel model)
             Network = net.NetworkTime.TotalSeconds,
             Dynamics = masks.DynamicsSeconds,
             FlowQc = masks.QcSeconds,
+            SizeEstimate = estimate?.Seconds ?? 0,
             Total = total.Elapsed.TotalSeconds,
         };
-        return new SegmentationResult(masks.Masks, net, masks, diameter, timings);
+        return new SegmentationResult(masks.Masks, net, masks, diameter, timings) { SizeEstimate = estimate };
     }
 
     /// <summary>Channels 1..3 name R, G, B: the image must have that many.</summary>

@@ -28,6 +28,8 @@ public sealed record StageTimings
     public double Network { get; set; }
     public double Dynamics { get; set; }
     public double FlowQc { get; set; }
+    /// <summary>The size model's two network passes (0 when the diameter was given).</summary>
+    public double SizeEstimate { get; set; }
     public double Write { get; set; }
     public double Total { get; set; }
 }

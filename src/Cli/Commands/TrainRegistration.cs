@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using AcqSeg.Segmentation.Zoo;
+
+namespace AcqSeg.Cli.Commands;
+
+/// <summary>
+/// The end of `acqseg train`: the trained weights become the next version of the model folder in the zoo registry,
+/// described from training/run.json, with lineage from --pretrained; the previous version is kept in versions/V/.
+/// </summary>
+public static class TrainRegistration
+{
+    public static void Register(CliConsole console, string modelFolder, string trainedWeights)
+    {
+        string folder = Path.GetFullPath(modelFolder);
+        string name = Path.GetFileName(folder);
+        var zoo = new ModelZoo(Path.GetDirectoryName(folder) ?? ".");
+        try
+        {
+            var run = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))) as JsonObject ?? [];
+            // Lineage is read before the new version exists: fine-tuning NAME from itself names the version it started from.
+            var parent = zoo.ParentFromPretrained(run["pretrained"]?.GetValue<string>());
+            var version = zoo.AddVersion(name, trainedWeights, new ModelVersion
+            {
+                Parent = parent,
+                Created = DateTimeOffset.UtcNow,
+                Schedule = run["schedule"]?.GetValue<string>(),
+                Epochs = run["epochs"]?.GetValue<int>(),
+                TrainImages = run["train_images"]?.GetValue<int>(),
+                TrainRois = run["train_rois"]?.GetValue<int>(),
+                WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),
+                ImagesPerSecond = run["images_per_second"]?.GetValue<double>(),
+                Notes = "acqseg train --dir " + string.Join(" ", (run["train_dirs"] as JsonArray ?? []).Select(d => d?.GetValue<string>())),
+            });
+            File.Delete(trainedWeights);
+            console.Out.WriteLine($"registered {name} version {version.Version} (parent {version.Parent?.ToString() ?? "none"}); card {Path.Combine(folder, ModelZoo.CardFile)}");
+        }
+        catch (Exception ex) when (ex is ZooException or System.Text.Json.JsonException or IOException or InvalidOperationException)
+        {
+            // The weights must not be lost because the registry could not be updated.
+            File.Copy(trainedWeights, Path.Combine(folder, ModelZoo.WeightsFile), overwrite: true);
+            console.Error.WriteLine($"acqseg train: saved model.pth but could not register it in the zoo: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using AcqSeg.Segmentation.Dynamics;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Training;
+
+namespace AcqSeg.Segmentation.Sizing;
+
+/// <summary>What the size model found for one image: the final diameter, the style-only guess, and the time it took.</summary>
+public sealed record SizeEstimate(double Diameter, double StyleDiameter, int Objects, float[] Style, double Seconds);
+
+/// <summary>
+/// Cellpose's SizeModel.eval: (1) the style of the image predicts a diameter d; (2) the network runs again at rescale
+/// diam_mean / d, masks are built at that scale (nearest-pixel flow following, Cellpose's default thresholds) and resized
+/// back to the image; the final diameter is their median sqrt(area) / (sqrt(pi) / 2), diam_mean when there are none.
+/// The style pass runs at the network's own scale (rescale 1), the scale the size model's training crops had;
+/// Cellpose rescales by diam_mean / diam_labels there, which is 1 for its built-in models.
+/// Does not own the model; not thread-safe (the model is not).
+/// </summary>
+public sealed class SizeEstimator
+{
+    public SizeEstimator(CellposeModel model, SizeModel size)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Size = size ?? throw new ArgumentNullException(nameof(size));
+        if (size.StyleLength != model.Network.StyleLength)
+            throw new ArgumentException($"the size model expects styles of length {size.StyleLength} but {model.SourcePath} gives {model.Network.StyleLength}; it was trained for another network", nameof(size));
+    }
+
+    public CellposeModel Model { get; }
+    public SizeModel Size { get; }
+
+    /// <param name="settings">channels, invert, tiling and augmentation of the run (diameter and resampling are set here)</param>
+    public SizeEstimate Estimate(ImageData image, EvalSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var clock = Stopwatch.StartNew();
+        var baseSettings = (settings ?? new EvalSettings()) with { Resample = false };
+        var stylePass = Model.Run(image, baseSettings with { Diameter = null });
+        double styleDiameter = Size.PredictFromStyle(stylePass.Style);
+        if (!(styleDiameter > 0)) styleDiameter = Size.DiamMean;
+
+        // Run at rescale = the size model's diam_mean / d, expressed as the diameter the network's own diam_mean implies.
+        double rescale = Size.DiamMean / styleDiameter;
+        var maskPass = Model.Run(image, baseSettings with { Diameter = Model.DiamMean / rescale });
+        var masks = MaskDynamics.ComputeMasks(maskPass.DY, maskPass.DX, maskPass.CellProb, maskPass.Height, maskPass.Width,
+            new MaskOptions { Interp = false, Rescale = maskPass.Rescale });
+        var labels = NearestResize.Labels(masks.Masks, image.Height, image.Width);
+        double diameter = TrainingData.Diameter(labels);
+        if (!(diameter > 0)) diameter = Size.DiamMean;
+        return new SizeEstimate(diameter, styleDiameter, labels.CountObjects(), stylePass.Style, clock.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>OpenCV's INTER_NEAREST resize of a label image (source index = floor(dst x src / dst)).</summary>
+public static class NearestResize
+{
+    public static LabelImage Labels(LabelImage source, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Height == height && source.Width == width) return source;
+        var result = new int[height * width];
+        double fy = (double)source.Height / height, fx = (double)source.Width / width;
+        var xs = new int[width];
+        for (int x = 0; x < width; x++) xs[x] = Math.Min((int)Math.Floor(x * fx), source.Width - 1);
+        for (int y = 0; y < height; y++)
+        {
+            int sy = Math.Min((int)Math.Floor(y * fy), source.Height - 1);
+            for (int x = 0; x < width; x++) result[y * width + x] = source.Labels[sy * source.Width + xs[x]];
+        }
+        return new LabelImage(result, height, width);
+    }
+}

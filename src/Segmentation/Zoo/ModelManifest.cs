@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AcqSeg.Segmentation.Zoo;
+
+/// <summary>Where a version came from: another zoo model's version, a weight file, or nothing (trained from scratch).</summary>
+public sealed record ModelParent
+{
+    /// <summary>Zoo model name (with <see cref="Version"/>), when fine-tuned from the zoo.</summary>
+    public string? Model { get; init; }
+    public int? Version { get; init; }
+
+    /// <summary>The .pth it came from, when imported or fine-tuned from a file (relative to the zoo's parent folder,
+    /// i.e. the repository root, when it lies beside it, so manifests do not carry one machine's paths).</summary>
+    public string? File { get; init; }
+
+    /// <summary>SHA-256 of that file, which identifies it wherever it is.</summary>
+    public string? Sha256 { get; init; }
+
+    public static ModelParent FromModel(string model, int version) => new() { Model = model, Version = version };
+
+    public static ModelParent FromFile(string path, string zooRoot)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(zooRoot)) ?? full;
+        string relative = System.IO.Path.GetRelativePath(baseDir, full);
+        bool nearby = !System.IO.Path.IsPathRooted(relative) && !relative.StartsWith("../../", StringComparison.Ordinal);
+        using var stream = System.IO.File.OpenRead(full);
+        return new() { File = nearby ? relative : full, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) };
+    }
+
+    public override string ToString() =>
+        Model is not null ? $"{Model} v{Version?.ToString(CultureInfo.InvariantCulture) ?? "?"}" : File ?? "none";
+}
+
+/// <summary>How a size model was made (AcqSeg's training or an imported file).</summary>
+public sealed record SizeModelInfo
+{
+    public string Source { get; init; } = "";
+    public int TrainImages { get; init; }
+    public int Crops { get; init; }
+    public double? TrainCorrelation { get; init; }
+    public DateTimeOffset Created { get; init; }
+}
+
+/// <summary>One version of a zoo model: its lineage, training data and measured quality.</summary>
+public sealed record ModelVersion
+{
+    public int Version { get; init; }
+
+    /// <summary>null: trained from scratch (or unknown).</summary>
+    public ModelParent? Parent { get; init; }
+
+    public DateTimeOffset Created { get; init; }
+    public string? Schedule { get; init; }
+    public int? Epochs { get; init; }
+    public int? TrainImages { get; init; }
+    public int? TrainRois { get; init; }
+    public int[] Widths { get; init; } = [];
+    public double DiamMean { get; init; }
+    public double DiamLabels { get; init; }
+
+    /// <summary>AP@0.5 per evaluation folder (folder name -> mean AP over its images).</summary>
+    public SortedDictionary<string, double> Ap { get; init; } = new(StringComparer.Ordinal);
+
+    public double? WallSeconds { get; init; }
+    public double? ImagesPerSecond { get; init; }
+    public string? Notes { get; init; }
+
+    /// <summary>Set when the version has a size model (size.json).</summary>
+    public SizeModelInfo? SizeModel { get; init; }
+}
+
+/// <summary>
+/// models/NAME/manifest.json: every version of one model and which is current. The current version's weights are
+/// models/NAME/model.pth (what `--model NAME` loads); older ones are in models/NAME/versions/V/.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Name { get; init; } = "";
+    public int Current { get; init; }
+    public List<ModelVersion> Versions { get; init; } = [];
+
+    public ModelVersion CurrentVersion => Find(Current)
+        ?? throw new InvalidOperationException($"model '{Name}': current version {Current} is not in its manifest");
+
+    public ModelVersion? Find(int version) => Versions.FirstOrDefault(v => v.Version == version);
+
+    public int NextVersion => Versions.Count == 0 ? 1 : Versions.Max(v => v.Version) + 1;
+
+    public static ModelManifest Read(string path)
+    {
+        try
+        {
+            var m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), Json)
+                ?? throw new ZooException($"{path} is empty; delete it to rebuild the manifest from model.pth");
+            if (m.Versions.Count > 0 && m.Find(m.Current) is null)
+                throw new ZooException($"{path}: current version {m.Current} is not among its versions; fix 'current'");
+            return m;
+        }
+        catch (JsonException ex)
+        {
+            throw new ZooException($"{path} is not a valid manifest ({ex.Message}); fix it or delete it to rebuild it from model.pth", ex);
+        }
+    }
+
+    public void Write(string path)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json) + "\n");
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>A zoo operation that cannot be done as asked; the message says what to change.</summary>
+public sealed class ZooException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Sizing;
+
+namespace AcqSeg.Segmentation.Zoo;
+
+/// <summary>
+/// The model zoo folder: models/NAME/ holds model.pth (the current version's weights, what `--model NAME` loads),
+/// manifest.json (versions and lineage), card.md (generated from the manifest), size.json (the current version's size
+/// model), styles.bin (styles of the model's training images, for model suggestion) and versions/V/ (the weights and
+/// size model of every superseded version). Every change rewrites the manifest and the card.
+/// </summary>
+public sealed class ModelZoo(string root)
+{
+    public const string WeightsFile = "model.pth";
+    public const string SizeFile = "size.json";
+    public const string StylesFile = "styles.bin";
+    public const string CardFile = "card.md";
+    public const string VersionsFolder = "versions";
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string Folder(string name)
+    {
+        CheckName(name);
+        return Path.Combine(Root, name);
+    }
+
+    public static void CheckName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/') || name.Contains('\\') || name is "." or "..")
+            throw new ZooException($"model name '{name}' must be a plain folder name (letters, digits, '-', '_')");
+    }
+
+    public bool Contains(string name) => File.Exists(Path.Combine(Folder(name), WeightsFile));
+
+    public IReadOnlyList<string> Names() =>
+        !Directory.Exists(Root) ? [] :
+        Directory.EnumerateDirectories(Root).Where(d => File.Exists(Path.Combine(d, WeightsFile)))
+            .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The manifest; a model folder without one (e.g. written by an older `acqseg train`) gets a version 1
+    /// described from its weights and training/run.json (not written until the zoo changes).</summary>
+    public ModelManifest Manifest(string name)
+    {
+        string folder = Folder(name);
+        string path = Path.Combine(folder, ModelManifest.FileName);
+        if (File.Exists(path)) return ModelManifest.Read(path);
+        if (!File.Exists(Path.Combine(folder, WeightsFile))) throw new ZooException(NotFound(name));
+        return new ModelManifest { Name = name, Current = 1, Versions = [DescribeUnregistered(name)] };
+    }
+
+    public string WeightsPath(string name, int? version = null)
+    {
+        var m = Manifest(name);
+        int v = version ?? m.Current;
+        if (m.Find(v) is null) throw new ZooException($"model '{name}' has no version {v}; versions: {string.Join(", ", m.Versions.Select(x => x.Version))}");
+        string path = v == m.Current ? Path.Combine(Folder(name), WeightsFile) : Path.Combine(Folder(name), VersionsFolder, v.ToString(CultureInfo.InvariantCulture), WeightsFile);
+        if (!File.Exists(path)) throw new ZooException($"model '{name}' version {v}: weights {path} are missing (restore them from git)");
+        return path;
+    }
+
+    /// <summary>The size model file of a version, or null when it has none.</summary>
+    public string? SizeModelPath(string name, int? version = null)
+    {
+        var m = Manifest(name);
+        int v = version ?? m.Current;
+        string path = v == m.Current ? Path.Combine(Folder(name), SizeFile) : Path.Combine(Folder(name), VersionsFolder, v.ToString(CultureInfo.InvariantCulture), SizeFile);
+        return File.Exists(path) ? path : null;
+    }
+
+    public string StylesPath(string name) => Path.Combine(Folder(name), StylesFile);
+
+    /// <summary>
+    /// Adds the weights in <paramref name="weightsFile"/> as the next version of NAME (creating the model when new) and
+    /// makes it current; the previous current weights and size model move to versions/V/. Widths and diameters are read
+    /// from the file, which must load as a Cellpose CPnet.
+    /// </summary>
+    public ModelVersion AddVersion(string name, string weightsFile, ModelVersion info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        string folder = Folder(name);
+        var (widths, diamMean, diamLabels) = Inspect(weightsFile);
+        var manifest = File.Exists(Path.Combine(folder, WeightsFile)) || File.Exists(Path.Combine(folder, ModelManifest.FileName))
+            ? Manifest(name) : new ModelManifest { Name = name };
+        Directory.CreateDirectory(folder);
+        string target = Path.Combine(folder, WeightsFile);
+        if (manifest.Versions.Count > 0 && File.Exists(target))
+        {
+            if (Path.GetFullPath(weightsFile) == Path.GetFullPath(target))
+                throw new ZooException($"{weightsFile} is the current weights of '{name}'; write new weights elsewhere and add them from there");
+            string old = Path.Combine(folder, VersionsFolder, manifest.Current.ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(old);
+            File.Copy(target, Path.Combine(old, WeightsFile), overwrite: true);
+            string size = Path.Combine(folder, SizeFile);
+            if (File.Exists(size)) File.Move(size, Path.Combine(old, SizeFile), overwrite: true);
+        }
+        string tmp = target + ".tmp";
+        File.Copy(weightsFile, tmp, overwrite: true);
+        File.Move(tmp, target, overwrite: true);
+
+        var version = info with
+        {
+            Version = manifest.NextVersion,
+            Created = info.Created == default ? DateTimeOffset.UtcNow : info.Created,
+            Widths = widths,
+            DiamMean = diamMean,
+            DiamLabels = diamLabels,
+            SizeModel = null,
+        };
+        Save(manifest with { Name = name, Current = version.Version, Versions = [.. manifest.Versions, version] });
+        return version;
+    }
+
+    /// <summary>Imports a Cellpose (or AcqSeg) .pth as the next version of NAME, with an optional size model
+    /// (AcqSeg JSON or Cellpose *_size.npy).</summary>
+    public ModelVersion Import(string weightsFile, string name, string? sizeModelFile = null, string? notes = null)
+    {
+        if (!File.Exists(weightsFile)) throw new ZooException($"{weightsFile}: file not found; give a Cellpose .pth");
+        SizeModel? size = null;
+        if (sizeModelFile is not null)
+        {
+            try { size = SizeModel.Load(sizeModelFile); }
+            catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+            int styleLength = Inspect(weightsFile).Widths[4];
+            if (size.StyleLength != styleLength)
+                throw new ZooException($"{sizeModelFile}: the size model takes styles of length {size.StyleLength}, {weightsFile} makes {styleLength}; pass the size model trained with these weights");
+        }
+        var version = AddVersion(name, weightsFile, new ModelVersion
+        {
+            Parent = ModelParent.FromFile(weightsFile, Root),
+            Notes = notes ?? $"imported from {Path.GetFileName(weightsFile)}",
+        });
+        if (size is not null)
+            version = SetSizeModel(name, size, new SizeModelInfo { Source = ModelParent.FromFile(sizeModelFile!, Root).File ?? sizeModelFile!, Created = DateTimeOffset.UtcNow });
+        return version;
+    }
+
+    /// <summary>Copies a version's weights to <paramref name="target"/> (PyTorch format, as stored) and its size model
+    /// beside it as TARGET_size.npy in Cellpose's format (which AcqSeg reads too); returns the files written.</summary>
+    public IReadOnlyList<string> Export(string name, string target, int? version = null)
+    {
+        string weights = WeightsPath(name, version);
+        string full = Path.GetFullPath(target);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new ZooException($"{target}: folder {dir} does not exist; create it first");
+        File.Copy(weights, full, overwrite: true);
+        var written = new List<string> { full };
+        if (SizeModelPath(name, version) is { } size)
+        {
+            string sizeTarget = Path.Combine(dir ?? ".", Path.GetFileNameWithoutExtension(full) + "_size.npy");
+            try { CellposeSizeFile.Write(sizeTarget, SizeModel.Load(size)); }
+            catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+            written.Add(sizeTarget);
+        }
+        return written;
+    }
+
+    /// <summary>Stores a size model for the current version (size.json) and records it in the manifest.</summary>
+    public ModelVersion SetSizeModel(string name, SizeModel size, SizeModelInfo info)
+    {
+        var manifest = Manifest(name);
+        int styleLength = Inspect(WeightsPath(name)).Widths[4];
+        if (size.StyleLength != styleLength)
+            throw new ZooException($"the size model takes styles of length {size.StyleLength}, model '{name}' makes {styleLength}");
+        size.Save(Path.Combine(Folder(name), SizeFile));
+        return Update(manifest, manifest.Current, v => v with { SizeModel = info });
+    }
+
+    /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder.</summary>
+    public ModelVersion RecordAp(string name, string folder, double ap, int? version = null)
+    {
+        var manifest = Manifest(name);
+        return Update(manifest, version ?? manifest.Current, v =>
+        {
+            var aps = new SortedDictionary<string, double>(v.Ap, StringComparer.Ordinal) { [folder] = Math.Round(ap, 4) };
+            return v with { Ap = aps };
+        });
+    }
+
+    public void SaveStyles(string name, StyleSet styles)
+    {
+        ArgumentNullException.ThrowIfNull(styles);
+        if (!Contains(name)) throw new ZooException(NotFound(name));
+        styles.Save(StylesPath(name));
+        WriteCard(name, Manifest(name));
+    }
+
+    public StyleSet? LoadStyles(string name)
+    {
+        string path = StylesPath(name);
+        return File.Exists(path) ? StyleSet.Load(path) : null;
+    }
+
+    /// <summary>Rewrites card.md from the manifest.</summary>
+    public void WriteCard(string name) => WriteCard(name, Manifest(name));
+
+    private void WriteCard(string name, ModelManifest manifest)
+    {
+        string folder = Folder(name);
+        var facts = new ModelCardFacts(
+            WeightsBytes: File.Exists(Path.Combine(folder, WeightsFile)) ? new FileInfo(Path.Combine(folder, WeightsFile)).Length : 0,
+            HasSizeModel: File.Exists(Path.Combine(folder, SizeFile)),
+            Styles: File.Exists(StylesPath(name)) ? StyleSet.Load(StylesPath(name)) : null);
+        File.WriteAllText(Path.Combine(folder, CardFile), ModelCard.Render(manifest, facts));
+    }
+
+    private ModelVersion Update(ModelManifest manifest, int version, Func<ModelVersion, ModelVersion> change)
+    {
+        var v = manifest.Find(version) ?? throw new ZooException($"model '{manifest.Name}' has no version {version}");
+        var updated = change(v);
+        Save(manifest with { Versions = manifest.Versions.Select(x => x.Version == version ? updated : x).ToList() });
+        return updated;
+    }
+
+    private void Save(ModelManifest manifest)
+    {
+        string folder = Folder(manifest.Name);
+        Directory.CreateDirectory(folder);
+        manifest.Write(Path.Combine(folder, ModelManifest.FileName));
+        WriteCard(manifest.Name, manifest);
+    }
+
+    private string NotFound(string name)
+    {
+        var names = Names();
+        return $"no model '{name}' in {Root} ({(names.Count == 0 ? "the zoo is empty" : "models: " + string.Join(", ", names))})";
+    }
+
+    /// <summary>Widths and diameters of a weight file; a file that does not load as a CPnet is refused.</summary>
+    private static (int[] Widths, double DiamMean, double DiamLabels) Inspect(string path)
+    {
+        try
+        {
+            using var net = CellposeWeights.LoadNetwork(path);
+            return (net.Widths.ToArray(), Math.Round(net.DiamMean, 4), Math.Round(net.DiamLabels, 4));
+        }
+        catch (ModelFileException ex)
+        {
+            throw new ZooException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Version 1 of a folder that has weights but no manifest, from the weights and training/run.json.</summary>
+    private ModelVersion DescribeUnregistered(string name)
+    {
+        string folder = Folder(name);
+        string weights = Path.Combine(folder, WeightsFile);
+        var (widths, diamMean, diamLabels) = Inspect(weights);
+        var v = new ModelVersion
+        {
+            Version = 1,
+            Created = new DateTimeOffset(File.GetLastWriteTimeUtc(weights), TimeSpan.Zero),
+            Widths = widths,
+            DiamMean = diamMean,
+            DiamLabels = diamLabels,
+            Notes = "registered from an existing model folder",
+        };
+        string run = Path.Combine(folder, "training", "run.json");
+        if (!File.Exists(run)) return v;
+        try
+        {
+            if (JsonNode.Parse(File.ReadAllText(run)) is not JsonObject o) return v;
+            return v with
+            {
+                Parent = ParentFromPretrained(o["pretrained"]?.GetValue<string>()),
+                Schedule = o["schedule"]?.GetValue<string>(),
+                Epochs = o["epochs"]?.GetValue<int>(),
+                TrainImages = o["train_images"]?.GetValue<int>(),
+                TrainRois = o["train_rois"]?.GetValue<int>(),
+                WallSeconds = o["wall_seconds_all_runs"]?.GetValue<double>(),
+                ImagesPerSecond = o["images_per_second"]?.GetValue<double>(),
+                Created = o["finished"] is JsonValue f && f.TryGetValue(out DateTimeOffset t) ? t : v.Created,
+                Notes = "registered from training/run.json",
+            };
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return v with { Notes = $"training/run.json unreadable ({ex.Message})" };
+        }
+    }
+
+    /// <summary>Lineage from a `--pretrained` value: none, a .pth path, or a zoo name (at its current version).</summary>
+    public ModelParent? ParentFromPretrained(string? pretrained)
+    {
+        if (string.IsNullOrEmpty(pretrained) || pretrained.Equals("none", StringComparison.OrdinalIgnoreCase)) return null;
+        bool looksLikePath = pretrained.Contains('/') || pretrained.Contains('\\') || pretrained.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+        if (!looksLikePath)
+        {
+            try
+            {
+                if (Contains(pretrained)) return ModelParent.FromModel(pretrained, Manifest(pretrained).Current);
+            }
+            catch (ZooException)
+            {
+                return new ModelParent { Model = pretrained };
+            }
+        }
+        string full = Path.GetFullPath(pretrained);
+        // A zoo model's own model.pth given as a path is that model's current version.
+        if (Path.GetFileName(full) == WeightsFile && Path.GetDirectoryName(Path.GetDirectoryName(full)) == Root
+            && Path.GetFileName(Path.GetDirectoryName(full)) is { } owner && Contains(owner))
+            return ModelParent.FromModel(owner, Manifest(owner).Current);
+        return File.Exists(full) ? ModelParent.FromFile(full, Root) : new ModelParent { File = full };
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Segmentation.Training;
+using AcqSeg.Segmentation.Zoo;
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Cli.Tests;
+
+public class ZooCommandTests
+{
+    private static string Reference => SharedData.Reference("cpnet_synth_e40.pth");
+
+    [SkippableFact]
+    public void ImportListShowExport_ReferenceWeights_RoundTripWithVersions()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        var first = CliRun.Of("zoo", "import", Reference, "--name", "synth", "--zoo", zoo, "--notes", "Cellpose reference");
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Contains("synth version 1", first.Out);
+        var second = CliRun.Of("zoo", "import", Reference, "--name", "synth", "--zoo", zoo);
+        Assert.Contains("synth version 2", second.Out);
+
+        var list = CliRun.Of("zoo", "list", "--zoo", zoo);
+        Assert.True(list.ExitCode == 0, list.Error);
+        Assert.Matches(@"synth\s+2/2\s+2,32,64,128,256\s+30", list.Out);
+
+        var show = CliRun.Of("zoo", "show", "synth", "--zoo", zoo);
+        Assert.True(show.ExitCode == 0, show.Error);
+        Assert.Contains("\"current\": 2", show.Out);
+        Assert.Contains("# Model card: synth", show.Out);
+        Assert.Contains("Cellpose reference", show.Out);
+
+        string exported = tmp.File("out.pth");
+        var export = CliRun.Of("zoo", "export", "synth", exported, "--version", "1", "--zoo", zoo);
+        Assert.True(export.ExitCode == 0, export.Error);
+        Assert.Equal(File.ReadAllBytes(Reference), File.ReadAllBytes(exported));
+    }
+
+    [Fact]
+    public void Zoo_UnknownModelOrMissingFile_IsAUsageError()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        var show = CliRun.Of("zoo", "show", "nothing", "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, show.ExitCode);
+        Assert.Contains("nothing", show.Error);
+        var import = CliRun.Of("zoo", "import", tmp.File("missing.pth"), "--name", "x", "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, import.ExitCode);
+        Assert.Contains("missing.pth", import.Error);
+        var suggest = CliRun.Of("zoo", "suggest", tmp.Path, "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, suggest.ExitCode);
+    }
+
+    [SkippableFact]
+    public void Suggest_SyntheticImagesOfKnownStyle_PicksTheModelOfThatStyle()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string[] styles = ["nuclei", "phase", "brightfield"];
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "general", "--zoo", zoo).ExitCode);
+        foreach (string style in styles)
+        {
+            string train = tmp.Sub("train_" + style);
+            Assert.Equal(0, CliRun.Of("synth", "--style", style, "--count", "4", "--out", train, "--size", "128", "--diameter", "20", "--seed", "1").ExitCode);
+            Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", style, "--zoo", zoo).ExitCode);
+            var add = CliRun.Of("zoo", "add-styles", style, "--dir", train, "--zoo", zoo, "--device", "cpu");
+            Assert.True(add.ExitCode == 0, add.Error);
+            Assert.Contains("stored 4 styles", add.Out);
+        }
+
+        foreach (string style in styles)
+        {
+            string test = tmp.Sub("test_" + style);
+            Assert.Equal(0, CliRun.Of("synth", "--style", style, "--count", "2", "--out", test, "--size", "128", "--diameter", "20", "--seed", "99").ExitCode);
+            var run = CliRun.Of("zoo", "suggest", test, "--zoo", zoo, "--json", "--device", "cpu");
+            Assert.True(run.ExitCode == 0, run.Error);
+            var lines = run.Out.Trim().Split('\n');
+            Assert.Equal(2, lines.Length);
+            foreach (string line in lines)
+            {
+                using var doc = JsonDocument.Parse(line);
+                Assert.Equal(style, doc.RootElement.GetProperty("model").GetString());
+                Assert.Equal(5, doc.RootElement.GetProperty("neighbours").GetArrayLength());
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void Segment_DiameterZeroWithZooSizeModel_PrintsTheEstimatedDiameter()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string size = tmp.File("size.json");
+        // The style alone says 20 px (A = 0); the refining pass measures the frame's own objects.
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(size);
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "synth", "--size-model", size, "--zoo", zoo).ExitCode);
+        string frames = tmp.Sub("frames");
+        Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "1", "--out", frames, "--size", "160", "--diameter", "24", "--seed", "4").ExitCode);
+        double truth = TrainingData.Diameter(TiffReader.ReadLabels(Path.Combine(frames, "synth_nuclei_0000_masks.tif")));
+
+        var run = CliRun.Of("segment", Path.Combine(frames, "synth_nuclei_0000_img.tif"), "--model", Path.Combine(zoo, "synth", "model.pth"),
+            "--diameter", "0", "--timings", "--out", tmp.Sub("out"), "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var doc = JsonDocument.Parse(run.Out.Trim());
+        Assert.Equal("size_model", doc.RootElement.GetProperty("diameter_source").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("diameter").GetDouble() / truth, 0.85, 1.15);
+        Assert.True(doc.RootElement.GetProperty("size_estimate").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Train_TwiceIntoOneFolder_RegistersTwoVersionsWithLineage()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string folder = Path.Combine(zoo, "tiny");
+        string[] common = ["train", "--synth-style", "nuclei", "--synth-count", "2", "--epochs", "1", "--widths", "2,8,16,32,64", "--name", "tiny",
+            "--out", folder, "--device", "cpu", "--checkpoint-every", "100"];
+        var first = CliRun.Of(common);
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Contains("registered tiny version 1 (parent none)", first.Out);
+        byte[] v1 = File.ReadAllBytes(Path.Combine(folder, "model.pth"));
+
+        var second = CliRun.Of([.. common, "--pretrained", Path.Combine(folder, "model.pth"), "--schedule", "online", "--seed", "2"]);
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Contains("registered tiny version 2 (parent tiny v1)", second.Out);
+
+        var m = new ModelZoo(zoo).Manifest("tiny");
+        Assert.Equal(2, m.Current);
+        Assert.Equal("online", m.Find(2)!.Schedule);
+        Assert.Equal(1, m.Find(2)!.Epochs);
+        Assert.Equal(2, m.Find(1)!.TrainImages);
+        Assert.True(m.Find(1)!.TrainRois > 0);
+        Assert.True(m.Find(2)!.ImagesPerSecond > 0);
+        Assert.Equal(v1, File.ReadAllBytes(Path.Combine(folder, "versions", "1", "model.pth")));
+        Assert.False(File.Exists(Path.Combine(folder, "training", "trained.pth")));
+        using var net = CellposeWeights.LoadNetwork(Path.Combine(folder, "model.pth"));
+        Assert.Equal([2, 8, 16, 32, 64], net.Widths);
+        Assert.Contains("| parent | tiny v1 |", File.ReadAllText(Path.Combine(folder, "card.md")));
+    }
+}

@@ -1,0 +1,91 @@
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Segmentation.Tests.Inference;
+using AcqSeg.Segmentation.Training;
+using AcqSeg.TestSupport;
+using TorchSharp;
+using Xunit.Abstractions;
+
+namespace AcqSeg.Segmentation.Tests.Sizing;
+
+[Collection(NetworkRunCollection.Name)]
+public sealed class SizeModelTrainingTests(ITestOutputHelper output)
+{
+    private static SynthFrame Frame(double diameter, int seed) => SyntheticFrames.Generate(new SynthSettings
+    {
+        Style = SynthStyle.Nuclei, Height = 192, Width = 192, Diameter = diameter, SizeJitter = 0.15, Density = 0.3, Seed = seed,
+    });
+
+    [SkippableFact]
+    public void TrainedSizeModel_OnFramesOfKnownDiameters_EstimatesNewFramesWithin15Percent()
+    {
+        string weights = SharedData.Reference("cpnet_synth_e40.pth");
+        double[] trainDiameters = [12, 15, 18, 22, 26, 30, 35, 40, 13, 20, 28, 44];
+        var samples = trainDiameters.Select((d, i) =>
+        {
+            var f = Frame(d, 100 + i);
+            return TrainingData.Prepare($"d{d}", f.Image, f.Masks, 0, 0);
+        }).ToList();
+
+        using var model = CellposeModel.Load(weights, DeviceChoice.Cpu);
+        var fit = SizeModelTrainer.Train(model.Network, samples, torch.CPU, new SizeTrainOptions { Epochs = 2, CropSize = 224, Seed = 5 });
+        output.WriteLine($"train correlation {fit.TrainCorrelation:0.000}, {fit.Crops} crops, {fit.Seconds:0.0} s");
+        Assert.Equal(samples.Count, fit.Images);
+        Assert.True(fit.TrainCorrelation > 0.5, $"train correlation {fit.TrainCorrelation}");
+
+        var estimator = new SizeEstimator(model, fit.Model);
+        double previousStyle = 0;
+        foreach (var (d, seed) in new[] { (14.0, 900), (25.0, 901), (36.0, 902) })
+        {
+            var f = Frame(d, seed);
+            double truth = TrainingData.Diameter(f.Masks);
+            var e = estimator.Estimate(f.Image);
+            output.WriteLine($"true {truth:0.0}: style {e.StyleDiameter:0.0}, final {e.Diameter:0.0} ({e.Objects} objects, {e.Seconds:0.0} s)");
+            Assert.InRange(e.Diameter / truth, 0.85, 1.15);
+            // The style alone is shrunk towards the mean by the ridge penalty but must still order the sizes.
+            Assert.True(e.StyleDiameter > previousStyle, $"style estimate {e.StyleDiameter} does not grow with the true diameter");
+            previousStyle = e.StyleDiameter;
+        }
+    }
+
+    [SkippableFact]
+    public void FrameSegmenter_WithSizeModelAndDiameterZero_UsesTheEstimate()
+    {
+        string weights = SharedData.Reference("cpnet_synth_e40.pth");
+        using var model = CellposeModel.Load(weights, DeviceChoice.Cpu);
+        // A = 0: the style alone says 20 px; the refining pass then measures the frame's real objects.
+        var size = new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0));
+        var f = Frame(20, 7);
+        double truth = TrainingData.Diameter(f.Masks);
+
+        var seg = new FrameSegmenter(model, size);
+        var r = seg.Segment(f.Image, new SegmentSettings { Diameter = 0 });
+        Assert.NotNull(r.SizeEstimate);
+        Assert.Equal(20.0, r.SizeEstimate!.StyleDiameter, 6);
+        Assert.Equal(r.SizeEstimate.Diameter, r.Diameter);
+        Assert.InRange(r.Diameter / truth, 0.85, 1.15);
+        Assert.True(r.Timings.SizeEstimate > 0);
+
+        var given = seg.Segment(f.Image, new SegmentSettings { Diameter = 25 });
+        Assert.Null(given.SizeEstimate);
+        Assert.Equal(25, given.Diameter);
+    }
+
+    [SkippableFact]
+    public void FrameSegmenter_WithoutSizeModel_FallsBackToDiamLabels()
+    {
+        using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
+        var seg = new FrameSegmenter(model);
+        Assert.Equal(model.DiamLabels, seg.ResolveDiameter(Frame(20, 1).Image, new SegmentSettings { Diameter = 0 }).Diameter);
+    }
+
+    [SkippableFact]
+    public void SizeEstimator_SizeModelForAnotherWidth_IsRefused()
+    {
+        using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
+        Assert.Throws<ArgumentException>(() => new SizeEstimator(model, new SizeModel(new float[64], new float[64], 30, 0)));
+    }
+}
