@@ -36,8 +36,16 @@ public sealed class WatcherOptions : IValidatableObject
     /// <summary>Acquisition pattern (* and ?) -> model; the first match wins, after an operator's `acqseg assign`.</summary>
     public List<AssignmentRule> Assignments { get; set; } = [];
 
-    /// <summary>The model the default suggester picks when nothing else assigns one.</summary>
+    /// <summary>The model picked when nothing else assigns one and no style-based suggestion is possible.</summary>
     public string DefaultModel { get; set; } = "";
+
+    /// <summary>The zoo model whose network computes styles for the style-based suggestion (Cellpose uses its
+    /// general model); the suggestion is used when the zoo has it and models carry styles made with it.</summary>
+    public string StyleReferenceModel { get; set; } = "general";
+
+    /// <summary>Neighbours that vote in the style-based suggestion.</summary>
+    [Range(1, 50)]
+    public int SuggestionNeighbours { get; set; } = 5;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -15,7 +15,7 @@ public static class SegmentWorkerExtensions
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();
         services.AddSingleton<QualityGate>();
-        services.TryAddSingleton<ITrainingStyles, NoTrainingStyles>();
+        services.TryAddSingleton<ITrainingStyles, ZooTrainingStyles>();
         return builder;
     }
 

@@ -12,8 +12,8 @@ public static class WatcherExtensions
         var services = builder.Services;
         services.AddValidatedOptions<WatcherOptions>(WatcherOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
-        // The zoo's style-based suggester replaces this one where it is registered first.
-        services.TryAddSingleton<IModelSuggester, DefaultModelSuggester>();
+        // Style-based choice among the zoo's models, falling back to Watcher:DefaultModel; a host may register its own first.
+        services.TryAddSingleton<IModelSuggester, StyleModelSuggester>();
         services.AddSingleton<ModelAssignmentResolver>();
         services.AddSingleton<FrameRegistrar>();
         services.AddSingleton<AcquisitionWatcher>();
