@@ -174,7 +174,7 @@ public sealed partial class LineageTrainer(
         {
             var trainer = new CellposeTrainer(net, device, new TrainOptions
             {
-                Schedule = schedule, Seed = seed, CheckpointEvery = options.Value.CheckpointEvery, TestEvery = 0,
+                Schedule = schedule, Seed = seed, CheckpointEvery = options.Value.CheckpointEvery, TestEvery = 0, CropSize = options.Value.CropSize,
             });
             trainer.Train(samples, startEpoch, cancel,
                 onEpoch: report =>

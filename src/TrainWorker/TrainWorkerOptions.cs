@@ -28,6 +28,10 @@ public sealed class TrainWorkerOptions : IValidatableObject
     [Range(-1.0, 1.0)]
     public double MinApGain { get; set; }
 
+    /// <summary>Side of the augmented training crops (Cellpose: 224); a multiple of 16.</summary>
+    [Range(32, 1024)]
+    public int CropSize { get; set; } = 224;
+
     [Range(1, 100_000)]
     public int CheckpointEvery { get; set; } = 10;
 
@@ -56,5 +60,7 @@ public sealed class TrainWorkerOptions : IValidatableObject
             device = new ValidationResult($"TrainWorker:Device '{Device}': {ex.Message}", [nameof(Device)]);
         }
         if (device is not null) yield return device;
+        if (CropSize % 16 != 0)
+            yield return new ValidationResult($"TrainWorker:CropSize {CropSize} must be a multiple of 16 (the network halves it three times)", [nameof(CropSize)]);
     }
 }

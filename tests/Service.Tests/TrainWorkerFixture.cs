@@ -47,6 +47,7 @@ public sealed class TrainWorkerFixture : IDisposable
             ["TrainWorker:WorkRoot"] = WorkRoot,
             ["TrainWorker:Device"] = "cpu",
             ["TrainWorker:Epochs"] = "2",
+            ["TrainWorker:CropSize"] = "64",
         };
         foreach (var (k, v) in settings) values[k] = v;
         var services = new ServiceCollection();
