@@ -30,6 +30,18 @@ public sealed class TrainingRunRow
     public string? Outcome { get; set; }
     public string StartedAt { get; set; } = "";
     public string? FinishedAt { get; set; }
+    /// <summary>Training schedule name (e.g. "online"), its epoch count and the seed, fixed at the claim so that a
+    /// resumed run trains the same way.</summary>
+    public string? Schedule { get; set; }
+    public int? Epochs { get; set; }
+    public int? Seed { get; set; }
+    /// <summary>Corrected frames trained on, held back for scoring, and the objects (ROIs) in the trained frames.</summary>
+    public int? TrainFrames { get; set; }
+    public int? HeldOutFrames { get; set; }
+    public int? Rois { get; set; }
+    /// <summary>Epoch the last attempt started from (above 0 when it resumed from a checkpoint).</summary>
+    public int? StartEpoch { get; set; }
+    public double? Seconds { get; set; }
 }
 
 public static class TrainingStates
@@ -91,11 +103,48 @@ public sealed class CorrectionStore(Database database)
         run.Corrections = claimed;
         run.State = TrainingStates.Running;
         await c.ExecuteAsync("""
-            INSERT INTO training_runs (id, model, base_version, state, corrections, checkpoint_dir, started_at)
-            VALUES (@Id, @Model, @BaseVersion, @State, @Corrections, @CheckpointDir, @StartedAt)
+            INSERT INTO training_runs (id, model, base_version, state, corrections, checkpoint_dir, started_at, schedule, epochs, seed)
+            VALUES (@Id, @Model, @BaseVersion, @State, @Corrections, @CheckpointDir, @StartedAt, @Schedule, @Epochs, @Seed)
             """, run, tx);
         await tx.CommitAsync(cancel);
         return run;
+    }
+
+    /// <summary>
+    /// What a lineage's training run learns from: every correction already claimed by a run (this one or earlier
+    /// ones), the latest per frame, with the frame's image path. Corrections still pending wait for the next round.
+    /// </summary>
+    public async Task<IReadOnlyList<CorrectionRow>> ClaimedForModelAsync(string model, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        var all = await c.QueryAsync<CorrectionRow>("""
+            SELECT k.*, f.path AS image_path FROM corrections k JOIN frames f ON f.id = k.frame_id
+            WHERE k.model = @Model AND k.training_run_id IS NOT NULL ORDER BY k.submitted_at, k.id
+            """, new { Model = model });
+        return all.GroupBy(r => r.FrameId).Select(g => g.Last()).OrderBy(r => r.FrameId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Lineages with corrections no run has claimed yet.</summary>
+    public async Task<IReadOnlyList<string>> ModelsWithPendingAsync(CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<string>("SELECT DISTINCT model FROM corrections WHERE training_run_id IS NULL ORDER BY model")).ToList();
+    }
+
+    public async Task<TrainingRunRow?> GetRunAsync(string id, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QuerySingleOrDefaultAsync<TrainingRunRow>("SELECT * FROM training_runs WHERE id = @Id", new { Id = id });
+    }
+
+    /// <summary>Records the training set of a running run (frames trained on and held back, ROIs, start epoch).</summary>
+    public async Task RecordTrainingSetAsync(string id, int trainFrames, int heldOutFrames, int rois, int startEpoch, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        await c.ExecuteAsync("""
+            UPDATE training_runs SET train_frames = @TrainFrames, held_out_frames = @HeldOutFrames, rois = @Rois, start_epoch = @StartEpoch
+            WHERE id = @Id AND state = 'Running'
+            """, new { Id = id, TrainFrames = trainFrames, HeldOutFrames = heldOutFrames, Rois = rois, StartEpoch = startEpoch });
     }
 
     public async Task<IReadOnlyList<TrainingRunRow>> RunningAsync(CancellationToken cancel = default)
@@ -110,13 +159,17 @@ public sealed class CorrectionStore(Database database)
         return (await c.QueryAsync<TrainingRunRow>("SELECT * FROM training_runs WHERE model = @Model ORDER BY started_at", new { Model = model })).ToList();
     }
 
-    public async Task FinishRunAsync(string id, string state, double? apBefore, double? apAfter, int? newVersion, string outcome, CancellationToken cancel = default)
+    /// <summary>Moves a running run to its final state; false when it was not running (finished by someone else).</summary>
+    public async Task<bool> FinishRunAsync(string id, string state, double? apBefore, double? apAfter, int? newVersion, string outcome,
+        double? seconds = null, CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);
-        await c.ExecuteAsync("""
+        int rows = await c.ExecuteAsync("""
             UPDATE training_runs SET state = @State, ap_before = @ApBefore, ap_after = @ApAfter, new_version = @NewVersion,
-                outcome = @Outcome, finished_at = @At
+                outcome = @Outcome, finished_at = @At, seconds = @Seconds
             WHERE id = @Id AND state = 'Running'
-            """, new { Id = id, State = state, ApBefore = apBefore, ApAfter = apAfter, NewVersion = newVersion, Outcome = outcome, At = Database.Timestamp(DateTimeOffset.UtcNow) });
+            """, new { Id = id, State = state, ApBefore = apBefore, ApAfter = apAfter, NewVersion = newVersion, Outcome = outcome, Seconds = seconds,
+                At = Database.Timestamp(DateTimeOffset.UtcNow) });
+        return rows == 1;
     }
 }

@@ -13,11 +13,11 @@ public static class PolygonMasks
         var labels = new int[body.Height * body.Width];
         for (int k = 0; k < body.Polygons.Count; k++)
         {
-            var poly = body.Polygons[k];
+            var poly = body.Polygons[k] ?? throw new ArgumentException($"polygon {k} is null; give a list of [x, y] points");
             if (poly.Count < 3) throw new ArgumentException($"polygon {k} has {poly.Count} points; a polygon needs at least 3");
             foreach (var p in poly)
             {
-                if (p.Length != 2 || double.IsNaN(p[0]) || double.IsNaN(p[1]))
+                if (p is null || p.Length != 2 || !double.IsFinite(p[0]) || !double.IsFinite(p[1]))
                     throw new ArgumentException($"polygon {k}: every point is [x, y]");
             }
             Fill(poly, k + 1, labels, body.Height, body.Width);

@@ -2,6 +2,7 @@ using System.Globalization;
 using AcqSeg.ReviewHost.Extensions;
 using AcqSeg.SegmentWorker.Extensions;
 using AcqSeg.ServiceDefaults;
+using AcqSeg.TrainWorker.Extensions;
 using AcqSeg.Watcher.Extensions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,10 +26,12 @@ public static class AcqSegHost
         {
             bus.AddWatcherConsumers();
             bus.AddSegmentWorkerConsumers();
+            bus.AddTrainWorkerConsumers();
         });
         builder.AddWatcherServices();
         builder.AddSegmentWorkerServices();
         builder.AddReviewServices();
+        builder.AddTrainWorkerServices();
         if (run.ExitWhenIdle is { } idle)
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, idle));
 
@@ -59,6 +62,8 @@ public static class AcqSegHost
             ["SegmentWorker:OutputRoot"] = output,
             ["SegmentWorker:Device"] = run.Device,
             ["Review:CorrectionsRoot"] = Path.Combine(output, "corrections"),
+            ["TrainWorker:WorkRoot"] = Path.Combine(output, "training"),
+            ["TrainWorker:Device"] = run.Device,
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft"] = "Warning",
             ["Logging:LogLevel:MassTransit"] = "Warning",

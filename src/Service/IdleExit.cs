@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace AcqSeg.Service;
 
 /// <summary>Stops the host once no file is pending in the watcher and no frame is waiting to be segmented, for the
-/// whole idle interval (`acqseg run --exit-when-idle`).</summary>
-public sealed partial class IdleExit(TimeSpan idleFor, AcquisitionWatcher watcher, FrameStore frames, IHostApplicationLifetime lifetime,
+/// whole idle interval (`acqseg run --exit-when-idle`). A training run going on counts as pending too.</summary>
+public sealed partial class IdleExit(TimeSpan idleFor, AcquisitionWatcher watcher, FrameStore frames, CorrectionStore corrections, IHostApplicationLifetime lifetime,
     TimeProvider clock, ILogger<IdleExit> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -18,7 +18,8 @@ public sealed partial class IdleExit(TimeSpan idleFor, AcquisitionWatcher watche
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken);
-                bool idle = watcher.Pending == 0 && (await frames.CountByStateAsync(stoppingToken)).GetValueOrDefault(FrameStates.Acquired) == 0;
+                bool idle = watcher.Pending == 0 && (await frames.CountByStateAsync(stoppingToken)).GetValueOrDefault(FrameStates.Acquired) == 0
+                    && (await corrections.RunningAsync(stoppingToken)).Count == 0;
                 var now = clock.GetUtcNow();
                 if (!idle)
                 {

@@ -43,7 +43,7 @@ public static class AcqSegMetrics
         new GaugeConfiguration { LabelNames = ["model"] });
 
     public static readonly Counter TrainingRuns = Metrics.CreateCounter(
-        "acqseg_training_runs_total", "Fine-tuning runs by outcome (published, rejected, failed)",
+        "acqseg_training_runs_total", "Fine-tuning runs: started, and by outcome (published, rejected, failed)",
         new CounterConfiguration { LabelNames = ["model", "outcome"] });
 
     public static readonly Histogram TrainingSeconds = Metrics.CreateHistogram(

@@ -37,6 +37,9 @@ public static class ReviewApi
         api.MapPost("/frames/{id:guid}/correction", SubmitCorrection);
         api.MapPost("/frames/{id:guid}/accept", (Guid id, FrameStore frames, CancellationToken c) => Review(id, FrameStates.Accepted, frames, c));
         api.MapPost("/frames/{id:guid}/skip", (Guid id, FrameStore frames, CancellationToken c) => Review(id, FrameStates.Skipped, frames, c));
+        // Anything else under /api (a malformed id, a path smuggled into one) gets a message instead of a bare 404.
+        api.Map("/{**rest}", (string? rest) => Results.Problem(
+            $"no review API resource '/api/{rest}': frame ids are GUIDs (GET /api/review lists them), e.g. /api/frames/{{id}}/masks.tif", statusCode: 404));
         return app;
     }
 
@@ -134,10 +137,20 @@ public static class ReviewApi
         string contentType = request.ContentType ?? "";
         try
         {
-            labels = contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-                ? PolygonMasks.Rasterize(JsonSerializer.Deserialize<PolygonCorrection>(body, JsonSerializerOptions.Web)
-                    ?? throw new ArgumentException("empty polygons body"))
-                : ReadLabelTiff(body);
+            if (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                var polygons = JsonSerializer.Deserialize<PolygonCorrection>(body, JsonSerializerOptions.Web)
+                    ?? throw new ArgumentException("empty polygons body");
+                // Checked before rasterising: the declared size decides how much memory the label image takes.
+                if (polygons.Height != stats.Height || polygons.Width != stats.Width)
+                    return Results.Problem($"correction is {polygons.Width}x{polygons.Height}; frame {id} is {stats.Width}x{stats.Height}", statusCode: 400);
+                if (polygons.Polygons is null) throw new ArgumentException("'polygons' is missing: give a list of polygons, each a list of [x, y] points");
+                labels = PolygonMasks.Rasterize(polygons);
+            }
+            else
+            {
+                labels = ReadLabelTiff(body);
+            }
         }
         catch (Exception ex) when (ex is ArgumentException or JsonException or TiffReadException)
         {

@@ -1,0 +1,30 @@
+using AcqSeg.ServiceDefaults;
+using AcqSeg.TrainWorker.Consumers;
+using MassTransit;
+
+namespace AcqSeg.TrainWorker.Extensions;
+
+public static class TrainWorkerExtensions
+{
+    /// <summary>Options (section "TrainWorker"), the signal channel, the run executor and the training service.</summary>
+    public static IHostApplicationBuilder AddTrainWorkerServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddTrainWorkerServices();
+        return builder;
+    }
+
+    public static IServiceCollection AddTrainWorkerServices(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<TrainWorkerOptions>(TrainWorkerOptions.SectionName);
+        services.AddSingleton<TrainingSignals>();
+        services.AddSingleton<LineageTrainer>();
+        services.AddHostedService<TrainingService>();
+        return services;
+    }
+
+    public static IBusRegistrationConfigurator AddTrainWorkerConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<CorrectionSubmittedConsumer, CorrectionSubmittedConsumerDefinition>();
+        return bus;
+    }
+}

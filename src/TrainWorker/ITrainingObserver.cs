@@ -1,0 +1,13 @@
+using AcqSeg.Persistence;
+using AcqSeg.Segmentation.Training;
+
+namespace AcqSeg.TrainWorker;
+
+/// <summary>Sees a run's progress (dashboards, tests). Called on the training thread; <paramref name="cancel"/> is the
+/// run's cancellation.</summary>
+public interface ITrainingObserver
+{
+    void EpochFinished(TrainingRunRow run, EpochReport report);
+
+    void CheckpointSaved(TrainingRunRow run, int nextEpoch, CancellationToken cancel);
+}

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Training;
+
+namespace AcqSeg.TrainWorker;
+
+public sealed class TrainWorkerOptions : IValidatableObject
+{
+    public const string SectionName = "TrainWorker";
+
+    /// <summary>Run folders (checkpoints and candidate models): WorkRoot/&lt;model&gt;/&lt;run id&gt;/.</summary>
+    [Required(ErrorMessage = "TrainWorker:WorkRoot is required: the folder training checkpoints and candidate models are written to")]
+    public string WorkRoot { get; set; } = "";
+
+    /// <summary>A lineage trains once at least this many corrections are pending.</summary>
+    [Range(1, 100_000)]
+    public int PendingThreshold { get; set; } = 1;
+
+    /// <summary>Epochs of the online schedule (Cellpose's GUI uses 100).</summary>
+    [Range(1, 100_000)]
+    public int Epochs { get; set; } = 100;
+
+    /// <summary>Share of the corrected frames held back for scoring (at least one when there are two or more).</summary>
+    [Range(0.0, 0.9)]
+    public double HoldOutFraction { get; set; } = 0.2;
+
+    /// <summary>The candidate is published when its AP@0.5 is at least the current version's plus this (0 = "not worse").</summary>
+    [Range(-1.0, 1.0)]
+    public double MinApGain { get; set; }
+
+    /// <summary>Side of the augmented training crops (Cellpose: 224); a multiple of 16.</summary>
+    [Range(32, 1024)]
+    public int CropSize { get; set; } = 224;
+
+    [Range(1, 100_000)]
+    public int CheckpointEvery { get; set; } = 10;
+
+    public int Seed { get; set; }
+
+    /// <summary>auto, cpu, cuda or cuda:N.</summary>
+    public string Device { get; set; } = "auto";
+
+    [Range(0, 3)]
+    public int Chan { get; set; }
+
+    [Range(0, 3)]
+    public int Chan2 { get; set; }
+
+    public TrainSchedule Schedule(int epochs) => TrainSchedule.Online with { Epochs = epochs };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        ValidationResult? device = null;
+        try
+        {
+            DeviceChoice.Parse(Device);
+        }
+        catch (ArgumentException ex)
+        {
+            device = new ValidationResult($"TrainWorker:Device '{Device}': {ex.Message}", [nameof(Device)]);
+        }
+        if (device is not null) yield return device;
+        if (CropSize % 16 != 0)
+            yield return new ValidationResult($"TrainWorker:CropSize {CropSize} must be a multiple of 16 (the network halves it three times)", [nameof(CropSize)]);
+    }
+}

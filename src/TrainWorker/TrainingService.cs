@@ -1,0 +1,99 @@
+using System.Data.Common;
+using AcqSeg.Persistence;
+using AcqSeg.ServiceDefaults;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AcqSeg.TrainWorker;
+
+/// <summary>
+/// Owns the long training runs of this process, one at a time. On start it resumes runs a previous process left
+/// Running (from their checkpoints) and looks for lineages with pending corrections; then it waits for signals.
+/// For a signalled lineage it claims the pending corrections when there are at least PendingThreshold of them and no
+/// run of the lineage is going (the claim is the database's, so two workers never train one lineage at once);
+/// corrections that arrive during a run stay pending and are claimed by the next round, started as soon as the run ends.
+/// Assumes one train worker per database: a second one would also resume the Running runs on start.
+/// </summary>
+public sealed partial class TrainingService(
+    CorrectionStore corrections, ModelCatalog catalog, LineageTrainer trainer, TrainingSignals signals,
+    IOptions<TrainWorkerOptions> options, ILogger<TrainingService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting (bus, other services) before the first long, synchronous stretch.
+        await Task.Yield();
+        try
+        {
+            foreach (var run in await corrections.RunningAsync(stoppingToken))
+            {
+                LogResuming(run.Id, run.Model);
+                await trainer.RunAsync(run, stoppingToken);
+                signals.Signal(run.Model);
+            }
+            foreach (string model in await corrections.ModelsWithPendingAsync(stoppingToken)) signals.Signal(model);
+            await foreach (string model in signals.ReadAllAsync(stoppingToken))
+            {
+                await TrainWhilePendingAsync(model, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task TrainWhilePendingAsync(string model, CancellationToken cancel)
+    {
+        var o = options.Value;
+        while (!cancel.IsCancellationRequested)
+        {
+            TrainingRunRow? run;
+            try
+            {
+                int pending = await corrections.PendingCountAsync(model, cancel);
+                if (pending < o.PendingThreshold)
+                {
+                    LogWaiting(model, pending, o.PendingThreshold);
+                    return;
+                }
+                var current = await catalog.LatestAsync(model, cancel);
+                string id = Guid.NewGuid().ToString();
+                var schedule = o.Schedule(o.Epochs);
+                run = await corrections.TryStartRunAsync(new TrainingRunRow
+                {
+                    Id = id,
+                    Model = model,
+                    BaseVersion = current.Version,
+                    CheckpointDir = Path.Combine(LineageTrainer.RunFolder(o.WorkRoot, model, id), "checkpoint"),
+                    StartedAt = Database.Timestamp(DateTimeOffset.UtcNow),
+                    Schedule = schedule.Name,
+                    Epochs = schedule.Epochs,
+                    Seed = o.Seed,
+                }, cancel);
+            }
+            catch (Exception ex) when (ex is ModelNotFoundException or DbException or InvalidOperationException)
+            {
+                LogCannotStart(model, ex.Message);
+                return;
+            }
+            if (run is null)
+            {
+                // The running run's worker checks for pending corrections when it ends.
+                LogBusy(model);
+                return;
+            }
+            await trainer.RunAsync(run, cancel);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming training run {RunId} of {Model} left running by a previous start")]
+    private partial void LogResuming(string runId, string model);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Model}: {Pending} correction(s) pending, training starts at {Threshold}")]
+    private partial void LogWaiting(string model, int pending, int threshold);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Model}: a training run is going; new corrections wait for the next round")]
+    private partial void LogBusy(string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Model}: training not started: {Problem}")]
+    private partial void LogCannotStart(string model, string problem);
+}
