@@ -24,6 +24,7 @@ public static class CliApp
             HitlCommand.Create(console),
             RunCommand.Create(console),
             AssignCommand.Create(console),
+            DemoCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
