@@ -3,11 +3,14 @@
 # and exports where they listen. Sourced by ops/test.sh; safe to source again (running servers are reused).
 #   ACQSEG_RABBITMQ  amqp://acqseg:acqseg@127.0.0.1:5672/
 #   ACQSEG_POSTGRES  Host=127.0.0.1;Port=5432;Username=acqseg;Password=acqseg;Database=acqseg_test
+#   ACQSEG_PROMETHEUS_BIN  the Prometheus server binary: each integration test starts its own server with a generated
+#                    config scraping the port that test's service listens on (no shared scrape config to keep in step)
 
 acqseg_apt_install() {
   local missing=()
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -42,8 +45,16 @@ acqseg_start_postgres() {
   export ACQSEG_POSTGRES="Host=127.0.0.1;Port=5432;Username=acqseg;Password=acqseg;Database=acqseg_test"
 }
 
+acqseg_find_prometheus() {
+  local bin
+  bin="$(command -v prometheus)" || { echo "services: the prometheus binary is missing (apt-get install prometheus)" >&2; return 1; }
+  # The Debian package may start its own server on :9090 at install; the tests do not use it.
+  export ACQSEG_PROMETHEUS_BIN="$bin"
+}
+
 acqseg_start_services() {
   acqseg_apt_install
   acqseg_start_rabbitmq
   acqseg_start_postgres
+  acqseg_find_prometheus
 }

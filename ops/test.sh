@@ -10,5 +10,9 @@ if [ ! -d "$repo/../shared" ]; then
        "tests that need it are skipped outside CI and fail in CI." >&2
 fi
 
+# RabbitMQ, PostgreSQL and Prometheus on loopback for tests/Integration.Tests (installed from Debian when missing).
+source "$repo/ops/services.sh"
+acqseg_start_services
+
 dotnet build AcqSeg.sln -c Release -warnaserror -nologo -v q
 dotnet test AcqSeg.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"

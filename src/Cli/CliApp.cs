@@ -26,6 +26,7 @@ public static class CliApp
             AssignCommand.Create(console),
             ZooCommand.Create(console),
             SynthCommand.Create(console),
+            DemoCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

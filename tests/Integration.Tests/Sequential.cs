@@ -1,0 +1,2 @@
+// The servers are shared: tests run one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

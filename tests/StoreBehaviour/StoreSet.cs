@@ -1,0 +1,36 @@
+using AcqSeg.Persistence;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AcqSeg.StoreBehaviour;
+
+/// <summary>A migrated, empty database of one dialect and the stores over it; disposing removes the database.</summary>
+public abstract class StoreSet : IAsyncDisposable
+{
+    protected void Open(DatabaseOptions options)
+    {
+        Database = new Database(options);
+        Migrator = new SchemaMigrator(Database, NullLogger<SchemaMigrator>.Instance);
+        Frames = new FrameStore(Database);
+        Models = new ModelStore(Database);
+        Corrections = new CorrectionStore(Database);
+    }
+
+    public Database Database { get; private set; } = null!;
+    public SchemaMigrator Migrator { get; private set; } = null!;
+    public FrameStore Frames { get; private set; } = null!;
+    public ModelStore Models { get; private set; } = null!;
+    public CorrectionStore Corrections { get; private set; } = null!;
+
+    public abstract ValueTask DisposeAsync();
+
+    public static FrameRow NewFrame(string acquisition = "acq", string path = "/data/acq/f.tif", string sha = "ab") => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        Acquisition = acquisition,
+        Path = path,
+        Sha256 = sha,
+        SizeBytes = 10,
+        Model = "m",
+        AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
+    };
+}
