@@ -13,6 +13,24 @@ public class ZooCommandTests
     private static string Reference => SharedData.Reference("cpnet_synth_e40.pth");
 
     [SkippableFact]
+    public void Eval_RecordsApPerEvaluationFolderInManifestAndCard()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
+        // An evaluation folder whose ground truth is Cellpose's own output for these weights: AP@0.5 must be 1.
+        string eval = tmp.Sub("synthref");
+        File.Copy(SharedData.Reference("synth_256.tif"), Path.Combine(eval, "synth_256.tif"));
+        File.Copy(SharedData.Reference("synth_256_cp_masks.tif"), Path.Combine(eval, "synth_256_masks.tif"));
+        var run = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--diameter", "30", "--zoo", zoo, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("mean AP@0.5 1.000 over 1 images", run.Out);
+        var manifest = new ModelZoo(zoo).Manifest("ref");
+        Assert.Equal(1.0, manifest.Versions.Single(v => v.Version == manifest.Current).Ap["synthref"]);
+        Assert.Contains("synthref", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
+    }
+
+    [SkippableFact]
     public void ImportListShowExport_ReferenceWeights_RoundTripWithVersions()
     {
         using var tmp = new TempFolder();

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Metrics;
 using AcqSeg.Segmentation.Network;
+using AcqSeg.Segmentation.Pipeline;
 using AcqSeg.Segmentation.Sizing;
 using AcqSeg.Segmentation.Training;
 using AcqSeg.Segmentation.Zoo;
@@ -23,7 +25,7 @@ public static class ZooCommand
     {
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
-            List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console),
+            List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console),
         };
         return zoo;
     }
@@ -177,6 +179,49 @@ public static class ZooCommand
             console.Out.WriteLine(string.Create(Inv,
                 $"size model of {n}: {result.Images} images, {result.Crops} crops, train correlation {result.TrainCorrelation:0.000}, {result.Seconds:0.0} s; saved {Path.Combine(zoo.Folder(n), ModelZoo.SizeFile)}"));
             return Task.FromResult(CliApp.Ok);
+        });
+        return cmd;
+    }
+
+    /// <summary>`zoo eval NAME --dir DIR...`: AP@0.5 of the current version on each evaluation folder, recorded in
+    /// the manifest (and so in the card).</summary>
+    private static Command Eval(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "Zoo model name (its current version is scored)" };
+        var dirs = new Option<string[]>("--dir") { Description = "Evaluation folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
+        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
+        var diameter = new Option<double>("--diameter") { Description = "Object diameter (0 = the size model's estimate, as users run it)", DefaultValueFactory = _ => 0 };
+        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
+        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var zooDir = ZooOption();
+        var cmd = new Command("eval", "Score a model on evaluation folders and record AP@0.5 per folder in its manifest and card")
+        {
+            name, dirs, maskSuffix, diameter, chan, chan2, device, zooDir,
+        };
+        cmd.SetAction(r =>
+        {
+            var zoo = Open(r.GetValue(zooDir));
+            string n = r.GetValue(name)!;
+            string weights = Zoo(() => zoo.WeightsPath(n));
+            double d = r.GetValue(diameter);
+            if (d < 0) throw new UsageException($"--diameter {d} must be >= 0 (0 = estimate)");
+            foreach (string dir in r.GetValue(dirs)!) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
+            string? sizePath = zoo.SizeModelPath(n);
+            using var model = CellposeModel.Load(weights, DeviceChoice.Parse(r.GetValue(device)!));
+            var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
+            var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
+            foreach (string dir in r.GetValue(dirs)!)
+            {
+                var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
+                if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
+                var aps = pairs.Select(p => SegmentationMetrics.Evaluate(TiffReader.ReadLabels(p.Masks),
+                    segmenter.Segment(TiffReader.Read(p.Image), settings).Masks, [0.5]).Thresholds[0].AveragePrecision).ToList();
+                string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+                Zoo(() => zoo.RecordAp(n, folder, aps.Average()));
+                console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current} on {folder}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
+            }
+            return CliApp.Ok;
         });
         return cmd;
     }
