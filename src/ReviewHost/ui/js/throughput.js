@@ -65,7 +65,7 @@ async function poll() {
       tile('in flight', String(sum(samples, 'acqseg_frames_in_flight'))),
       tile('review queue', String(sum(samples, 'acqseg_review_queue_size'))),
       tile('segmented (total)', String(segmented)),
-      tile('flagged (total)', String(sum(samples, 'acqseg_frames_flagged_total'))),
+      tile('flag reasons (total)', String(sum(samples, 'acqseg_frames_flagged_total'))),
       tile('failed (total)', String(sum(samples, 'acqseg_frames_failed_total'))),
     );
     spark();
