@@ -62,7 +62,7 @@ public static class FramePixelsApi
             }
         }
         response.Headers.CacheControl = "private, max-age=60";
-        return Results.File(await PngAsync(small, w, h, cancel), "image/png");
+        return Results.File(await ReviewApi.PngBytesAsync(small, w, h, cancel), "image/png");
     }
 
     public static async Task<(ImageData? Image, IResult? Problem)> ReadImageAsync(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)
@@ -103,19 +103,5 @@ public static class FramePixelsApi
         response.Headers["X-Height"] = height.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers["X-Width"] = width.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "private, no-cache";
-    }
-
-    private static async Task<byte[]> PngAsync(byte[] rgb, int width, int height, CancellationToken cancel)
-    {
-        string temp = Path.Combine(Path.GetTempPath(), $"acqseg-thumb-{Guid.NewGuid():N}.png");
-        try
-        {
-            PngEncoder.WriteRgb(temp, rgb, width, height);
-            return await File.ReadAllBytesAsync(temp, cancel);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
     }
 }

@@ -80,7 +80,7 @@ public static class ReviewApi
         return Results.File(await PngBytesAsync(rgb, image.Width, image.Height, cancel), "image/png");
     }
 
-    private static async Task<byte[]> PngBytesAsync(byte[] rgb, int width, int height, CancellationToken cancel)
+    internal static async Task<byte[]> PngBytesAsync(byte[] rgb, int width, int height, CancellationToken cancel)
     {
         string temp = Path.Combine(Path.GetTempPath(), $"acqseg-{Guid.NewGuid():N}.png");
         try
