@@ -11,6 +11,8 @@ acqseg_apt_install() {
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  # The review UI's browser tests drive Debian's Chromium (Playwright never downloads a browser).
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

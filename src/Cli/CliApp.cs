@@ -10,9 +10,13 @@ public static class CliApp
     public const int InputFailed = 1;
     public const int UsageError = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Console.In);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, reading standard input from <paramref name="stdin"/>
+    /// (e.g. `acqseg users add NAME --password-stdin`).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
-        var console = new CliConsole(stdout, stderr);
+        var console = new CliConsole(stdout, stderr) { In = stdin };
         var root = new RootCommand("AcqSeg: Cellpose-style cell segmentation for live microscopy")
         {
             SegmentCommand.Create(console),
@@ -27,6 +31,7 @@ public static class CliApp
             ZooCommand.Create(console),
             SynthCommand.Create(console),
             DemoCommand.Create(console),
+            UsersCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -56,5 +61,7 @@ public sealed class CliConsole(TextWriter stdout, TextWriter stderr)
 {
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
+    public TextReader In { get; init; } = Console.In;
+    public bool InIsTerminal => ReferenceEquals(In, Console.In) && !Console.IsInputRedirected;
     public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
 }

@@ -33,6 +33,15 @@ public sealed class ModelStore(Database database)
             "SELECT * FROM model_versions WHERE model = @Model ORDER BY version DESC LIMIT 1", new { Model = model });
     }
 
+    /// <summary>The version that serves frames: a pinned one (a roll back) while nothing newer was published, else the latest.</summary>
+    public async Task<ModelVersionRow?> LiveAsync(string model, CancellationToken cancel = default)
+    {
+        var latest = await LatestAsync(model, cancel);
+        if (latest is null) return null;
+        int live = LiveModelStore.LiveVersion(await new LiveModelStore(database).GetAsync(model, cancel), latest.Version);
+        return live == latest.Version ? latest : await GetAsync(model, live, cancel) ?? latest;
+    }
+
     public async Task<ModelVersionRow?> GetAsync(string model, int version, CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);

@@ -16,6 +16,10 @@ public static class PersistenceExtensions
         services.AddSingleton<FrameStore>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton<CorrectionStore>();
+        services.AddSingleton<CuratorStore>();
+        services.AddSingleton<FrameClaimStore>();
+        services.AddSingleton<LiveModelStore>();
+        services.AddSingleton<ReviewQueries>();
         services.AddHostedService<MigrateOnStart>();
         return services;
     }

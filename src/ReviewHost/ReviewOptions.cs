@@ -13,4 +13,8 @@ public sealed class ReviewOptions
     /// <summary>Largest accepted upload (label TIFF or polygons JSON).</summary>
     [Range(1024, 1L << 31)]
     public long MaxUploadBytes { get; set; } = 64L << 20;
+
+    /// <summary>How long a curator's claim on a frame lasts; the editor renews it while open.</summary>
+    [Range(1, 24 * 60)]
+    public int ClaimMinutes { get; set; } = 15;
 }

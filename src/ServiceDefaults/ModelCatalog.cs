@@ -56,10 +56,11 @@ public sealed class ModelCatalog(IOptions<ModelsOptions> options, ModelStore sto
         }
     }
 
-    /// <summary>The lineage's newest version, registering the base model as version 1 on first use.</summary>
+    /// <summary>The lineage's live version (the newest, unless a curator rolled back), registering the base model as
+    /// version 1 on first use.</summary>
     public async Task<ModelVersionRow> LatestAsync(string model, CancellationToken cancel = default)
     {
-        var latest = await store.LatestAsync(model, cancel);
+        var latest = await store.LiveAsync(model, cancel);
         if (latest is not null) return latest;
         string path = BasePath(model);
         if (!File.Exists(path)) throw new ModelNotFoundException(model, $"model '{model}': file '{path}' does not exist");
@@ -71,7 +72,7 @@ public sealed class ModelCatalog(IOptions<ModelsOptions> options, ModelStore sto
             Sha256 = await FileHash.Sha256Async(path, cancel),
             CreatedAt = Persistence.Database.Timestamp(DateTimeOffset.UtcNow),
         }, cancel);
-        return (await store.LatestAsync(model, cancel))!;
+        return (await store.LiveAsync(model, cancel))!;
     }
 
     public string VersionPath(string model, int version)

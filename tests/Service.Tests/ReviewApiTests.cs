@@ -38,6 +38,8 @@ public sealed class ReviewApiTests : IAsyncLifetime
         {
             ["Database:ConnectionString"] = db.Path,
             ["Review:CorrectionsRoot"] = Path.Combine(db.Folder, "corrections"),
+            // The frames' files live beside the database here; the API serves files only under configured roots.
+            ["Review:ReadableRoots:0"] = db.Folder,
             ["Review:MaxUploadBytes"] = MaxUpload.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddAcqSegPersistence();
@@ -47,6 +49,12 @@ public sealed class ReviewApiTests : IAsyncLifetime
         app.MapReviewApi();
         await app.StartAsync();
         client = app.GetTestClient();
+        // Writes need a curator: these tests act as one through a bearer token, as a script would.
+        var curators = new CuratorStore(db.Database);
+        await curators.TryAddAsync("tester", "not-a-password-hash");
+        var (token, sha) = AcqSeg.ReviewHost.Curators.CuratorPasswords.NewToken();
+        await curators.AddTokenAsync("tester", sha);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         harness = app.Services.GetRequiredService<ITestHarness>();
 
         flaggedA = await FrameAsync("acq1", "m1", "low_cellprob");

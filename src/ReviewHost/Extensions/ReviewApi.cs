@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
+using AcqSeg.ReviewHost.Curators;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Outputs;
 using AcqSeg.ServiceDefaults;
@@ -23,6 +25,8 @@ public static class ReviewApi
     {
         builder.Services.AddValidatedOptions<ReviewOptions>(ReviewOptions.SectionName);
         builder.Services.AddHostedService<PipelineGaugeSampler>();
+        builder.Services.AddSingleton<FileRoots>();
+        builder.Services.AddCuratorAuthentication();
         return builder;
     }
 
@@ -32,11 +36,17 @@ public static class ReviewApi
         api.MapGet("/review", ListFlagged);
         api.MapGet("/frames/{id:guid}", GetFrame);
         api.MapGet("/frames/{id:guid}/image.png", GetImage);
-        api.MapGet("/frames/{id:guid}/outlines.png", (Guid id, FrameStore frames, CancellationToken c) => SendFile(id, frames, f => f.OutlinesPath, "image/png", c));
-        api.MapGet("/frames/{id:guid}/masks.tif", (Guid id, FrameStore frames, CancellationToken c) => SendFile(id, frames, f => f.MasksPath, "image/tiff", c));
-        api.MapPost("/frames/{id:guid}/correction", SubmitCorrection);
-        api.MapPost("/frames/{id:guid}/accept", (Guid id, FrameStore frames, CancellationToken c) => Review(id, FrameStates.Accepted, frames, c));
-        api.MapPost("/frames/{id:guid}/skip", (Guid id, FrameStore frames, CancellationToken c) => Review(id, FrameStates.Skipped, frames, c));
+        api.MapGet("/frames/{id:guid}/outlines.png", (Guid id, FrameStore frames, FileRoots roots, CancellationToken c) => SendFile(id, frames, roots, f => f.OutlinesPath, "image/png", c));
+        api.MapGet("/frames/{id:guid}/masks.tif", (Guid id, FrameStore frames, FileRoots roots, CancellationToken c) => SendFile(id, frames, roots, f => f.MasksPath, "image/tiff", c));
+        // Writes need a curator (cookie + anti-forgery header, or a bearer token) and record who made them.
+        api.MapPost("/frames/{id:guid}/correction", SubmitCorrection).RequireCurator();
+        api.MapPost("/frames/{id:guid}/accept", (Guid id, ClaimsPrincipal user, FrameStore frames, CuratorStore curators, FrameClaimStore claims, CancellationToken c) =>
+            Review(id, FrameStates.Accepted, user.CuratorName(), frames, curators, claims, c)).RequireCurator();
+        api.MapPost("/frames/{id:guid}/skip", (Guid id, ClaimsPrincipal user, FrameStore frames, CuratorStore curators, FrameClaimStore claims, CancellationToken c) =>
+            Review(id, FrameStates.Skipped, user.CuratorName(), frames, curators, claims, c)).RequireCurator();
+        app.MapCuratorApi();
+        app.MapFramePixelsApi();
+        app.MapUiAssets();
         // Anything else under /api (a malformed id, a path smuggled into one) gets a message instead of a bare 404.
         api.Map("/{**rest}", (string? rest) => Results.Problem(
             $"no review API resource '/api/{rest}': frame ids are GUIDs (GET /api/review lists them), e.g. /api/frames/{{id}}/masks.tif", statusCode: 404));
@@ -64,24 +74,16 @@ public static class ReviewApi
     }
 
     /// <summary>The frame as a contrast-stretched grayscale PNG (mean over channels, 1st-99th percentile).</summary>
-    private static async Task<IResult> GetImage(Guid id, FrameStore frames, CancellationToken cancel)
+    private static async Task<IResult> GetImage(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)
     {
-        var frame = await frames.GetAsync(id, cancel);
-        if (frame is null) return NotFound(id);
-        ImageData image;
-        try
-        {
-            image = TiffReader.Read(frame.Path);
-        }
-        catch (Exception ex) when (ex is TiffReadException or IOException)
-        {
-            return Results.Problem($"frame {id}: image '{frame.Path}' cannot be read: {ex.Message}", statusCode: 409);
-        }
+        var (read, problem) = await FramePixelsApi.ReadImageAsync(id, frames, roots, cancel);
+        if (problem is not null) return problem;
+        var image = read!;
         var rgb = OutlineOverlay.Render(image, new LabelImage(new int[image.PlaneSize], image.Height, image.Width));
         return Results.File(await PngBytesAsync(rgb, image.Width, image.Height, cancel), "image/png");
     }
 
-    private static async Task<byte[]> PngBytesAsync(byte[] rgb, int width, int height, CancellationToken cancel)
+    internal static async Task<byte[]> PngBytesAsync(byte[] rgb, int width, int height, CancellationToken cancel)
     {
         string temp = Path.Combine(Path.GetTempPath(), $"acqseg-{Guid.NewGuid():N}.png");
         try
@@ -95,34 +97,41 @@ public static class ReviewApi
         }
     }
 
-    private static async Task<IResult> SendFile(Guid id, FrameStore frames, Func<FrameRow, string?> pick, string contentType, CancellationToken cancel)
+    private static async Task<IResult> SendFile(Guid id, FrameStore frames, FileRoots roots, Func<FrameRow, string?> pick, string contentType, CancellationToken cancel)
     {
         var frame = await frames.GetAsync(id, cancel);
         if (frame is null) return NotFound(id);
         string? path = pick(frame);
         if (path is null || !File.Exists(path)) return Results.Problem($"frame {id} has no such output (state {frame.State})", statusCode: 404);
+        if (roots.Refusal(id, path) is { } refusal) return Results.Problem(refusal, statusCode: 403);
         return Results.File(path, contentType);
     }
 
-    private static async Task<IResult> Review(Guid id, string outcome, FrameStore frames, CancellationToken cancel)
+    private static async Task<IResult> Review(Guid id, string outcome, string curator, FrameStore frames, CuratorStore curators, FrameClaimStore claims,
+        CancellationToken cancel)
     {
         var frame = await frames.GetAsync(id, cancel);
         if (frame is null) return NotFound(id);
+        if (await CuratorApi.ClaimedByOtherAsync(id, curator, claims, cancel) is { } claimed) return claimed;
         if (!await frames.TryReviewAsync(id, outcome, cancel))
             return Results.Problem($"frame {id} is {frame.State}; only Flagged frames can be reviewed", statusCode: 409);
-        return Results.Ok(new { id, state = outcome });
+        await curators.SetReviewerAsync(id, curator, cancel);
+        await claims.ReleaseAsync(id, curator, cancel);
+        return Results.Ok(new { id, state = outcome, curator });
     }
 
     /// <summary>
     /// A corrected label image for a flagged frame: the body is a label TIFF (Content-Type image/tiff) or polygons JSON
     /// (application/json, <see cref="PolygonCorrection"/>); it must match the frame's size. Stored, then published.
     /// </summary>
-    private static async Task<IResult> SubmitCorrection(Guid id, HttpRequest request, FrameStore frames, CorrectionStore corrections,
-        IPublishEndpoint publish, IOptions<ReviewOptions> options, CancellationToken cancel)
+    private static async Task<IResult> SubmitCorrection(Guid id, HttpRequest request, ClaimsPrincipal user, FrameStore frames, CorrectionStore corrections,
+        CuratorStore curators, FrameClaimStore claims, IPublishEndpoint publish, IOptions<ReviewOptions> options, CancellationToken cancel)
     {
         var o = options.Value;
+        string curator = user.CuratorName();
         var frame = await frames.GetAsync(id, cancel);
         if (frame is null) return NotFound(id);
+        if (await CuratorApi.ClaimedByOtherAsync(id, curator, claims, cancel) is { } claimed) return claimed;
         if (frame.State != FrameStates.Flagged)
             return Results.Problem($"frame {id} is {frame.State}; corrections are taken for Flagged frames", statusCode: 409);
         var stats = await frames.GetStatsAsync(id, cancel);
@@ -158,6 +167,9 @@ public static class ReviewApi
         }
         if (labels.Height != stats.Height || labels.Width != stats.Width)
             return Results.Problem($"correction is {labels.Width}x{labels.Height}; frame {id} is {stats.Width}x{stats.Height}", statusCode: 400);
+        int negative = Array.FindIndex(labels.Labels, v => v < 0);
+        if (negative >= 0)
+            return Results.Problem($"correction has label {labels.Labels[negative]} at pixel ({negative % labels.Width}, {negative / labels.Width}); labels are 0 (background) or positive", statusCode: 400);
 
         string folder = Path.Combine(Path.GetFullPath(o.CorrectionsRoot), id.ToString("N"));
         string temp = Path.Combine(folder, $".{Guid.NewGuid():N}.tmp");
@@ -179,7 +191,10 @@ public static class ReviewApi
             Sha256 = sha,
             SubmittedAt = Database.Timestamp(now),
         }, cancel);
+        await curators.SetCorrectionCuratorAsync(correctionId, curator, cancel);
         await frames.TryReviewAsync(id, FrameStates.Corrected, cancel);
+        await curators.SetReviewerAsync(id, curator, cancel);
+        await claims.ReleaseAsync(id, curator, cancel);
         await publish.Publish(new CorrectionSubmitted(correctionId, id, frame.Acquisition, frame.Model, frame.ModelVersion ?? 1, path, sha, now), cancel);
         return Results.Ok(new CorrectionAccepted(correctionId, id, path, sha, labels.CountObjects()));
     }

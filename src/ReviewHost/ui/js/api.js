@@ -1,0 +1,68 @@
+// Talks to the review API: session, anti-forgery header on every write, problem details turned into messages.
+let session = null;
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+export async function getSession(refresh = false) {
+  if (!session || refresh) {
+    const r = await fetch('/api/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+    session = await r.json();
+  }
+  return session;
+}
+
+/** The signed-in curator, or a redirect to the sign-in page. */
+export async function requireCurator() {
+  const s = await getSession();
+  if (!s.curator) {
+    location.href = '/ui/signin.html?next=' + encodeURIComponent(location.pathname + location.search);
+    throw new ApiError(401, 'not signed in');
+  }
+  return s;
+}
+
+async function check(response) {
+  if (response.ok) return response;
+  let detail = `${response.status} ${response.statusText}`;
+  try {
+    const problem = await response.json();
+    detail = problem.detail || problem.title || detail;
+  } catch { /* not JSON: keep the status line */ }
+  throw new ApiError(response.status, detail);
+}
+
+export async function getJson(url) {
+  return (await check(await fetch(url, { credentials: 'same-origin' }))).json();
+}
+
+/** Raw little-endian pixels with their shape from the X-Channels / X-Height / X-Width headers. */
+export async function getPixels(url) {
+  const r = await check(await fetch(url, { credentials: 'same-origin' }));
+  const shape = ['X-Channels', 'X-Height', 'X-Width'].map(h => parseInt(r.headers.get(h), 10));
+  return { buffer: await r.arrayBuffer(), channels: shape[0], height: shape[1], width: shape[2] };
+}
+
+/** A write: JSON by default, or a Blob with its own type; carries the anti-forgery header. */
+export async function send(method, url, body, { keepalive = false } = {}) {
+  const s = await getSession();
+  const headers = { [s.csrfHeader]: s.csrfToken };
+  let payload;
+  if (body instanceof Blob) {
+    headers['Content-Type'] = body.type;
+    payload = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const r = await check(await fetch(url, { method, headers, body: payload, credentials: 'same-origin', keepalive }));
+  return r.status === 204 ? null : r.json();
+}
+
+export function showError(element, error) {
+  element.textContent = error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,577 @@
+import { ApiError, getJson, getPixels, requireCurator, send, showError } from './api.js';
+import { renderNav } from './nav.js';
+import { LabelModel } from './labels.js';
+import { encodeLabelTiff } from './tiff.js';
+
+// The mask editor. The frame and the mask overlay live in full-resolution offscreen canvases; the visible canvas
+// only ever draws the part of them that is on screen, and edits repaint the overlay inside their bounding box only,
+// so zoom, pan and brushing stay smooth on 2048x2048 frames.
+
+const el = id => document.getElementById(id);
+const frameId = new URLSearchParams(location.search).get('id');
+const status = el('status');
+const error = el('error');
+const canvas = el('canvas');
+const ctx = canvas.getContext('2d');
+
+const state = {
+  tool: 'select', selected: 0, zoom: 1, ox: 0, oy: 0, showMasks: true, style: 'outlines', opacity: 0.6, brush: 4,
+  stroke: null, edit: null, pan: null, pointer: null, space: false, done: false, me: null, claimLost: false,
+};
+let W = 0, H = 0, model = null, planes = [], plane = null, planeRange = [0, 1];
+const imageCanvas = document.createElement('canvas');
+const overlayCanvas = document.createElement('canvas');
+const palette = new Map();
+
+// ---------- contrast ----------
+
+function planeFor(choice) {
+  if (choice !== 'mean') return planes[parseInt(choice, 10)];
+  if (planes.length === 1) return planes[0];
+  const mean = new Float32Array(W * H);
+  for (const p of planes) for (let i = 0; i < mean.length; i++) mean[i] += p[i] / planes.length;
+  return mean;
+}
+
+function percentiles(values, lo, hi) {
+  const step = Math.max(1, Math.floor(values.length / 200000));
+  const sample = [];
+  for (let i = 0; i < values.length; i += step) sample.push(values[i]);
+  sample.sort((a, b) => a - b);
+  const at = q => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
+  return [at(lo), at(hi), sample[0], sample[sample.length - 1]];
+}
+
+function chooseChannel() {
+  plane = planeFor(el('channel').value);
+  autoContrast();
+}
+
+function autoContrast() {
+  const [p1, p99, min, max] = percentiles(plane, 0.01, 0.99);
+  planeRange = [min, max > min ? max : min + 1];
+  el('min').value = Math.round(1000 * (p1 - planeRange[0]) / (planeRange[1] - planeRange[0]));
+  el('max').value = Math.round(1000 * (p99 - planeRange[0]) / (planeRange[1] - planeRange[0]));
+  el('gamma').value = 1;
+  renderImage();
+}
+
+function renderImage() {
+  const span = planeRange[1] - planeRange[0];
+  let lo = planeRange[0] + span * el('min').value / 1000;
+  let hi = planeRange[0] + span * el('max').value / 1000;
+  if (hi <= lo) hi = lo + span / 1000;
+  const gamma = parseFloat(el('gamma').value);
+  el('range').textContent = `${lo.toPrecision(4)} – ${hi.toPrecision(4)}, gamma ${gamma}`;
+  const lut = new Uint8ClampedArray(1024);
+  for (let k = 0; k < 1024; k++) lut[k] = 255 * Math.pow(k / 1023, gamma);
+  const image = new ImageData(W, H);
+  const px = image.data, scale = 1023 / (hi - lo);
+  for (let i = 0, o = 0; i < plane.length; i++, o += 4) {
+    let t = (plane[i] - lo) * scale;
+    t = t < 0 ? 0 : t > 1023 ? 1023 : t;
+    const g = lut[t | 0];
+    px[o] = g; px[o + 1] = g; px[o + 2] = g; px[o + 3] = 255;
+  }
+  imageCanvas.getContext('2d').putImageData(image, 0, 0);
+  requestDraw();
+}
+
+// ---------- mask overlay ----------
+
+function colour(label) {
+  let c = palette.get(label);
+  if (!c) {
+    const h = (label * 0.618033988749895) % 1, s = 0.85, l = 0.55;
+    const f = n => {
+      const k = (n + h * 12) % 12;
+      return Math.round(255 * (l - s * Math.min(l, 1 - l) * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+    };
+    c = [f(0), f(8), f(4)];
+    palette.set(label, c);
+  }
+  return c;
+}
+
+/** Repaints the overlay inside a frame-coordinate box (grown by one pixel: outlines depend on neighbours). */
+function paintOverlay(box) {
+  const x0 = Math.max(0, Math.floor(box.x0) - 1), y0 = Math.max(0, Math.floor(box.y0) - 1);
+  const x1 = Math.min(W - 1, Math.ceil(box.x1) + 1), y1 = Math.min(H - 1, Math.ceil(box.y1) + 1);
+  if (x1 < x0 || y1 < y0) return;
+  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const region = new ImageData(w, h);
+  const px = region.data, lab = model.labels, style = state.style, selected = state.selected;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const i = y * W + x, v = lab[i];
+      if (!v) continue;
+      const edge = x === 0 || y === 0 || x === W - 1 || y === H - 1 || lab[i - 1] !== v || lab[i + 1] !== v || lab[i - W] !== v || lab[i + W] !== v;
+      if (style === 'outlines' && !edge && v !== selected) continue;
+      const o = 4 * ((y - y0) * w + (x - x0));
+      if (v === selected) {
+        px[o] = 255; px[o + 1] = 255; px[o + 2] = edge ? 255 : 160; px[o + 3] = edge ? 255 : 110;
+        continue;
+      }
+      const c = colour(v);
+      px[o] = c[0]; px[o + 1] = c[1]; px[o + 2] = c[2];
+      px[o + 3] = edge ? 255 : style === 'fill' ? 255 : 120;
+    }
+  }
+  overlayCanvas.getContext('2d').putImageData(region, x0, y0);
+  requestDraw();
+}
+
+function paintAll() { paintOverlay({ x0: 0, y0: 0, x1: W - 1, y1: H - 1 }); }
+
+function select(label) {
+  const old = state.selected;
+  state.selected = label;
+  for (const l of [old, label]) {
+    const box = l ? model.boxOf(l) : null;
+    if (box) paintOverlay(box);
+  }
+  updateCounts();
+}
+
+// ---------- view ----------
+
+let drawPending = false;
+function requestDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(draw);
+}
+
+function draw() {
+  drawPending = false;
+  const dpr = window.devicePixelRatio || 1;
+  const cw = canvas.clientWidth, ch = canvas.clientHeight;
+  if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(ch * dpr)) {
+    canvas.width = Math.round(cw * dpr);
+    canvas.height = Math.round(ch * dpr);
+  }
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, cw, ch);
+  if (!model) return;
+  const z = state.zoom;
+  // Only the visible part of the frame is drawn.
+  const fx0 = Math.max(0, Math.floor(-state.ox / z)), fy0 = Math.max(0, Math.floor(-state.oy / z));
+  const fx1 = Math.min(W, Math.ceil((cw - state.ox) / z)), fy1 = Math.min(H, Math.ceil((ch - state.oy) / z));
+  if (fx1 > fx0 && fy1 > fy0) {
+    const args = [fx0, fy0, fx1 - fx0, fy1 - fy0, state.ox + fx0 * z, state.oy + fy0 * z, (fx1 - fx0) * z, (fy1 - fy0) * z];
+    ctx.imageSmoothingEnabled = z < 1;
+    ctx.drawImage(imageCanvas, ...args);
+    if (state.showMasks) {
+      ctx.globalAlpha = state.opacity;
+      ctx.drawImage(overlayCanvas, ...args);
+      ctx.globalAlpha = 1;
+    }
+  }
+  if (state.stroke && state.stroke.length > 1) {
+    ctx.strokeStyle = '#ffe14d';
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    state.stroke.forEach(([x, y], k) => {
+      const [sx, sy] = toScreen(x, y);
+      if (k === 0) ctx.moveTo(sx, sy); else ctx.lineTo(sx, sy);
+    });
+    ctx.stroke();
+  }
+  if (state.pointer && (state.tool === 'brush' || state.tool === 'eraser')) {
+    const [sx, sy] = toScreen(state.pointer[0], state.pointer[1]);
+    ctx.strokeStyle = state.tool === 'brush' ? '#ffffff' : '#ff6b6b';
+    ctx.beginPath();
+    ctx.arc(sx, sy, state.brush * z, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+}
+
+function toScreen(x, y) { return [state.ox + x * state.zoom, state.oy + y * state.zoom]; }
+
+function toFrame(event) {
+  const r = canvas.getBoundingClientRect();
+  return [(event.clientX - r.left - state.ox) / state.zoom, (event.clientY - r.top - state.oy) / state.zoom];
+}
+
+function fit() {
+  const cw = canvas.clientWidth, ch = canvas.clientHeight;
+  state.zoom = Math.min(cw / W, ch / H) * 0.96;
+  state.ox = (cw - W * state.zoom) / 2;
+  state.oy = (ch - H * state.zoom) / 2;
+  requestDraw();
+}
+
+function zoomAt(factor, sx, sy) {
+  const z = Math.min(64, Math.max(0.05, state.zoom * factor));
+  state.ox = sx - (sx - state.ox) * (z / state.zoom);
+  state.oy = sy - (sy - state.oy) * (z / state.zoom);
+  state.zoom = z;
+  requestDraw();
+}
+
+// ---------- tools ----------
+
+function setTool(tool) {
+  state.tool = tool;
+  for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', b.dataset.tool === tool);
+  canvas.style.cursor = tool === 'select' ? 'default' : 'crosshair';
+  requestDraw();
+}
+
+function labelAt([x, y]) { return model.at(Math.floor(x), Math.floor(y)); }
+
+function say(text) {
+  status.textContent = text;
+  error.textContent = '';
+}
+
+function deleteRoi(label) {
+  if (!label) return;
+  if (state.selected === label) state.selected = 0;
+  if (model.deleteLabel(label)) say(`deleted ROI ${label}`);
+}
+
+function dabLine(from, to) {
+  const r = state.brush;
+  const steps = Math.max(1, Math.ceil(Math.hypot(to[0] - from[0], to[1] - from[1]) / Math.max(0.5, r / 2)));
+  const label = state.tool === 'brush' ? state.selected : 0;
+  for (let k = 1; k <= steps; k++) {
+    const x = from[0] + (to[0] - from[0]) * k / steps, y = from[1] + (to[1] - from[1]) * k / steps;
+    model.dab(state.edit, x, y, r, label, state.tool === 'eraser' ? state.selected : 0);
+  }
+  const xs = [from[0], to[0]], ys = [from[1], to[1]];
+  paintOverlay({ x0: Math.min(...xs) - r, y0: Math.min(...ys) - r, x1: Math.max(...xs) + r, y1: Math.max(...ys) + r });
+}
+
+function pointerDown(event) {
+  if (!model || state.done) return;
+  canvas.focus();
+  canvas.setPointerCapture(event.pointerId);
+  const p = toFrame(event);
+  state.pointer = p;
+  if (event.button === 1 || event.button === 2 || state.space) {
+    state.pan = { x: event.clientX, y: event.clientY, moved: 99 };
+    return;
+  }
+  if (event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey) {
+    deleteRoi(labelAt(p));
+    return;
+  }
+  const label = labelAt(p);
+  switch (state.tool) {
+    case 'select':
+      state.pan = { x: event.clientX, y: event.clientY, moved: 0, label, shift: event.shiftKey };
+      break;
+    case 'draw':
+      state.stroke = [p];
+      break;
+    case 'merge':
+      if (!label) break;
+      if (!state.selected || state.selected === label) {
+        select(label);
+        say(`merge: ROI ${label} selected; click the ROI to merge into it`);
+      } else {
+        const into = state.selected;
+        if (model.merge(into, label)) say(`merged ROI ${label} into ${into}`);
+        select(into);
+      }
+      break;
+    case 'brush':
+      if (!state.selected && label) select(label);
+      if (!state.selected) {
+        showError(error, 'brush: select an ROI first (click it), or draw a new one');
+        break;
+      }
+      state.edit = model.begin(`brush ROI ${state.selected}`);
+      dabLine(p, p);
+      break;
+    case 'eraser':
+      state.edit = model.begin(state.selected ? `erase ROI ${state.selected}` : 'erase');
+      dabLine(p, p);
+      break;
+  }
+  requestDraw();
+}
+
+function pointerMove(event) {
+  if (!model) return;
+  const p = toFrame(event);
+  const last = state.pointer;
+  state.pointer = p;
+  if (state.pan) {
+    const dx = event.clientX - state.pan.x, dy = event.clientY - state.pan.y;
+    state.pan.moved += Math.abs(dx) + Math.abs(dy);
+    if (state.pan.moved > 3) {
+      state.ox += dx;
+      state.oy += dy;
+    }
+    state.pan.x = event.clientX;
+    state.pan.y = event.clientY;
+  } else if (state.stroke) {
+    const [lx, ly] = state.stroke[state.stroke.length - 1];
+    if (Math.hypot(p[0] - lx, p[1] - ly) >= 0.5) state.stroke.push(p);
+  } else if (state.edit && last) {
+    dabLine(last, p);
+  }
+  requestDraw();
+}
+
+function pointerUp() {
+  if (state.pan) {
+    const pan = state.pan;
+    state.pan = null;
+    if (pan.moved <= 3 && state.tool === 'select') {
+      if (pan.shift && state.selected && pan.label && pan.label !== state.selected) {
+        const into = state.selected;
+        if (model.merge(into, pan.label)) say(`merged ROI ${pan.label} into ${into}`);
+        select(into);
+      } else {
+        select(pan.label);
+      }
+    }
+  }
+  if (state.stroke) {
+    const points = state.stroke;
+    state.stroke = null;
+    const label = model.fillPolygon(points);
+    if (label) {
+      say(`drew ROI ${label} (${model.counts.get(label)} px)`);
+      select(label);
+    } else if (points.length > 2) {
+      showError(error, 'draw: the outline enclosed no unlabelled pixel');
+    }
+  }
+  if (state.edit) {
+    const edit = state.edit;
+    state.edit = null;
+    if (model.commit(edit)) say(edit.name);
+  }
+  requestDraw();
+}
+
+function undo() {
+  cancelStroke();
+  const name = model.undo();
+  say(name ? `undid: ${name}` : 'nothing to undo');
+}
+
+function redo() {
+  cancelStroke();
+  const name = model.redo();
+  say(name ? `redid: ${name}` : 'nothing to redo');
+}
+
+function cancelStroke() {
+  state.stroke = null;
+  if (state.edit) {
+    state.edit.revert();
+    state.edit = null;
+  }
+  requestDraw();
+}
+
+function updateCounts() {
+  const t = model.tally();
+  const box = el('counts');
+  box.textContent = `ROIs ${t.total} · added ${t.added} · removed ${t.removed}` + (state.selected ? ` · selected ${state.selected}` : '');
+  box.dataset.total = t.total;
+  box.dataset.added = t.added;
+  box.dataset.removed = t.removed;
+}
+
+// ---------- save / accept / next ----------
+
+function finish(text) {
+  state.done = true;
+  model.undoStack.length = 0;
+  for (const id of ['save', 'accept']) el(id).disabled = true;
+  say(text);
+}
+
+async function save() {
+  if (state.done) return;
+  cancelStroke();
+  error.textContent = '';
+  try {
+    const blob = encodeLabelTiff(model.labels, W, H);
+    const r = await send('POST', `/api/frames/${frameId}/correction`, blob);
+    finish(`Saved correction: ${r.objects} ROIs (N: next frame)`);
+  } catch (e) {
+    showError(error, e);
+  }
+}
+
+async function accept() {
+  if (state.done) return;
+  if (model.dirty && !confirm('Discard your edits and accept the model\'s masks as they are?')) return;
+  try {
+    await send('POST', `/api/frames/${frameId}/accept`);
+    finish('Accepted as is (N: next frame)');
+  } catch (e) {
+    showError(error, e);
+  }
+}
+
+async function next() {
+  if (!state.done && model && model.dirty && !confirm('Leave this frame without saving your edits?')) return;
+  try {
+    const q = await getJson('/api/queue?limit=1000');
+    const candidates = q.frames.filter(f => f.id !== frameId && (!f.claim || f.claim.curator === state.me));
+    for (const f of candidates) {
+      try {
+        await send('POST', `/api/frames/${f.id}/claim`);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409) continue;
+        throw e;
+      }
+      await release();
+      state.leaving = true;
+      location.href = `/ui/editor.html?id=${f.id}`;
+      return;
+    }
+    say('No other frame is waiting for review.');
+  } catch (e) {
+    showError(error, e);
+  }
+}
+
+async function release() {
+  if (state.done || state.claimLost) return;
+  try {
+    await send('DELETE', `/api/frames/${frameId}/claim`, undefined, { keepalive: true });
+  } catch { /* the claim expires by itself */ }
+}
+
+// ---------- wiring ----------
+
+function onKey(event) {
+  const t = event.target;
+  if (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'checkbox') return;
+  if (t instanceof HTMLSelectElement) return;
+  const k = event.key, ctrl = event.ctrlKey || event.metaKey;
+  const handled = () => event.preventDefault();
+  if (ctrl && (k === 'z' || k === 'Z')) { handled(); if (event.shiftKey) redo(); else undo(); return; }
+  if (ctrl && (k === 'y' || k === 'Y')) { handled(); redo(); return; }
+  if (ctrl && (k === 's' || k === 'S')) { handled(); save(); return; }
+  if (ctrl) return;
+  const tools = { v: 'select', 1: 'select', d: 'draw', 2: 'draw', b: 'brush', 3: 'brush', e: 'eraser', 4: 'eraser', m: 'merge', 5: 'merge' };
+  const key = k.toLowerCase();
+  if (event.shiftKey && key === 'a') { handled(); accept(); return; }
+  if (tools[key]) { handled(); setTool(tools[key]); return; }
+  switch (k) {
+    case 'Delete': case 'Backspace': handled(); deleteRoi(state.selected); break;
+    case 'Escape': cancelStroke(); select(0); break;
+    case '[': state.brush = Math.max(1, state.brush - 1); el('brush').value = state.brush; requestDraw(); break;
+    case ']': state.brush = Math.min(40, state.brush + 1); el('brush').value = state.brush; requestDraw(); break;
+    case '+': case '=': zoomAt(1.25, canvas.clientWidth / 2, canvas.clientHeight / 2); break;
+    case '-': zoomAt(0.8, canvas.clientWidth / 2, canvas.clientHeight / 2); break;
+    case '0': fit(); break;
+    case 'o': case 'O': {
+      const styles = ['outlines', 'fill', 'both'];
+      el('maskStyle').value = state.style = styles[(styles.indexOf(state.style) + 1) % styles.length];
+      paintAll();
+      break;
+    }
+    case 'x': case 'X': el('showMasks').checked = state.showMasks = !state.showMasks; requestDraw(); break;
+    case 'n': case 'N': next(); break;
+    case ' ': state.space = true; handled(); break;
+    default: return;
+  }
+}
+
+function wire() {
+  canvas.addEventListener('pointerdown', pointerDown);
+  canvas.addEventListener('pointermove', pointerMove);
+  canvas.addEventListener('pointerup', pointerUp);
+  canvas.addEventListener('pointercancel', pointerUp);
+  canvas.addEventListener('pointerleave', () => { state.pointer = null; requestDraw(); });
+  canvas.addEventListener('contextmenu', e => e.preventDefault());
+  canvas.addEventListener('wheel', e => {
+    e.preventDefault();
+    const r = canvas.getBoundingClientRect();
+    zoomAt(Math.pow(1.0015, -e.deltaY), e.clientX - r.left, e.clientY - r.top);
+  }, { passive: false });
+  document.addEventListener('keydown', onKey);
+  document.addEventListener('keyup', e => { if (e.key === ' ') state.space = false; });
+  for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('click', () => setTool(b.dataset.tool));
+  el('delete').addEventListener('click', () => deleteRoi(state.selected));
+  el('undo').addEventListener('click', undo);
+  el('redo').addEventListener('click', redo);
+  el('fit').addEventListener('click', fit);
+  el('brush').addEventListener('input', () => { state.brush = parseInt(el('brush').value, 10); });
+  el('showMasks').addEventListener('change', () => { state.showMasks = el('showMasks').checked; requestDraw(); });
+  el('maskStyle').addEventListener('change', () => { state.style = el('maskStyle').value; paintAll(); });
+  el('opacity').addEventListener('input', () => { state.opacity = parseFloat(el('opacity').value); requestDraw(); });
+  el('channel').addEventListener('change', chooseChannel);
+  for (const id of ['min', 'max', 'gamma']) el(id).addEventListener('input', renderImage);
+  el('autoContrast').addEventListener('click', autoContrast);
+  el('save').addEventListener('click', save);
+  el('accept').addEventListener('click', accept);
+  el('next').addEventListener('click', next);
+  new ResizeObserver(requestDraw).observe(el('viewport'));
+  window.addEventListener('beforeunload', e => {
+    if (!state.done && !state.leaving && model && model.dirty) e.preventDefault();
+  });
+  window.addEventListener('pagehide', () => { if (!state.leaving) release(); });
+}
+
+async function load() {
+  const session = await requireCurator();
+  state.me = session.curator;
+  await renderNav('');
+  if (!frameId) {
+    showError(error, 'no frame given: open one from the queue');
+    return;
+  }
+  try {
+    await send('POST', `/api/frames/${frameId}/claim`);
+  } catch (e) {
+    state.claimLost = true;
+    showError(error, e);
+    for (const id of ['save', 'accept']) el(id).disabled = true;
+  }
+  const [detail, pixels, labels] = await Promise.all([
+    getJson(`/api/frames/${frameId}`),
+    getPixels(`/api/frames/${frameId}/pixels`),
+    getPixels(`/api/frames/${frameId}/labels`),
+  ]);
+  W = pixels.width;
+  H = pixels.height;
+  const data = new Float32Array(pixels.buffer);
+  planes = Array.from({ length: pixels.channels }, (_, c) => data.subarray(c * W * H, (c + 1) * W * H));
+  for (const c of [imageCanvas, overlayCanvas]) { c.width = W; c.height = H; }
+  model = new LabelModel(new Int32Array(labels.buffer), W, H);
+  model.onChange(box => { paintOverlay(box); updateCounts(); });
+
+  el('title').textContent = detail.frame.path.split('/').pop();
+  el('meta').textContent = `${detail.frame.acquisition} · ${detail.frame.model} v${detail.frame.modelVersion ?? '?'} · ${W}x${H}`;
+  el('reasons').textContent = detail.reasons.map(r => `${r.reason}: ${r.detail}`).join('; ');
+  const channel = el('channel');
+  if (planes.length > 1) channel.append(new Option('mean', 'mean'));
+  planes.forEach((_, c) => channel.append(new Option(`channel ${c + 1}`, String(c))));
+  if (detail.frame.state !== 'Flagged') {
+    finish(`This frame is ${detail.frame.state}; nothing to review.`);
+  }
+  wire();
+  setTool('select');
+  chooseChannel();
+  paintAll();
+  updateCounts();
+  fit();
+  setInterval(() => { if (!state.done && !state.claimLost) send('POST', `/api/frames/${frameId}/claim`).catch(e => showError(error, e)); }, 5 * 60 * 1000);
+  // Automation (and curious users) can map frame pixels to the page.
+  window.acqsegEditor = {
+    toClient(x, y) {
+      const r = canvas.getBoundingClientRect();
+      const [sx, sy] = toScreen(x, y);
+      return { x: r.left + sx, y: r.top + sy };
+    },
+    tally: () => model.tally(),
+    labelAt: (x, y) => model.at(x, y),
+  };
+  document.body.dataset.ready = 'true';
+}
+
+load().catch(e => showError(error, e));

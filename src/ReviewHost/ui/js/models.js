@@ -1,0 +1,76 @@
+import { getJson, requireCurator, send, showError } from './api.js';
+import { renderNav } from './nav.js';
+
+const el = id => document.getElementById(id);
+const ap = v => (v === null || v === undefined ? '–' : v.toFixed(3));
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+function lineage(l) {
+  const section = document.createElement('section');
+  section.dataset.model = l.model;
+  const h = document.createElement('h3');
+  h.textContent = `${l.model} — live v${l.live}` + (l.live !== l.latest ? ` (rolled back from v${l.latest} by ${l.pinnedBy})` : '');
+  const acq = document.createElement('div');
+  acq.className = 'dim';
+  acq.textContent = l.acquisitions.length ? `acquisitions: ${l.acquisitions.join(', ')}` : 'no acquisition assigned explicitly';
+  const table = document.createElement('table');
+  const head = table.insertRow();
+  for (const t of ['version', 'parent', 'AP@0.5 before → after', 'corrected frames', 'created', '', '']) {
+    const th = document.createElement('th');
+    th.textContent = t;
+    head.append(th);
+  }
+  for (const v of [...l.versions].reverse()) {
+    const row = table.insertRow();
+    row.dataset.version = v.version;
+    cell(row, `v${v.version}`);
+    cell(row, v.parentVersion ? `v${v.parentVersion}` : 'base');
+    cell(row, `${ap(v.apBefore)} → ${ap(v.apAfter)}`);
+    cell(row, String(v.correctedFrames));
+    cell(row, new Date(v.createdAt).toLocaleString());
+    cell(row, v.live ? 'live' : '', 'live');
+    const action = cell(row, '');
+    if (!v.live) {
+      const b = document.createElement('button');
+      b.textContent = v.version < l.live ? `Roll back to v${v.version}` : `Make v${v.version} live`;
+      b.addEventListener('click', () => setLive(l.model, v.version));
+      action.append(b);
+    }
+  }
+  section.append(h, acq, table);
+  return section;
+}
+
+async function setLive(model, version) {
+  if (!confirm(`Serve new frames of ${model} with v${version}?`)) return;
+  try {
+    const r = await send('POST', `/api/models/${encodeURIComponent(model)}/live`, { version });
+    el('status').textContent = `${model}: v${r.live} is live (${r.acquisitions.length} acquisitions reassigned)`;
+    await load();
+  } catch (e) {
+    showError(el('error'), e);
+  }
+}
+
+async function load() {
+  try {
+    const lineages = await getJson('/api/models');
+    el('lineages').replaceChildren(...lineages.map(lineage));
+    if (!lineages.length) el('lineages').textContent = 'No model versions recorded yet.';
+  } catch (e) {
+    showError(el('error'), e);
+  }
+}
+
+(async () => {
+  await requireCurator();
+  await renderNav('models.html');
+  await load();
+})();

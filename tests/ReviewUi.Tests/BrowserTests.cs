@@ -1,0 +1,203 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using AcqSeg.Persistence;
+using AcqSeg.Segmentation.Io;
+using Microsoft.Playwright;
+
+namespace AcqSeg.ReviewUi.Tests;
+
+/// <summary>
+/// The curator UI in Debian's Chromium, headless, driven by Playwright (never a downloaded browser). Few and
+/// sequential: each starts its own host and browser.
+/// </summary>
+[Collection("browser")]
+public class BrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static async Task<(IPlaywright Playwright, IBrowserContext Context, string Profile)> LaunchAsync()
+    {
+        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        Skip.If(!File.Exists(Chromium) && !ci, $"{Chromium} is missing: apt-get install -y chromium (ops/services.sh does)");
+        var playwright = await Playwright.CreateAsync();
+        string profile = Path.Combine(Path.GetTempPath(), $"acqseg-chromium-{Guid.NewGuid():N}");
+        var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        return (playwright, context, profile);
+    }
+
+    private static async Task CloseAsync(IPlaywright playwright, IBrowserContext context, string profile)
+    {
+        await context.CloseAsync();
+        playwright.Dispose();
+        try { Directory.Delete(profile, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static string Screenshots([CallerFilePath] string source = "")
+    {
+        string dir = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", "artifacts", "screenshots"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static async Task<(float X, float Y)> ClientAsync(IPage page, double x, double y)
+    {
+        var p = await page.EvaluateAsync<JsonElement>($"window.acqsegEditor.toClient({x}, {y})");
+        return ((float)p.GetProperty("x").GetDouble(), (float)p.GetProperty("y").GetDouble());
+    }
+
+    private static Task<int> LabelAtAsync(IPage page, int x, int y) => page.EvaluateAsync<int>($"window.acqsegEditor.labelAt({x}, {y})");
+
+    private static async Task<string?> CountAsync(IPage page, string which) => await page.GetAttributeAsync("#counts", $"data-{which}");
+
+    [SkippableFact]
+    public async Task Curator_SignsInDeletesDrawsBrushesUndoesAndSaves_CorrectionStoredWithCuratorAndPublished()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var frame = await host.SeedFlaggedAsync("plate1", "flow_qc_dropped");
+        await host.SeedFlaggedAsync("plate2", "low_cellprob");
+        var (playwright, context, profile) = await LaunchAsync();
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string baseUrl = host.BaseUrl.ToString().TrimEnd('/');
+
+            // Not signed in: the editor sends the browser to the sign-in page.
+            await page.GotoAsync($"{baseUrl}/ui/queue.html");
+            await page.WaitForURLAsync("**/ui/signin.html?next=*");
+            await page.FillAsync("#name", "alice");
+            await page.FillAsync("#password", "wrong password");
+            await page.ClickAsync("#submit");
+            await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("unknown curator or wrong password");
+            await page.FillAsync("#password", ReviewHostFixture.Password);
+            await page.ClickAsync("#submit");
+            await page.WaitForURLAsync("**/ui/queue.html");
+
+            var card = page.Locator($".card[data-frame='{frame}']");
+            await Assertions.Expect(card).ToContainTextAsync("flow_qc_dropped");
+            await Assertions.Expect(page.Locator("#counts")).ToContainTextAsync("low_cellprob: 1");
+            await page.WaitForFunctionAsync("[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "queue.png"), FullPage = true });
+
+            await card.Locator("button.open").ClickAsync();
+            await page.WaitForURLAsync($"**/ui/editor.html?id={frame}");
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            Assert.Equal("4", await CountAsync(page, "total"));
+
+            // Ctrl+click deletes ROI 1 (the square at 8..21).
+            var (dx, dy) = await ClientAsync(page, 15.5, 15.5);
+            await page.Keyboard.DownAsync("Control");
+            await page.Mouse.ClickAsync(dx, dy);
+            await page.Keyboard.UpAsync("Control");
+            Assert.Equal("1", await CountAsync(page, "removed"));
+            Assert.Equal(0, await LabelAtAsync(page, 15, 15));
+
+            // Draw a new ROI freehand in the empty corner; it is filled on release.
+            await page.Keyboard.PressAsync("d");
+            var corners = new[] { (62.0, 62.0), (86.0, 62.0), (86.0, 86.0), (62.0, 86.0), (62.0, 63.0) };
+            var (sx, sy) = await ClientAsync(page, corners[0].Item1, corners[0].Item2);
+            await page.Mouse.MoveAsync(sx, sy);
+            await page.Mouse.DownAsync();
+            foreach (var (x, y) in corners.Skip(1))
+            {
+                var (cx, cy) = await ClientAsync(page, x, y);
+                await page.Mouse.MoveAsync(cx, cy, new MouseMoveOptions { Steps = 8 });
+            }
+            await page.Mouse.UpAsync();
+            Assert.Equal("1", await CountAsync(page, "added"));
+            Assert.Equal("4", await CountAsync(page, "total"));
+            int drawn = await LabelAtAsync(page, 74, 74);
+            Assert.True(drawn > 4, $"the drawn ROI got label {drawn}");
+
+            // Brush the drawn ROI downwards, check it grew, then undo the stroke.
+            await page.Keyboard.PressAsync("b");
+            var (bx0, by0) = await ClientAsync(page, 74, 84);
+            var (bx1, by1) = await ClientAsync(page, 74, 92);
+            await page.Mouse.MoveAsync(bx0, by0);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(bx1, by1, new MouseMoveOptions { Steps = 6 });
+            await page.Mouse.UpAsync();
+            Assert.Equal(drawn, await LabelAtAsync(page, 74, 90));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "editor.png") });
+            await page.Keyboard.PressAsync("Control+z");
+            Assert.Equal(0, await LabelAtAsync(page, 74, 90));
+            Assert.Equal(drawn, await LabelAtAsync(page, 74, 74));
+
+            await page.ClickAsync("#save");
+            await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Saved correction: 4 ROIs");
+
+            var message = await host.WaitForCorrectionAsync(frame);
+            Assert.Equal("alice", await host.CorrectionCuratorAsync(frame));
+            Assert.Equal(FrameStates.Corrected, (await host.Frames.GetAsync(frame))!.State);
+            var saved = TiffReader.ReadLabels(message.MasksPath);
+            Assert.Equal(4, saved.CountObjects());
+            int w = saved.Width;
+            Assert.Equal(0, saved.Labels[15 * w + 15]);
+            Assert.Equal(drawn, saved.Labels[74 * w + 74]);
+            Assert.Equal(0, saved.Labels[90 * w + 74]);
+            Assert.Equal(2, saved.Labels[15 * w + 47]);
+        }
+        finally
+        {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+
+    [SkippableFact]
+    public async Task CrossSitePage_PostingWithTheCuratorsBrowser_IsRefusedAndFrameStaysFlagged()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var frame = await host.SeedFlaggedAsync();
+        var (playwright, context, profile) = await LaunchAsync();
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string site = host.BaseUrl.ToString().TrimEnd('/');
+            await page.GotoAsync($"{site}/ui/signin.html");
+            await page.FillAsync("#name", "alice");
+            await page.FillAsync("#password", ReviewHostFixture.Password);
+            await page.ClickAsync("#submit");
+            await page.WaitForURLAsync("**/ui/queue.html");
+
+            // Another site (localhost is not 127.0.0.1) posts to the service in the signed-in browser.
+            string other = site.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+            await page.GotoAsync($"{other}/ui/signin.html");
+            int status = await page.EvaluateAsync<int>($$"""
+                async () => {
+                  const r = await fetch('{{site}}/api/frames/{{frame}}/accept', { method: 'POST', credentials: 'include',
+                    headers: { 'Content-Type': 'text/plain' }, body: 'x' }).catch(() => null);
+                  await fetch('{{site}}/api/frames/{{frame}}/skip', { method: 'POST', mode: 'no-cors', credentials: 'include' }).catch(() => null);
+                  return r ? r.status : -1;
+                }
+                """);
+            // The CORS read fails (-1) or shows the refusal; either way nothing changed.
+            Assert.True(status is -1 or 401 or 403, $"status {status}");
+            Assert.Equal(FrameStates.Flagged, (await host.Frames.GetAsync(frame))!.State);
+
+            // The same browser on the service's own pages can still write.
+            await page.GotoAsync($"{site}/ui/queue.html");
+            await page.Locator($".card[data-frame='{frame}'] button.open").ClickAsync();
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            page.Dialog += (_, d) => d.AcceptAsync();
+            await page.ClickAsync("#accept");
+            await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Accepted as is");
+            Assert.Equal(FrameStates.Accepted, (await host.Frames.GetAsync(frame))!.State);
+        }
+        finally
+        {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+}
+
+[CollectionDefinition("browser", DisableParallelization = true)]
+public sealed class BrowserCollection;
