@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AcqSeg.Persistence;
@@ -28,6 +29,8 @@ public class BrowserTests
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            // The pages' CSP forbids eval; Playwright's WaitForFunction evaluates its expression in the page.
+            BypassCSP = true,
         });
         return (playwright, context, profile);
     }
@@ -72,14 +75,14 @@ public class BrowserTests
 
             // Not signed in: the editor sends the browser to the sign-in page.
             await page.GotoAsync($"{baseUrl}/ui/queue.html");
-            await page.WaitForURLAsync("**/ui/signin.html?next=*");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/signin\.html\?next="));
             await page.FillAsync("#name", "alice");
             await page.FillAsync("#password", "wrong password");
             await page.ClickAsync("#submit");
             await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("unknown curator or wrong password");
             await page.FillAsync("#password", ReviewHostFixture.Password);
             await page.ClickAsync("#submit");
-            await page.WaitForURLAsync("**/ui/queue.html");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/queue\.html"));
 
             var card = page.Locator($".card[data-frame='{frame}']");
             await Assertions.Expect(card).ToContainTextAsync("flow_qc_dropped");
@@ -88,7 +91,7 @@ public class BrowserTests
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "queue.png"), FullPage = true });
 
             await card.Locator("button.open").ClickAsync();
-            await page.WaitForURLAsync($"**/ui/editor.html?id={frame}");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/ui/editor\.html\?id={frame}"));
             await page.WaitForSelectorAsync("body[data-ready='true']");
             Assert.Equal("4", await CountAsync(page, "total"));
 
@@ -166,7 +169,7 @@ public class BrowserTests
             await page.FillAsync("#name", "alice");
             await page.FillAsync("#password", ReviewHostFixture.Password);
             await page.ClickAsync("#submit");
-            await page.WaitForURLAsync("**/ui/queue.html");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/queue\.html"));
 
             // Another site (localhost is not 127.0.0.1) posts to the service in the signed-in browser.
             string other = site.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
