@@ -1,6 +1,11 @@
 using AcqSeg.Persistence;
+using AcqSeg.SegmentWorker.Extensions;
 using AcqSeg.Service;
+using AcqSeg.ServiceDefaults;
+using AcqSeg.Watcher.Extensions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AcqSeg.Integration.Tests;
@@ -34,10 +39,40 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         return new ServiceUnderTest(app, settings);
     }
 
+    /// <summary>One role alone, composed as its own Program.cs composes it (what a role process runs), with the
+    /// configuration `acqseg run` would give it.</summary>
+    public static async Task<ServiceUnderTest> StartRoleAsync(PipelineRole role, RunSettings settings, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(AcqSegHost.Configuration(settings));
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        builder.WebHost.UseUrls($"http://{settings.Http}");
+        if (role == PipelineRole.Watcher)
+        {
+            builder.AddServiceDefaults(bus => bus.AddWatcherConsumers());
+            builder.AddWatcherServices();
+        }
+        else
+        {
+            builder.AddServiceDefaults(bus => bus.AddSegmentWorkerConsumers());
+            builder.AddSegmentWorkerServices();
+        }
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await app.StartAsync();
+        return new ServiceUnderTest(app, settings);
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await app.StopAsync(stop.Token);
         await app.DisposeAsync();
     }
+}
+
+public enum PipelineRole
+{
+    Watcher,
+    SegmentWorker,
 }

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace AcqSeg.Integration.Tests;
+
+/// <summary>Looks at and operates the test broker: consumers on a queue, stopping and starting the RabbitMQ
+/// application (the node stays up, every connection drops, durable queues and persistent messages survive).</summary>
+public static class Broker
+{
+    /// <summary>Consumers attached to the queue; 0 when it does not exist yet.</summary>
+    public static async Task<uint> ConsumersAsync(string queue)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(Servers.RabbitMq) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).ConsumerCount;
+        }
+        catch (OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
+
+    public static Task StopAppAsync() => RabbitMqCtlAsync("stop_app");
+
+    public static Task StartAppAsync() => RabbitMqCtlAsync("start_app");
+
+    /// <summary>rabbitmqctl against the node ops/services.sh started (its node name: rabbit@localhost).</summary>
+    private static async Task RabbitMqCtlAsync(string command)
+    {
+        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-q");
+        start.ArgumentList.Add(command);
+        start.Environment["RABBITMQ_NODENAME"] = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") ?? "rabbit@localhost";
+        using var p = Process.Start(start) ?? throw new InvalidOperationException("could not start rabbitmqctl");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        if (p.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command} exited {p.ExitCode}: {await stdout} {await stderr}");
+    }
+}
