@@ -77,4 +77,62 @@ public sealed class FaultToleranceTests
             Assert.Equal(new[] { done.FlowsPath, done.MasksPath, done.ObjectsPath, done.OutlinesPath }.Select(Path.GetFileName).Order(StringComparer.Ordinal), files);
         }
     }
+
+    [SkippableFact]
+    public async Task RabbitMqRestartedDuringARun_FramesBeforeDuringAndAfter_AllEndInATerminalState()
+    {
+        string bus = Servers.RabbitMqBus;
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        using var tmp = new TempFolder("acqseg-it-broker-restart");
+        string watch = tmp.Sub("watch");
+        await using var database = await PostgresServer.CreateDatabaseAsync();
+        var settings = new RunSettings
+        {
+            WatchFolders = [watch],
+            OutputFolder = tmp.Sub("out"),
+            ModelName = Lineage,
+            ModelPath = model,
+            Bus = bus,
+            Database = database.ConnectionString,
+            Http = $"127.0.0.1:{PrometheusServer.FreePort()}",
+            StableFor = TimeSpan.FromSeconds(0.3),
+        };
+        // Frequent rescans: a frame whose publish failed while the broker was away is stored Acquired and published
+        // again by the next pass.
+        await using var service = await ServiceUnderTest.StartAsync(settings, new Dictionary<string, string?> { ["Watcher:RescanSeconds"] = "2" });
+        int seed = 40;
+        void Drop(string name) => Frames.WriteViaRename(Path.Combine(watch, name), Frames.TiffBytes(Frames.Nuclei(seed++).Image, 16));
+        async Task AllDoneAsync(int count, string when) => await Eventually.HoldsAsync($"{count} frames done {when}", TimeSpan.FromMinutes(4), async () =>
+        {
+            var rows = await service.Frames.ListAsync();
+            return (rows.Count == count && rows.All(r => r.State != FrameStates.Acquired),
+                $"{rows.Count} rows: " + string.Join(", ", rows.Select(r => $"{Path.GetFileName(r.Path)} {r.State}")));
+        });
+
+        for (int i = 0; i < 4; i++) Drop($"before_{i}.tif");
+        await AllDoneAsync(4, "before the restart");
+
+        await Broker.StopAppAsync();
+        try
+        {
+            for (int i = 0; i < 4; i++) Drop($"during_{i}.tif");
+            // Long enough for the watcher to find them and try to publish while the broker is away. The row is stored
+            // before the publish (which waits for MassTransit to reconnect), and nothing segments without the broker.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var during = (await service.Frames.ListAsync()).Where(f => Path.GetFileName(f.Path).StartsWith("during_", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(during);
+            Assert.All(during, f => Assert.Equal(FrameStates.Acquired, f.State));
+        }
+        finally
+        {
+            await Broker.StartAppAsync();
+        }
+        for (int i = 0; i < 4; i++) Drop($"after_{i}.tif");
+        await AllDoneAsync(12, "after the restart");
+
+        var all = await service.Frames.ListAsync();
+        Assert.Equal(12, all.Select(f => f.Path).Distinct().Count());
+        Assert.All(all, f => Assert.Contains(f.State, new[] { FrameStates.Segmented, FrameStates.Flagged }));
+        Assert.All(all, f => Assert.True(File.Exists(f.MasksPath), f.MasksPath));
+    }
 }
