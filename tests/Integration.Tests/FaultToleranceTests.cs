@@ -17,7 +17,8 @@ public sealed class FaultToleranceTests
     [SkippableFact]
     public async Task SegmentWorkerKilledMidFrame_FrameIsRedeliveredToAnotherWorker_AndCompletedOnce()
     {
-        string bus = Servers.RabbitMqBus;
+        await using var vhost = await Broker.CreateVirtualHostAsync();
+        string bus = vhost.Bus;
         string model = SharedData.Reference("cpnet_synth_e40.pth");
         using var tmp = new TempFolder("acqseg-it-kill");
         string watch = tmp.Sub("watch");
@@ -37,11 +38,11 @@ public sealed class FaultToleranceTests
         var noOverrides = new Dictionary<string, string?>();
 
         // The worker that will crash: its own process, the only consumer of the segment queue.
-        Assert.Equal(0u, await Broker.ConsumersAsync(SegmentQueue));
+        Assert.Equal(0u, await Broker.ConsumersAsync(vhost.Amqp, SegmentQueue));
         var doomedSettings = Settings();
         using var doomed = RoleProcess.Start("AcqSeg.SegmentWorker.dll", doomedSettings, noOverrides, tmp.Sub("worker1"));
         await Eventually.HoldsAsync("the worker process consuming", TimeSpan.FromMinutes(2), async () =>
-            (!doomed.HasExited && await Broker.ConsumersAsync(SegmentQueue) == 1, doomed.HasExited ? "exited: " + doomed.Log : "no consumer yet"));
+            (!doomed.HasExited && await Broker.ConsumersAsync(vhost.Amqp, SegmentQueue) == 1, doomed.HasExited ? "exited: " + doomed.Log : "no consumer yet"));
 
         await using (var watcher = await ServiceUnderTest.StartRoleAsync(PipelineRole.Watcher, Settings()))
         {
@@ -81,7 +82,8 @@ public sealed class FaultToleranceTests
     [SkippableFact]
     public async Task RabbitMqRestartedDuringARun_FramesBeforeDuringAndAfter_AllEndInATerminalState()
     {
-        string bus = Servers.RabbitMqBus;
+        await using var vhost = await Broker.CreateVirtualHostAsync();
+        string bus = vhost.Bus;
         string model = SharedData.Reference("cpnet_synth_e40.pth");
         using var tmp = new TempFolder("acqseg-it-broker-restart");
         string watch = tmp.Sub("watch");

@@ -24,7 +24,8 @@ public sealed class FiftyFramesTests
     [SkippableFact]
     public async Task Run_FiftyMixedWrites_EachFrameOnceInOneTerminalState_OutputsOncePerFrame_BadFilesFailedWithReasons()
     {
-        string bus = Servers.RabbitMqBus;
+        await using var vhost = await Broker.CreateVirtualHostAsync();
+        string bus = vhost.Bus;
         string model = SharedData.Reference("cpnet_synth_e40.pth");
         using var tmp = new TempFolder("acqseg-it-fifty");
         string watch = tmp.Sub("watch");

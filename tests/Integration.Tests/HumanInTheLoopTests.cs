@@ -23,12 +23,13 @@ public sealed class HumanInTheLoopTests
     [SkippableFact]
     public async Task FlaggedFrame_CorrectedThroughTheApi_PublishesVersion2_AndTheNextFrameUsesIt()
     {
-        string bus = Servers.RabbitMqBus;
+        await using var vhost = await Broker.CreateVirtualHostAsync();
+        string bus = vhost.Bus;
         string model = SharedData.Reference("cpnet_synth_e40.pth");
         using var tmp = new TempFolder("acqseg-it-hitl");
         string watch = tmp.Sub("watch");
         await using var database = await PostgresServer.CreateDatabaseAsync();
-        await using var broker = await BrokerTap.OpenAsync(Servers.RabbitMq, ModelPublishedExchange, CorrectionSubmittedExchange);
+        await using var broker = await BrokerTap.OpenAsync(vhost.Amqp, ModelPublishedExchange, CorrectionSubmittedExchange);
 
         // A curator and an API token, made the way an operator makes them.
         var o = new StringWriter();

@@ -8,10 +8,34 @@ namespace AcqSeg.Integration.Tests;
 /// application (the node stays up, every connection drops, durable queues and persistent messages survive).</summary>
 public static class Broker
 {
-    /// <summary>Consumers attached to the queue; 0 when it does not exist yet.</summary>
-    public static async Task<uint> ConsumersAsync(string queue)
+    /// <summary>A virtual host of the test's own (its queues and exchanges are apart from any other run's on this
+    /// broker, so no other worker can take its messages), deleted on dispose.</summary>
+    public static async Task<VirtualHost> CreateVirtualHostAsync()
     {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(Servers.RabbitMq) }.CreateConnectionAsync();
+        string name = $"acqseg-it-{Guid.NewGuid():N}";
+        string user = Uri.UnescapeDataString(new Uri(Servers.RabbitMq).UserInfo.Split(':')[0]);
+        await RabbitMqCtlAsync("add_vhost", name);
+        await RabbitMqCtlAsync("set_permissions", "-p", name, user, ".*", ".*", ".*");
+        return new VirtualHost(name);
+    }
+
+    public sealed class VirtualHost(string name) : IAsyncDisposable
+    {
+        public string Name { get; } = name;
+
+        /// <summary>amqp://user:pass@host:port/NAME (for RabbitMQ.Client).</summary>
+        public string Amqp => new UriBuilder(Servers.RabbitMq) { Path = "/" + Uri.EscapeDataString(Name) }.Uri.ToString();
+
+        /// <summary>rabbitmq://user:pass@host:port/NAME (for `acqseg run --bus`).</summary>
+        public string Bus => Servers.RabbitMqBus.TrimEnd('/') + "/" + Uri.EscapeDataString(Name);
+
+        public async ValueTask DisposeAsync() => await RabbitMqCtlAsync("delete_vhost", Name);
+    }
+
+    /// <summary>Consumers attached to the queue; 0 when it does not exist yet.</summary>
+    public static async Task<uint> ConsumersAsync(string amqp, string queue)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(amqp) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         try
         {
@@ -28,11 +52,12 @@ public static class Broker
     public static Task StartAppAsync() => RabbitMqCtlAsync("start_app");
 
     /// <summary>rabbitmqctl against the node ops/services.sh started (its node name: rabbit@localhost).</summary>
-    private static async Task RabbitMqCtlAsync(string command)
+    private static async Task RabbitMqCtlAsync(string command, params string[] args)
     {
         var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-q");
         start.ArgumentList.Add(command);
+        foreach (string a in args) start.ArgumentList.Add(a);
         start.Environment["RABBITMQ_NODENAME"] = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") ?? "rabbit@localhost";
         using var p = Process.Start(start) ?? throw new InvalidOperationException("could not start rabbitmqctl");
         var stdout = p.StandardOutput.ReadToEndAsync();
