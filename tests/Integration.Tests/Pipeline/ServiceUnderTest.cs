@@ -1,0 +1,78 @@
+using AcqSeg.Persistence;
+using AcqSeg.SegmentWorker.Extensions;
+using AcqSeg.Service;
+using AcqSeg.ServiceDefaults;
+using AcqSeg.Watcher.Extensions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AcqSeg.Integration.Tests;
+
+/// <summary>
+/// Every role of `acqseg run` in this process (the host `acqseg run` builds), on the test's broker and database,
+/// with configuration overrides a command line does not offer (quality rules, training epochs). Started on
+/// creation, stopped on dispose.
+/// </summary>
+public sealed class ServiceUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private ServiceUnderTest(WebApplication app, RunSettings settings)
+    {
+        this.app = app;
+        Settings = settings;
+        Frames = app.Services.GetRequiredService<FrameStore>();
+    }
+
+    public RunSettings Settings { get; }
+
+    public FrameStore Frames { get; }
+
+    public Uri BaseAddress => new($"http://{Settings.Http}/");
+
+    public static async Task<ServiceUnderTest> StartAsync(RunSettings settings, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var app = AcqSegHost.Build(settings, overrides);
+        await app.StartAsync();
+        return new ServiceUnderTest(app, settings);
+    }
+
+    /// <summary>One role alone, composed as its own Program.cs composes it (what a role process runs), with the
+    /// configuration `acqseg run` would give it.</summary>
+    public static async Task<ServiceUnderTest> StartRoleAsync(PipelineRole role, RunSettings settings, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(AcqSegHost.Configuration(settings));
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        builder.WebHost.UseUrls($"http://{settings.Http}");
+        if (role == PipelineRole.Watcher)
+        {
+            builder.AddServiceDefaults(bus => bus.AddWatcherConsumers());
+            builder.AddWatcherServices();
+        }
+        else
+        {
+            builder.AddServiceDefaults(bus => bus.AddSegmentWorkerConsumers());
+            builder.AddSegmentWorkerServices();
+        }
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await app.StartAsync();
+        return new ServiceUnderTest(app, settings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.StopAsync(stop.Token);
+        await app.DisposeAsync();
+    }
+}
+
+public enum PipelineRole
+{
+    Watcher,
+    SegmentWorker,
+}
