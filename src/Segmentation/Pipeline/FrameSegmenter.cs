@@ -42,16 +42,7 @@ public sealed class FrameSegmenter
     public (double Diameter, SizeEstimate? Estimate) ResolveDiameter(ImageData image, SegmentSettings s)
     {
         if (s.Diameter is > 0 || sizeEstimator is null) return (ResolveDiameter(s), null);
-        var estimate = sizeEstimator.Estimate(image, new EvalSettings
-        {
-            Channel = s.Chan,
-            Channel2 = s.Chan2,
-            Invert = s.Invert,
-            Tile = s.Tile,
-            TileOverlap = s.TileOverlap,
-            Augment = s.Augment,
-            BatchSize = s.BatchSize,
-        });
+        var estimate = sizeEstimator.Estimate(image, NetworkSettings(s, diameter: null));
         return (estimate.Diameter, estimate);
     }
 
@@ -61,17 +52,7 @@ public sealed class FrameSegmenter
         ValidateChannels(image, settings);
         var total = Stopwatch.StartNew();
         var (diameter, estimate) = ResolveDiameter(image, settings);
-        var net = Model.Run(image, new EvalSettings
-        {
-            Channel = settings.Chan,
-            Channel2 = settings.Chan2,
-            Diameter = diameter,
-            Invert = settings.Invert,
-            Tile = settings.Tile,
-            TileOverlap = settings.TileOverlap,
-            Augment = settings.Augment,
-            BatchSize = settings.BatchSize,
-        });
+        var net = Model.Run(image, NetworkSettings(settings, diameter));
         var masks = MaskDynamics.ComputeMasks(net.DY, net.DX, net.CellProb, net.Height, net.Width, new MaskOptions
         {
             FlowThreshold = settings.FlowThreshold,
@@ -90,6 +71,19 @@ public sealed class FrameSegmenter
         };
         return new SegmentationResult(masks.Masks, net, masks, diameter, timings) { SizeEstimate = estimate };
     }
+
+    /// <summary>The network-pass part of the settings (the size estimate and the segmentation run the same pass).</summary>
+    private static EvalSettings NetworkSettings(SegmentSettings s, double? diameter) => new()
+    {
+        Channel = s.Chan,
+        Channel2 = s.Chan2,
+        Diameter = diameter,
+        Invert = s.Invert,
+        Tile = s.Tile,
+        TileOverlap = s.TileOverlap,
+        Augment = s.Augment,
+        BatchSize = s.BatchSize,
+    };
 
     /// <summary>Channels 1..3 name R, G, B: the image must have that many.</summary>
     public static void ValidateChannels(ImageData image, SegmentSettings s)
