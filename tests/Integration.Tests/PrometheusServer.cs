@@ -97,11 +97,27 @@ public sealed class PrometheusServer : IDisposable
             .Select(t => (t.GetProperty("scrapeUrl").GetString()!, t.GetProperty("health").GetString()!)).ToList();
     }
 
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768-60999): a port the kernel hands out for port 0 can be
+    /// taken by any outgoing connection (the broker and database clients open many) before the service binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+        }
+        throw new InvalidOperationException("no free TCP port found in 20000-31999 on 127.0.0.1");
     }
 
     public void Dispose()
