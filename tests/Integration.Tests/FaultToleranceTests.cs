@@ -24,17 +24,7 @@ public sealed class FaultToleranceTests
         string watch = tmp.Sub("watch");
         string output = tmp.Sub("out");
         await using var database = await PostgresServer.CreateDatabaseAsync();
-        RunSettings Settings() => new()
-        {
-            WatchFolders = [watch],
-            OutputFolder = output,
-            ModelName = Lineage,
-            ModelPath = model,
-            Bus = bus,
-            Database = database.ConnectionString,
-            Http = $"127.0.0.1:{PrometheusServer.FreePort()}",
-            StableFor = TimeSpan.FromSeconds(0.3),
-        };
+        RunSettings Settings() => ServiceUnderTest.RealServerSettings(watch, output, Lineage, model, bus, database.ConnectionString);
         var noOverrides = new Dictionary<string, string?>();
 
         // The worker that will crash: its own process, the only consumer of the segment queue.
@@ -88,17 +78,7 @@ public sealed class FaultToleranceTests
         using var tmp = new TempFolder("acqseg-it-broker-restart");
         string watch = tmp.Sub("watch");
         await using var database = await PostgresServer.CreateDatabaseAsync();
-        var settings = new RunSettings
-        {
-            WatchFolders = [watch],
-            OutputFolder = tmp.Sub("out"),
-            ModelName = Lineage,
-            ModelPath = model,
-            Bus = bus,
-            Database = database.ConnectionString,
-            Http = $"127.0.0.1:{PrometheusServer.FreePort()}",
-            StableFor = TimeSpan.FromSeconds(0.3),
-        };
+        var settings = ServiceUnderTest.RealServerSettings(watch, tmp.Sub("out"), Lineage, model, bus, database.ConnectionString);
         // Frequent rescans: a frame whose publish failed while the broker was away is stored Acquired and published
         // again by the next pass.
         await using var service = await ServiceUnderTest.StartAsync(settings, new Dictionary<string, string?> { ["Watcher:RescanSeconds"] = "2" });

@@ -40,17 +40,7 @@ public sealed class HumanInTheLoopTests
         Assert.True(CliApp.Run(["users", "token", "ana", "--db", database.ConnectionString], o, e) == CliApp.Ok, $"users token: {e}");
         string token = o.ToString().Trim();
 
-        var settings = new RunSettings
-        {
-            WatchFolders = [watch],
-            OutputFolder = tmp.Sub("out"),
-            ModelName = Lineage,
-            ModelPath = model,
-            Bus = bus,
-            Database = database.ConnectionString,
-            Http = $"127.0.0.1:{PrometheusServer.FreePort()}",
-            StableFor = TimeSpan.FromSeconds(0.3),
-        };
+        var settings = ServiceUnderTest.RealServerSettings(watch, tmp.Sub("out"), Lineage, model, bus, database.ConnectionString);
         await using var service = await ServiceUnderTest.StartAsync(settings, new Dictionary<string, string?>
         {
             // A mean cell probability of 1 inside masks is out of reach (mask edges sit near 0.5): every frame is flagged.

@@ -32,6 +32,20 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://{Settings.Http}/");
 
+    /// <summary>The pipeline on the real broker and database: one watched folder, one model lineage, a free HTTP port,
+    /// and a short stability wait so test frames count quickly.</summary>
+    public static RunSettings RealServerSettings(string watch, string output, string lineage, string model, string bus, string database) => new()
+    {
+        WatchFolders = [watch],
+        OutputFolder = output,
+        ModelName = lineage,
+        ModelPath = model,
+        Bus = bus,
+        Database = database,
+        Http = $"127.0.0.1:{PrometheusServer.FreePort()}",
+        StableFor = TimeSpan.FromSeconds(0.3),
+    };
+
     public static async Task<ServiceUnderTest> StartAsync(RunSettings settings, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var app = AcqSegHost.Build(settings, overrides);
