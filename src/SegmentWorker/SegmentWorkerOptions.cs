@@ -34,6 +34,10 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     [Range(0.0, 10_000.0)]
     public double Diameter { get; set; } = 30;
     public bool Tile { get; set; } = true;
+    /// <summary>Cellpose's exact float32 path instead of the fast one (bf16, folded norms, large tiles).</summary>
+    public bool Exact { get; set; }
+    /// <summary>Fast path arithmetic: auto, float32 or bfloat16.</summary>
+    public string Precision { get; set; } = "auto";
     [Range(0.0, 100.0)]
     public float FlowThreshold { get; set; } = 0.4f;
     public float CellprobThreshold { get; set; }
@@ -54,6 +58,8 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         Chan2 = Chan2,
         Diameter = Diameter,
         Tile = Tile,
+        Fast = !Exact,
+        Precision = NetworkPrecisionExtensions.Parse(Precision),
         FlowThreshold = FlowThreshold,
         CellprobThreshold = CellprobThreshold,
         MinSize = MinSize,
@@ -71,6 +77,16 @@ public sealed class SegmentWorkerOptions : IValidatableObject
             device = new ValidationResult($"SegmentWorker:Device '{Device}': {ex.Message}", [nameof(Device)]);
         }
         if (device is not null) yield return device;
+        ValidationResult? precision = null;
+        try
+        {
+            NetworkPrecisionExtensions.Parse(Precision);
+        }
+        catch (ArgumentException ex)
+        {
+            precision = new ValidationResult($"SegmentWorker:Precision: {ex.Message}", [nameof(Precision)]);
+        }
+        if (precision is not null) yield return precision;
         if (RetryMinMilliseconds > RetryMaxMilliseconds)
             yield return new ValidationResult("SegmentWorker:RetryMinMilliseconds must not exceed RetryMaxMilliseconds", [nameof(RetryMinMilliseconds)]);
     }

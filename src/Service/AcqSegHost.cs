@@ -61,6 +61,8 @@ public static class AcqSegHost
             ["Watcher:ExcludeFolders:0"] = output,
             ["SegmentWorker:OutputRoot"] = output,
             ["SegmentWorker:Device"] = run.Device,
+            ["SegmentWorker:Exact"] = run.Exact ? "true" : "false",
+            ["SegmentWorker:Precision"] = run.Precision,
             ["Review:CorrectionsRoot"] = Path.Combine(output, "corrections"),
             ["TrainWorker:WorkRoot"] = Path.Combine(output, "training"),
             ["TrainWorker:Device"] = run.Device,

@@ -16,6 +16,10 @@ public sealed record RunSettings
     /// <summary>host:port the review API, /metrics and /health listen on.</summary>
     public string Http { get; init; } = "127.0.0.1:5080";
     public string Device { get; init; } = "cpu";
+    /// <summary>Cellpose's exact float32 network path instead of the fast one.</summary>
+    public bool Exact { get; init; }
+    /// <summary>Fast path arithmetic: auto, float32 or bfloat16.</summary>
+    public string Precision { get; init; } = "auto";
     /// <summary>Stop once nothing has been pending for this long; null = run until stopped.</summary>
     public TimeSpan? ExitWhenIdle { get; init; }
     /// <summary>How long a file must stay unchanged before it counts.</summary>

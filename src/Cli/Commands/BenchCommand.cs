@@ -1,20 +1,23 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using AcqSeg.Cli.Diagnostics;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Metrics;
 using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Pipeline;
 using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Segmentation.Training;
 using AcqSeg.Segmentation.Transforms;
 
 namespace AcqSeg.Cli.Commands;
 
 /// <summary>
-/// `acqseg bench`: per-stage seconds for synthetic frames of several sizes, tiled and whole-frame, the network's
-/// achieved GFLOP/s (convolution FLOPs of the tiles or padded frame it ran / network seconds), peak memory, and the
-/// whole-frame masks scored against the tiled ones (AP@0.5).
+/// `acqseg bench`: for each frame, the exact path (Cellpose's float32 224-pixel tiles) and the fast path, timed per
+/// stage after a warm-up: network GFLOP/s (effective = Cellpose's tile count x 31.0 GFLOP-per-tile cost / network
+/// seconds; actual = the convolutions this path ran), peak resident memory of the run, and the fast path's masks
+/// scored against the exact ones (AP@0.5).
 /// </summary>
 public static class BenchCommand
 {
@@ -24,11 +27,30 @@ public static class BenchCommand
         {
             Description = "Zoo model name or .pth path (default: the Cellpose reference weights in ../shared)",
         };
-        var sizes = new Option<string>("--sizes") { Description = "Comma-separated square frame sizes", DefaultValueFactory = _ => "256,512,1024,2048" };
+        var sizes = new Option<string>("--sizes")
+        {
+            Description = "Comma-separated square frame sizes; a size with a reference frame (../shared/reference/cellpose-v2/synth_SIZE.tif) uses it, others a synthetic nuclei frame",
+            DefaultValueFactory = _ => "512,2048",
+        };
+        var modes = new Option<string>("--modes") { Description = "exact, fast or both", DefaultValueFactory = _ => "exact,fast" };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per frame and mode (after one warm-up)", DefaultValueFactory = _ => 1 };
-        var diameter = new Option<double>("--diameter") { Description = "Object diameter of the synthetic frames", DefaultValueFactory = _ => 30.0 };
+        var diameter = new Option<double>("--diameter") { Description = "Object diameter given to the model (and of the synthetic frames)", DefaultValueFactory = _ => 30.0 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
-        var cmd = new Command("bench", "Time each stage on synthetic frames, tiled and whole-frame") { model, sizes, repeats, diameter, device };
+        var parity = new Option<string[]>("--parity")
+        {
+            Description = "Also segment every image in these folders (masks files skipped) with both paths and print AP@0.5 of fast vs exact per folder; with --diameter 0 each image runs at its ground-truth median diameter",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var parityDiameter = new Option<double>("--parity-diameter")
+        {
+            Description = "Diameter for the --parity images; 0 = each image's ground-truth median diameter (its _masks file), else the model's",
+            DefaultValueFactory = _ => 0.0,
+        };
+        var path = new NetworkPathOptions();
+        var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
+        {
+            model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter,
+        };
         cmd.SetAction(r =>
         {
             var sizeList = new List<int>();
@@ -38,66 +60,111 @@ public static class BenchCommand
                     throw new UsageException($"--sizes: '{s}' is not a frame size between 64 and 16384");
                 sizeList.Add(v);
             }
+            var modeList = r.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(m => m.ToLowerInvariant()).Distinct().ToList();
+            if (modeList.Count == 0 || modeList.Any(m => m is not ("exact" or "fast")))
+                throw new UsageException($"--modes '{r.GetValue(modes)}': use exact, fast or exact,fast");
             int rep = r.GetValue(repeats);
             if (rep < 1) throw new UsageException($"--repeats {rep} must be >= 1");
-            string path = ResolveModel(r.GetValue(model));
+            string modelPath = ResolveModel(r.GetValue(model));
             DeviceChoice dev;
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
-            return Run(console, path, dev, sizeList, rep, r.GetValue(diameter));
+            var (_, precision) = path.Read(r);
+            string[] parityDirs = r.GetValue(parity) ?? [];
+            foreach (string d in parityDirs)
+                if (!Directory.Exists(d)) throw new UsageException($"--parity '{d}': folder not found");
+            if (r.GetValue(diameter) is not (> 0 and < 10_000)) throw new UsageException($"--diameter {r.GetValue(diameter)} must be a positive number of pixels");
+            if (r.GetValue(parityDiameter) is < 0 or double.NaN) throw new UsageException($"--parity-diameter {r.GetValue(parityDiameter)} must be >= 0");
+            int code = Run(console, modelPath, dev, precision, sizeList, modeList, rep, r.GetValue(diameter));
+            return parityDirs.Length == 0 ? code : Parity(console, modelPath, dev, precision, parityDirs, r.GetValue(parityDiameter));
         });
         return cmd;
+    }
+
+    private static string? ReferenceFolder()
+    {
+        var starts = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory };
+        foreach (string start in starts)
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "..", "shared", "reference", "cellpose-v2");
+                if (File.Exists(Path.Combine(dir.FullName, "AcqSeg.sln")) && Directory.Exists(candidate)) return Path.GetFullPath(candidate);
+            }
+        }
+        return null;
     }
 
     private static string ResolveModel(string? model)
     {
         if (model is not null) return ModelLocator.Resolve(model);
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "..", "shared", "reference", "cellpose-v2", "cpnet_synth_e40.pth");
-            if (File.Exists(Path.Combine(dir.FullName, "AcqSeg.sln")) && File.Exists(candidate)) return Path.GetFullPath(candidate);
-        }
-        throw new UsageException("--model not given and ../shared/reference/cellpose-v2/cpnet_synth_e40.pth not found; pass --model");
+        string? reference = ReferenceFolder();
+        string? weights = reference is null ? null : Path.Combine(reference, "cpnet_synth_e40.pth");
+        if (weights is not null && File.Exists(weights)) return weights;
+        throw new UsageException("--model not given and ../shared/reference/cellpose-v2/cpnet_synth_e40.pth not found beside the repository; pass --model");
     }
 
-    private sealed record Row(int Size, string Mode, int Objects, double Read, double Normalize, double Network, double Dynamics, double FlowQc,
-        double Write, double Total, double GFlop, double GFlopPerSecond, int Tiles, double Ap50VsTiled);
+    private sealed record Row(string Frame, int Size, string Mode, int Objects, StageTimings T, double GFlop, int CellposeTiles,
+        double PeakGiB, double? Ap50VsExact);
 
-    private static int Run(CliConsole console, string modelPath, DeviceChoice device, List<int> sizes, int repeats, double diameter)
+    private static int Run(CliConsole console, string modelPath, DeviceChoice device, NetworkPrecision precision, List<int> sizes,
+        List<string> modes, int repeats, double diameter)
     {
         using var model = CellposeModel.Load(modelPath, device);
         var segmenter = new FrameSegmenter(model);
         var o = console.Out;
         o.WriteLine($"model {modelPath} (widths [{string.Join(",", model.Network.Widths)}]), device {model.Device.type}, " +
-                    $"{Environment.ProcessorCount} logical CPUs, torch threads {TorchSharp.torch.get_num_threads()}, repeats {repeats}");
+                    $"fast path precision {precision.Resolve(model.Device)}, {Environment.ProcessorCount} logical CPUs, " +
+                    $"torch threads {TorchSharp.torch.get_num_threads()}, repeats {repeats}, diameter {diameter.ToString(CultureInfo.InvariantCulture)}");
+        o.WriteLine($"machine: {MachineInfo.Describe()}");
         var rows = new List<Row>();
         string tmp = Path.Combine(Path.GetTempPath(), $"acqseg-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(tmp);
+        string? reference = ReferenceFolder();
         try
         {
             foreach (int size in sizes)
             {
-                var frame = SyntheticFrames.Generate(new SynthSettings
-                {
-                    Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = diameter, Density = 0.12, Seed = size,
-                });
                 string input = Path.Combine(tmp, $"bench_{size}.tif");
-                TiffWriter.WriteFloatPages(input, [frame.Image.Channel(0).ToArray()], size, size);
-                LabelImage? tiledMasks = null;
-                foreach (bool tile in new[] { true, false })
+                string? refFrame = reference is null ? null : Path.Combine(reference, $"synth_{size}.tif");
+                string frameName;
+                if (refFrame is not null && File.Exists(refFrame))
                 {
-                    var settings = new SegmentSettings { Diameter = diameter, Tile = tile };
-                    RunOnce(segmenter, input, settings, tmp); // warm-up: first-call allocations and kernel selection
+                    File.Copy(refFrame, input, overwrite: true);
+                    frameName = Path.GetFileName(refFrame);
+                }
+                else
+                {
+                    var frame = SyntheticFrames.Generate(new SynthSettings
+                    {
+                        Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = diameter, Density = 0.12, Seed = size, BitDepth = 16,
+                    });
+                    TiffWriter.WriteImage(input, frame.Image, 16);
+                    frameName = $"synthetic {size}x{size} uint16";
+                }
+                GC.Collect();
+                LabelImage? exactMasks = null;
+                foreach (string mode in modes)
+                {
+                    var settings = new SegmentSettings { Diameter = diameter, Fast = mode == "fast", Precision = precision };
+                    // Warm-up: first-call allocations, oneDNN kernel selection, the fast network's build. Skipped for
+                    // very large frames, where one run dwarfs those costs.
+                    if (size <= 4096) RunOnce(segmenter, input, settings, tmp);
+                    PeakMemory.Reset();
                     var samples = new List<(StageTimings T, LabelImage Masks)>();
                     for (int k = 0; k < repeats; k++) samples.Add(RunOnce(segmenter, input, settings, tmp));
+                    double peak = PeakMemory.GiB();
                     var masks = samples[^1].Masks;
-                    tiledMasks ??= masks;
-                    double Med(Func<StageTimings, double> f) => Median(samples.Select(s => f(s.T)));
-                    var (gflop, tiles) = Work(model, size, diameter, tile);
-                    double network = Med(t => t.Network);
-                    double ap = SegmentationMetrics.Evaluate(tiledMasks, masks, [0.5]).Thresholds[0].AveragePrecision;
-                    rows.Add(new Row(size, tile ? "tiled" : "whole", masks.CountObjects(), Med(t => t.Read), Med(t => t.Normalize), network,
-                        Med(t => t.Dynamics), Med(t => t.FlowQc), Med(t => t.Write), Med(t => t.Total), gflop, gflop / network, tiles, ap));
+                    if (mode == "exact") exactMasks = masks;
+                    double? ap = mode == "fast" && exactMasks is not null
+                        ? SegmentationMetrics.Evaluate(exactMasks, masks, [0.5]).Thresholds[0].AveragePrecision
+                        : null;
+                    var t = Median(samples.Select(s => s.T).ToList());
+                    var (gflop, tiles) = Work(model, size, diameter, settings);
+                    rows.Add(new Row(frameName, size, mode, masks.CountObjects(), t, gflop, tiles, peak, ap));
+                    samples.Clear();
+                    GC.Collect();
                 }
             }
         }
@@ -105,16 +172,58 @@ public static class BenchCommand
         {
             Directory.Delete(tmp, recursive: true);
         }
-        o.WriteLine("| frame | mode | objects | read s | normalise s | network s | dynamics s | flow QC s | write s | total s | tiles | GFLOP | GFLOP/s | AP@0.5 vs tiled |");
-        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        o.WriteLine("| frame | path | objects | read s | normalise s | network s | dynamics s | flow QC s | write s | total s | GFLOP run | GFLOP/s actual | GFLOP/s effective | peak GiB | AP@0.5 vs exact |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var inv = CultureInfo.InvariantCulture;
         foreach (var r in rows)
         {
+            var t = r.T;
+            double effective = r.CellposeTiles * NetworkFlops.PerCellposeTile(model.Network.Widths) / 1e9 / t.Network;
             o.WriteLine(string.Create(inv,
-                $"| {r.Size}x{r.Size} | {r.Mode} | {r.Objects} | {r.Read:0.000} | {r.Normalize:0.000} | {r.Network:0.000} | {r.Dynamics:0.000} | {r.FlowQc:0.000} | {r.Write:0.000} | {r.Total:0.000} | {(r.Tiles > 0 ? r.Tiles.ToString(inv) : "-")} | {r.GFlop:0.0} | {r.GFlopPerSecond:0.0} | {r.Ap50VsTiled:0.000} |"));
+                $"| {r.Frame} | {r.Mode} | {r.Objects} | {t.Read:0.000} | {t.Normalize:0.000} | {t.Network:0.000} | {t.Dynamics:0.000} | {t.FlowQc:0.000} | {t.Write:0.000} | {t.Total:0.000} | {r.GFlop:0.0} | {r.GFlop / t.Network:0} | {effective:0} | {r.PeakGiB:0.00} | {(r.Ap50VsExact is double a ? a.ToString("0.000", inv) : "-")} |"));
         }
-        o.WriteLine(string.Create(inv, $"peak resident memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024 * 1024):0.00} GiB"));
         return CliApp.Ok;
+    }
+
+    /// <summary>Fast vs exact masks (AP@0.5, exact as truth) on every image of the folders.</summary>
+    private static int Parity(CliConsole console, string modelPath, DeviceChoice device, NetworkPrecision precision, string[] dirs, double diameter)
+    {
+        using var model = CellposeModel.Load(modelPath, device);
+        var segmenter = new FrameSegmenter(model);
+        var o = console.Out;
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine("| folder | images | objects (exact) | mean AP@0.5 fast vs exact | lowest |");
+        o.WriteLine("|---|---|---|---|---|");
+        var all = new List<double>();
+        foreach (string dir in dirs)
+        {
+            var aps = new List<double>();
+            int objects = 0;
+            foreach (string file in Directory.EnumerateFiles(dir, "*.tif").Where(f => !Path.GetFileNameWithoutExtension(f).EndsWith("_masks", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                var image = TiffReader.Read(file);
+                double d = diameter > 0 ? diameter : TruthDiameter(file) ?? model.DiamLabels;
+                var exact = segmenter.Segment(image, new SegmentSettings { Diameter = d }).Masks;
+                var fast = segmenter.Segment(image, new SegmentSettings { Diameter = d, Fast = true, Precision = precision }).Masks;
+                objects += exact.CountObjects();
+                aps.Add(SegmentationMetrics.Evaluate(exact, fast, [0.5]).Thresholds[0].AveragePrecision);
+            }
+            all.AddRange(aps);
+            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {objects} | {(aps.Count > 0 ? aps.Average() : double.NaN):0.000} | {(aps.Count > 0 ? aps.Min() : double.NaN):0.000} |"));
+        }
+        if (all.Count > 0) o.WriteLine(string.Create(inv, $"| all | {all.Count} | | {all.Average():0.000} | {all.Min():0.000} |"));
+        return CliApp.Ok;
+    }
+
+    /// <summary>The median object diameter of the image's ground-truth masks (NAME_masks.tif beside NAME_img.tif or NAME.tif), if any.</summary>
+    private static double? TruthDiameter(string imageFile)
+    {
+        string dir = Path.GetDirectoryName(imageFile)!, stem = Path.GetFileNameWithoutExtension(imageFile);
+        if (stem.EndsWith("_img", StringComparison.Ordinal)) stem = stem[..^4];
+        string masks = Path.Combine(dir, stem + "_masks.tif");
+        if (!File.Exists(masks)) return null;
+        double d = TrainingData.Diameter(TiffReader.ReadLabels(masks));
+        return d > 0 ? d : null;
     }
 
     private static (StageTimings T, LabelImage Masks) RunOnce(FrameSegmenter segmenter, string input, SegmentSettings settings, string dir)
@@ -132,22 +241,33 @@ public static class BenchCommand
         return (t, result.Masks);
     }
 
-    /// <summary>Convolution GFLOP the network pass costs: tiles x per-tile cost, or the padded frame in one pass.</summary>
-    private static (double GFlop, int Tiles) Work(CellposeModel model, int size, double diameter, bool tile)
+    /// <summary>Convolution GFLOP this path ran, and the number of tiles Cellpose's exact tiling has for the frame.</summary>
+    private static (double GFlop, int CellposeTiles) Work(CellposeModel model, int size, double diameter, SegmentSettings s)
     {
         int scaled = BilinearResize.ScaledLength(size, model.DiamMean / diameter);
         var (before, after) = ImagePadding.Margins(scaled);
         int padded = scaled + before + after;
         var widths = model.Network.Widths;
-        if (!tile) return (NetworkFlops.Count(padded, padded, widths) / 1e9, 0);
         int per = Tiling.TileLength(padded);
         int n = Tiling.Starts(padded).Length;
-        return (n * n * NetworkFlops.Count(per, per, widths) / 1e9, n * n);
+        int cellposeTiles = n * n;
+        if (!s.Fast) return (cellposeTiles * NetworkFlops.Count(per, per, widths) / 1e9, cellposeTiles);
+        var defaults = new EvalSettings();
+        var (starts, tile) = FastTiling.Plan(padded, defaults.FastTileSize, defaults.FastTileOverlap);
+        return (starts.Length * starts.Length * NetworkFlops.Count(tile, tile, widths) / 1e9, cellposeTiles);
     }
 
-    private static double Median(IEnumerable<double> values)
+    private static StageTimings Median(List<StageTimings> samples)
     {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        double M(Func<StageTimings, double> f)
+        {
+            var v = samples.Select(f).Order().ToArray();
+            return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        }
+        return new StageTimings
+        {
+            Read = M(t => t.Read), Normalize = M(t => t.Normalize), Network = M(t => t.Network), Dynamics = M(t => t.Dynamics),
+            FlowQc = M(t => t.FlowQc), SizeEstimate = M(t => t.SizeEstimate), Write = M(t => t.Write), Total = M(t => t.Total),
+        };
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AcqSeg.Segmentation.Inference;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -54,5 +55,34 @@ internal static class OutDirOption
             throw new UsageException($"--out '{dir.FullName}' cannot be created: {ex.Message}");
         }
         return dir.FullName;
+    }
+}
+
+/// <summary>--exact and --precision: which network path `segment`, `run` and `bench` take.</summary>
+internal sealed class NetworkPathOptions
+{
+    public Option<bool> Exact { get; } = new("--exact")
+    {
+        Description = "Cellpose's exact float32 path with 224-pixel tiles (default: the fast path, bf16 where the CPU has it, large tiles)",
+    };
+
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "Fast path arithmetic: auto (bf16 on CPUs with AVX512-BF16/AMX), float32 or bfloat16",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public IEnumerable<Option> All => [Exact, Precision];
+
+    public (bool Fast, NetworkPrecision Precision) Read(ParseResult r)
+    {
+        try
+        {
+            return (!r.GetValue(Exact), NetworkPrecisionExtensions.Parse(r.GetValue(Precision)!));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"--precision: {ex.Message}");
+        }
     }
 }

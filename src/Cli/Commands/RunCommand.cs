@@ -26,6 +26,8 @@ public static class RunCommand
         {
             watch, outDir, model, bus, db, http, idle, device, stable,
         };
+        var path = new NetworkPathOptions();
+        foreach (var o in path.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var folders = r.GetValue(watch)!;
@@ -51,8 +53,11 @@ public static class RunCommand
             if (idleSeconds is < 0 or double.NaN) throw new UsageException($"--exit-when-idle {idleSeconds} must be >= 0 seconds");
             double stableSeconds = r.GetValue(stable);
             if (stableSeconds is < 0 or > 3600 or double.NaN) throw new UsageException($"--stable-seconds {stableSeconds} must be 0-3600");
+            var (fast, _) = path.Read(r);
             var settings = new RunSettings
             {
+                Exact = !fast,
+                Precision = r.GetValue(path.Precision)!,
                 WatchFolders = folders,
                 OutputFolder = output,
                 ModelName = modelName,

@@ -26,9 +26,10 @@ public static class SegmentCommand
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1 R, 2 G, 3 B" };
         var chan2 = new Option<int>("--chan2") { Description = "Optional nuclear channel: 0 none, 1 R, 2 G, 3 B" };
         var thresholds = new MaskThresholdOptions();
+        var path = new NetworkPathOptions();
         var augment = new Option<bool>("--augment") { Description = "Test-time augmentation (overlapping flipped tiles)" };
         var overlap = new Option<double>("--tile-overlap") { Description = "Tile overlap fraction (0.05-0.5)", DefaultValueFactory = _ => 0.1 };
-        var noTile = new Option<bool>("--no-tile") { Description = "One network pass over the whole frame (faster on CPU, not Cellpose-exact)" };
+        var noTile = new Option<bool>("--no-tile") { Description = "One network pass over the whole frame instead of tiles (not Cellpose-exact; needs more memory)" };
         var invert = new Option<bool>("--invert") { Description = "Invert intensities after normalisation (dark objects on bright background)" };
         var outDir = OutDirOption.Create("Output folder (default: beside each input)");
         var saveFlows = new Option<bool>("--save-flows") { Description = "Also write X_flows.tif (float32 pages dY, dX, cellprob)" };
@@ -42,6 +43,7 @@ public static class SegmentCommand
             inputs, model, diameter, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv, timings, device,
         };
         foreach (var o in thresholds.All) cmd.Options.Add(o);
+        foreach (var o in path.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             thresholds.Validate(r);
@@ -54,8 +56,11 @@ public static class SegmentCommand
             }
             double ov = r.GetValue(overlap);
             if (ov is < 0.05 or > 0.5) throw new UsageException($"--tile-overlap {ov} must be between 0.05 and 0.5");
+            var (fast, precision) = path.Read(r);
             var settings = new SegmentSettings
             {
+                Fast = fast,
+                Precision = precision,
                 Chan = r.GetValue(chan),
                 Chan2 = r.GetValue(chan2),
                 Diameter = d,

@@ -61,7 +61,7 @@ public static class FlowFollower
     }
 
     /// <summary>Moves every pixel whose |dY| > 1e-3 for <paramref name="niter"/> steps; the others stay in place.</summary>
-    public static TrackedPixels Follow(float[] dY, float[] dX, int height, int width, int niter)
+    public static TrackedPixels Follow(float[] dY, float[] dX, int height, int width, int niter, float convergedStep = 0f)
     {
         int size = height * width;
         if (dY.Length != size || dX.Length != size)
@@ -98,7 +98,7 @@ public static class FlowFollower
             for (int k = c * chunk; k < end; k++)
             {
                 int i = inds[k];
-                (py[i], px[i]) = IntegrateInterleaved(flow, height, width, niter, py[i], px[i]);
+                (py[i], px[i]) = IntegrateInterleaved(flow, height, width, niter, py[i], px[i], convergedStep);
             }
         });
         return new TrackedPixels(py, px, height, width, moving);
@@ -124,7 +124,7 @@ public static class FlowFollower
     /// One pixel's trajectory: each step samples both components at the old position (the arithmetic of
     /// <see cref="Sample"/>, on interleaved (dY, dX) pairs without bounds checks), then moves and clips.
     /// </summary>
-    private static unsafe (float Y, float X) IntegrateInterleaved(float[] flow, int height, int width, int niter, float y, float x)
+    private static unsafe (float Y, float X) IntegrateInterleaved(float[] flow, int height, int width, int niter, float y, float x, float convergedStep)
     {
         float maxY = height - 1, maxX = width - 1;
         int lastRow = height - 1, lastCol = width - 1;
@@ -146,8 +146,11 @@ public static class FlowFollower
                 float* p11 = f + 2 * (yf1 * width + xf1);
                 float sy = (float)((double)p00[0] * gy * gx + (double)p01[0] * gy * fx + (double)p10[0] * fy * gx + (double)p11[0] * fy * fx);
                 float sx = (float)((double)p00[1] * gy * gx + (double)p01[1] * gy * fx + (double)p10[1] * fy * gx + (double)p11[1] * fy * fx);
-                y = Clip(y + sy, maxY);
-                x = Clip(x + sx, maxX);
+                float ny = Clip(y + sy, maxY), nx = Clip(x + sx, maxX);
+                bool converged = Math.Abs(ny - y) < convergedStep && Math.Abs(nx - x) < convergedStep;
+                y = ny;
+                x = nx;
+                if (converged) break;
             }
         }
         return (y, x);

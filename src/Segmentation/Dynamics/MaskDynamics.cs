@@ -59,7 +59,7 @@ public static class MaskDynamics
 
         var (my, mx) = FlowFollower.MaskedFlows(dY, dX, cellprob, o.CellprobThreshold);
         TrackedPixels tracked = o.Interp
-            ? FlowFollower.Follow(my, mx, height, width, niter)
+            ? FlowFollower.Follow(my, mx, height, width, niter, o.ConvergedStep)
             : NearestFlowFollower.Follow(my, mx, height, width, niter);
         if (tracked.MovingPixels < FlowFollower.MinMovingPixels) return Empty(height, width, watch.Elapsed.TotalSeconds, tracked.MovingPixels);
 

@@ -23,6 +23,13 @@ public sealed record MaskOptions
     /// <summary>Bilinear sampling of the flows (Cellpose's default) rather than nearest-pixel lookups.</summary>
     public bool Interp { get; init; } = true;
 
+    /// <summary>
+    /// Fast path: a pixel stops once one Euler step moves it less than this in both axes (0 = never, Cellpose's
+    /// behaviour). Steps that small leave the final integer bin unchanged unless a position sits within
+    /// niter x this of a bin edge.
+    /// </summary>
+    public float ConvergedStep { get; init; }
+
     public int Iterations
     {
         get

@@ -15,6 +15,7 @@ namespace AcqSeg.Segmentation.Inference;
 public sealed class CellposeModel : IDisposable
 {
     private readonly CellposeNet net;
+    private FastCellposeNet? fastNet;
 
     private CellposeModel(CellposeNet net, torch.Device device, string path)
     {
@@ -83,9 +84,11 @@ public sealed class CellposeModel : IDisposable
         }
 
         PaddedImage padded = ImagePadding.Pad(input, ChannelSelection.NetworkChannels, ly, lx);
-        var (raw, style) = settings.Tile || settings.Augment
-            ? RunTiled(padded, settings)
-            : RunWholeFrame(padded);
+        var (raw, style) = settings.Fast && !settings.Augment
+            ? RunFast(padded, settings)
+            : settings.Tile || settings.Augment
+                ? RunTiled(padded, settings)
+                : RunWholeFrame(padded);
         StyleVector.Normalize(style);
 
         float[] y = ImagePadding.Crop(raw, CellposeNet.OutputChannels, padded.Height, padded.Width, padded.Top, padded.Left, ly, lx);
@@ -106,6 +109,48 @@ public sealed class CellposeModel : IDisposable
     {
         var (output, styles) = Forward(padded.Data, 1, padded.Height, padded.Width);
         return (output, styles);
+    }
+
+    /// <summary>The fast network over large overlapping tiles (or the whole frame when Tile is off), taper-blended.</summary>
+    private (float[] Output, float[] Style) RunFast(PaddedImage padded, EvalSettings settings)
+    {
+        var fast = FastNetwork(settings.Precision);
+        int channels = padded.Channels, ly = padded.Height, lx = padded.Width;
+        var (ys, th) = settings.Tile ? FastTiling.Plan(ly, settings.FastTileSize, settings.FastTileOverlap) : ([0], ly);
+        var (xs, tw) = settings.Tile ? FastTiling.Plan(lx, settings.FastTileSize, settings.FastTileOverlap) : ([0], lx);
+        var blender = ys.Length * xs.Length > 1 ? new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw) : null;
+        var tileIn = new float[channels * th * tw];
+        var styleSum = new float[fast.Widths[4]];
+        float[]? single = null;
+        foreach (int y0 in ys)
+        {
+            foreach (int x0 in xs)
+            {
+                CopyTile(padded.Data, channels, ly, lx, y0, x0, th, tw, false, false, tileIn);
+                using var scope = NewDisposeScope();
+                var (output, style) = fast.Forward(torch.tensor(tileIn, [1, channels, th, tw], ScalarType.Float32));
+                var styleValues = style.cpu().data<float>();
+                for (int k = 0; k < styleSum.Length; k++) styleSum[k] += styleValues[k];
+                float[] values = output.cpu().data<float>().ToArray();
+                if (blender is null) single = values;
+                else blender.Add(values, y0, x0);
+            }
+        }
+        // The mean of the tiles' styles (Cellpose's first tile counts twice; not reproduced here), normalised by the caller.
+        for (int k = 0; k < styleSum.Length; k++) styleSum[k] /= ys.Length * xs.Length;
+        return (blender?.Result() ?? single!, styleSum);
+    }
+
+    /// <summary>The fast rewrite of the network, built on first use (and again when the precision changes).</summary>
+    private FastCellposeNet FastNetwork(NetworkPrecision precision)
+    {
+        var type = precision.Resolve(Device);
+        if (fastNet is null || fastNet.Precision != type)
+        {
+            fastNet?.Dispose();
+            fastNet = new FastCellposeNet(net, type, Device);
+        }
+        return fastNet;
     }
 
     /// <summary>Cellpose's _run_tiled for a 2-D image, including test-time augmentation.</summary>
@@ -245,5 +290,9 @@ public sealed class CellposeModel : IDisposable
         return result;
     }
 
-    public void Dispose() => net.Dispose();
+    public void Dispose()
+    {
+        fastNet?.Dispose();
+        net.Dispose();
+    }
 }

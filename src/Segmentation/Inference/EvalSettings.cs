@@ -25,6 +25,23 @@ public sealed record EvalSettings
 
     public int BatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// The fast path (<see cref="Network.FastCellposeNet"/>): norms folded into convolutions, channels-last, bfloat16
+    /// where the hardware has it, and tiles of up to <see cref="FastTileSize"/> with a <see cref="FastTileOverlap"/>
+    /// pixel overlap instead of Cellpose's 224-pixel tiles. Off = Cellpose's exact float32 tiled pass.
+    /// Test-time augmentation always runs the exact path.
+    /// </summary>
+    public bool Fast { get; init; }
+
+    /// <summary>Arithmetic of the fast path; Auto picks bfloat16 on CPUs with native bf16 instructions.</summary>
+    public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
+
+    /// <summary>Largest tile side of the fast path (a multiple of 16: a padded 512x512 frame runs as one tile).</summary>
+    public int FastTileSize { get; init; } = 544;
+
+    /// <summary>Pixels neighbouring fast-path tiles share (blended with Cellpose's taper).</summary>
+    public int FastTileOverlap { get; init; } = 32;
+
     /// <summary>Resize the outputs back to the input size (else they stay at the rescaled size).</summary>
     public bool Resample { get; init; } = true;
 }

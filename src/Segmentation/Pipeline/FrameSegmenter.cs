@@ -46,6 +46,9 @@ public sealed class FrameSegmenter
         return (estimate.Diameter, estimate);
     }
 
+    /// <summary>The fast path stops a pixel once a step moves it less than this (see <see cref="MaskOptions.ConvergedStep"/>).</summary>
+    public const float FastConvergedStep = 1e-4f;
+
     public SegmentationResult Segment(ImageData image, SegmentSettings settings)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -59,6 +62,7 @@ public sealed class FrameSegmenter
             CellprobThreshold = settings.CellprobThreshold,
             MinSize = settings.MinSize,
             Rescale = net.Rescale,
+            ConvergedStep = settings.Fast ? FastConvergedStep : 0f,
         });
         var timings = new StageTimings
         {
@@ -82,6 +86,8 @@ public sealed class FrameSegmenter
         Tile = s.Tile,
         TileOverlap = s.TileOverlap,
         Augment = s.Augment,
+        Fast = s.Fast,
+        Precision = s.Precision,
         BatchSize = s.BatchSize,
     };
 

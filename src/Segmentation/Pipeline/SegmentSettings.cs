@@ -14,6 +14,9 @@ public sealed record SegmentSettings
     public bool Tile { get; init; } = true;
     public double TileOverlap { get; init; } = 0.1;
     public bool Augment { get; init; }
+    /// <summary>The fast network path (see <see cref="Inference.EvalSettings.Fast"/>); false = Cellpose-exact float32.</summary>
+    public bool Fast { get; init; }
+    public Inference.NetworkPrecision Precision { get; init; } = Inference.NetworkPrecision.Auto;
     public int BatchSize { get; init; } = 8;
     public float FlowThreshold { get; init; } = 0.4f;
     public float CellprobThreshold { get; init; }
