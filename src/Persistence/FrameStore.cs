@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 
 namespace AcqSeg.Persistence;
@@ -214,6 +215,14 @@ public sealed class FrameStore(Database database)
     }
 
     /// <summary>Frame counts per state (dashboards, idle detection).</summary>
+    /// <summary>Completion times of all completed frames, earliest first (throughput measurements).</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> CompletionTimesAsync(CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        var rows = await c.QueryAsync<string>("SELECT completed_at FROM frames WHERE completed_at IS NOT NULL");
+        return rows.Select(r => DateTimeOffset.Parse(r, CultureInfo.InvariantCulture)).Order().ToList();
+    }
+
     public async Task<IReadOnlyDictionary<string, int>> CountByStateAsync(CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);

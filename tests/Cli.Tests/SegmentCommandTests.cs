@@ -15,7 +15,7 @@ public class SegmentCommandTests
         using var tmp = new TempFolder();
         string input = tmp.File("synth_256.tif");
         File.Copy(SharedData.Reference("synth_256.tif"), input);
-        var run = CliRun.Of("segment", input, "--model", Model, "--diameter", "30", "--save-flows", "--save-outlines", "--save-csv", "--timings", "--device", "cpu");
+        var run = CliRun.Of("segment", input, "--model", Model, "--diameter", "30", "--save-flows", "--save-outlines", "--save-csv", "--timings", "--device", "cpu", "--exact");
         Assert.True(run.ExitCode == 0, run.Error);
 
         var masks = TiffReader.ReadLabels(tmp.File("synth_256_cp_masks.tif"));
@@ -73,13 +73,35 @@ public class SegmentCommandTests
     }
 
     [SkippableFact]
-    public void Bench_SmallFrame_PrintsStageTableWithGflops()
+    public void Bench_SmallFrame_PrintsExactAndFastRowsWithGflopsMemoryAndAp()
     {
         var run = CliRun.Of("bench", "--model", Model, "--sizes", "256", "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains("| 256x256 | tiled |", run.Out);
-        Assert.Contains("| 256x256 | whole |", run.Out);
-        Assert.Contains("GFLOP/s", run.Out);
-        Assert.Contains("peak resident memory", run.Out);
+        var exact = run.Out.Split('\n').Single(l => l.StartsWith("| synth_256.tif | exact |", StringComparison.Ordinal)).Split('|');
+        var fast = run.Out.Split('\n').Single(l => l.StartsWith("| synth_256.tif | fast |", StringComparison.Ordinal)).Split('|');
+        Assert.Contains("GFLOP/s effective", run.Out);
+        Assert.Contains("machine:", run.Out);
+        // Columns: frame, path, objects, read .. total (7), GFLOP run, GFLOP/s actual, effective, peak GiB, AP@0.5 vs exact.
+        double Cell(string[] row, int i) => double.Parse(row[i], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Cell(exact, 3) > 5, "the reference frame gives objects");
+        Assert.True(Cell(exact, 12) > 0 && Cell(fast, 12) > 0, "GFLOP/s are reported");
+        Assert.True(Cell(fast, 14) > 0.1, "peak memory is reported");
+        Assert.True(Cell(fast, 15) >= 0.99, $"fast vs exact AP@0.5 {fast[15]}");
+        Assert.Equal("-", exact[15].Trim());
+    }
+
+    [SkippableFact]
+    public void Segment_ExactAndFastPaths_GiveMatchingMasks()
+    {
+        using var tmp = new TempFolder();
+        string input = tmp.File("f.tif");
+        File.Copy(SharedData.Reference("synth_512.tif"), input);
+        var exact = CliRun.Of("segment", input, "--model", Model, "--exact", "--out", tmp.File("exact"), "--device", "cpu");
+        var fast = CliRun.Of("segment", input, "--model", Model, "--precision", "bf16", "--out", tmp.File("fast"), "--device", "cpu");
+        Assert.True(exact.ExitCode == 0, exact.Error);
+        Assert.True(fast.ExitCode == 0, fast.Error);
+        var a = TiffReader.ReadLabels(Path.Combine(tmp.File("exact"), "f_cp_masks.tif"));
+        var b = TiffReader.ReadLabels(Path.Combine(tmp.File("fast"), "f_cp_masks.tif"));
+        Assert.True(SegmentationMetrics.Evaluate(a, b).At(0.5).AveragePrecision >= 0.99);
     }
 }

@@ -41,6 +41,7 @@ public class UsageErrorTests
     [Theory]
     [InlineData("--diameter", "-3")]
     [InlineData("--chan", "4")]
+    [InlineData("--precision", "half")]
     [InlineData("--chan2", "-1")]
     [InlineData("--tile-overlap", "0.9")]
     [InlineData("--flow-threshold", "-0.1")]

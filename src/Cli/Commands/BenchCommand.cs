@@ -46,10 +46,16 @@ public static class BenchCommand
             Description = "Diameter for the --parity images; 0 = each image's ground-truth median diameter (its _masks file), else the model's",
             DefaultValueFactory = _ => 0.0,
         };
+        var service = new Option<int>("--service")
+        {
+            Description = "Instead: seconds per frame of N synthetic frames through the embedded service (acqseg run) vs bare acqseg segment",
+        };
+        var serviceSize = new Option<int>("--service-size") { Description = "Frame size for --service", DefaultValueFactory = _ => 512 };
+        var exactOnly = new Option<bool>("--exact") { Description = "With --service: run the exact path instead of the fast one" };
         var path = new NetworkPathOptions();
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
-            model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter,
+            model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly,
         };
         cmd.SetAction(r =>
         {
@@ -67,6 +73,14 @@ public static class BenchCommand
             int rep = r.GetValue(repeats);
             if (rep < 1) throw new UsageException($"--repeats {rep} must be >= 1");
             string modelPath = ResolveModel(r.GetValue(model));
+            int serviceFrames = r.GetValue(service);
+            if (serviceFrames != 0)
+            {
+                if (serviceFrames is < 3 or > 1000) throw new UsageException($"--service {serviceFrames}: use 3 to 1000 frames");
+                int side = r.GetValue(serviceSize);
+                if (side is < 64 or > 8192) throw new UsageException($"--service-size {side} must be 64-8192");
+                return ServiceBench.Run(console, modelPath, serviceFrames, side, r.GetValue(exactOnly));
+            }
             DeviceChoice dev;
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }

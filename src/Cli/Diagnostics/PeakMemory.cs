@@ -31,7 +31,7 @@ public static class PeakMemory
             foreach (string line in File.ReadLines("/proc/self/status"))
             {
                 if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries); // "VmHWM:\t  123456 kB"
                 return double.Parse(parts[1], CultureInfo.InvariantCulture) / (1024.0 * 1024);
             }
         }

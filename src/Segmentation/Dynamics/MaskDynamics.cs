@@ -57,14 +57,15 @@ public static class MaskDynamics
         }
         if (!any) return Empty(height, width, watch.Elapsed.TotalSeconds, 0);
 
-        var (my, mx) = FlowFollower.MaskedFlows(dY, dX, cellprob, o.CellprobThreshold);
-        TrackedPixels tracked = o.Interp
-            ? FlowFollower.Follow(my, mx, height, width, niter, o.ConvergedStep)
-            : NearestFlowFollower.Follow(my, mx, height, width, niter);
+        TrackedPixels tracked = Follow(dY, dX, cellprob, height, width, niter, o);
+        LargeFrames.ReleaseBetweenStages(size);
         if (tracked.MovingPixels < FlowFollower.MinMovingPixels) return Empty(height, width, watch.Elapsed.TotalSeconds, tracked.MovingPixels);
 
+        int moving = tracked.MovingPixels;
         var (labels, clustered) = ConvergenceClustering.GetMasks(tracked, isCell);
         double dynamicsSeconds = watch.Elapsed.TotalSeconds;
+        tracked = null!;
+        LargeFrames.ReleaseBetweenStages(size);
 
         watch.Restart();
         double[] errors = [];
@@ -81,10 +82,18 @@ public static class MaskDynamics
             DroppedByFlowQc = droppedByFlow,
             DroppedAsSmall = droppedSmall,
             FlowErrors = errors,
-            MovingPixels = tracked.MovingPixels,
+            MovingPixels = moving,
             DynamicsSeconds = dynamicsSeconds,
             QcSeconds = qcSeconds,
         };
+    }
+
+    private static TrackedPixels Follow(float[] dY, float[] dX, float[] cellprob, int height, int width, int niter, MaskOptions o)
+    {
+        var (my, mx) = FlowFollower.MaskedFlows(dY, dX, cellprob, o.CellprobThreshold);
+        return o.Interp
+            ? FlowFollower.Follow(my, mx, height, width, niter, o.ConvergedStep)
+            : NearestFlowFollower.Follow(my, mx, height, width, niter);
     }
 
     private static MaskResult Empty(int height, int width, double seconds, int moving) => new()

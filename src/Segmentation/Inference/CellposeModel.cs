@@ -84,24 +84,32 @@ public sealed class CellposeModel : IDisposable
         }
 
         PaddedImage padded = ImagePadding.Pad(input, ChannelSelection.NetworkChannels, ly, lx);
-        var (raw, style) = settings.Fast && !settings.Augment
-            ? RunFast(padded, settings)
-            : settings.Tile || settings.Augment
-                ? RunTiled(padded, settings)
-                : RunWholeFrame(padded);
-        StyleVector.Normalize(style);
-
-        float[] y = ImagePadding.Crop(raw, CellposeNet.OutputChannels, padded.Height, padded.Width, padded.Top, padded.Left, ly, lx);
-        int outHeight = ly, outWidth = lx;
-        if (settings.Resample)
+        input = null!; // the unpadded copy (and the decoder's and normaliser's garbage) can go before the blender allocates
+        LargeFrames.ReleaseBetweenStages((long)ly * lx);
+        float[] raw, style;
+        using (LargeFrames.NativeHeapScope((long)ly * lx))
         {
-            y = BilinearResize.Resize(y, CellposeNet.OutputChannels, ly, lx, height, width);
-            outHeight = height;
-            outWidth = width;
+            (raw, style) = settings.Fast && !settings.Augment
+                ? RunFast(padded, settings)
+                : settings.Tile || settings.Augment
+                    ? RunTiled(padded, settings)
+                    : RunWholeFrame(padded);
         }
-        int plane = outHeight * outWidth;
+        StyleVector.Normalize(style);
+        var (paddedHeight, paddedWidth, top, left) = (padded.Height, padded.Width, padded.Top, padded.Left);
+        padded = null!; // the padded input is garbage from here on
+        LargeFrames.ReleaseBetweenStages((long)ly * lx);
+
+        // One plane at a time: a full-frame copy of all three outputs would double the peak memory on large frames.
+        var planes = new float[CellposeNet.OutputChannels][];
+        int outHeight = settings.Resample ? height : ly, outWidth = settings.Resample ? width : lx;
+        for (int c = 0; c < planes.Length; c++)
+        {
+            float[] plane = ImagePadding.CropPlane(raw, paddedHeight, paddedWidth, c, top, left, ly, lx);
+            planes[c] = settings.Resample && (ly != height || lx != width) ? BilinearResize.Resize(plane, 1, ly, lx, height, width) : plane;
+        }
         TimeSpan networkTime = clock.Elapsed;
-        return new NetworkOutput(y[..plane], y[plane..(2 * plane)], y[(2 * plane)..], outHeight, outWidth, style, rescale, normalizeTime, networkTime);
+        return new NetworkOutput(planes[0], planes[1], planes[2], outHeight, outWidth, style, rescale, normalizeTime, networkTime);
     }
 
     /// <summary>One pass over the padded frame (Cellpose with tile=False).</summary>

@@ -56,6 +56,7 @@ public sealed class FrameSegmenter
         var total = Stopwatch.StartNew();
         var (diameter, estimate) = ResolveDiameter(image, settings);
         var net = Model.Run(image, NetworkSettings(settings, diameter));
+        LargeFrames.ReleaseBetweenStages((long)net.Height * net.Width);
         var masks = MaskDynamics.ComputeMasks(net.DY, net.DX, net.CellProb, net.Height, net.Width, new MaskOptions
         {
             FlowThreshold = settings.FlowThreshold,

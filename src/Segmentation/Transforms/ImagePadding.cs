@@ -33,6 +33,15 @@ public static class ImagePadding
         return new PaddedImage(data, channels, ph, pw, top, left, height, width);
     }
 
+    /// <summary>Cuts one channel's region out of a padded planar [channels, height, width] array.</summary>
+    public static float[] CropPlane(float[] planes, int height, int width, int channel, int top, int left, int cropHeight, int cropWidth)
+    {
+        var result = new float[(long)cropHeight * cropWidth];
+        for (int y = 0; y < cropHeight; y++)
+            planes.AsSpan((channel * height + y + top) * width + left, cropWidth).CopyTo(result.AsSpan(y * cropWidth, cropWidth));
+        return result;
+    }
+
     /// <summary>Cuts the original region back out of a padded planar [channels, Height, Width] array.</summary>
     public static float[] Crop(float[] planes, int channels, int height, int width, int top, int left, int cropHeight, int cropWidth)
     {

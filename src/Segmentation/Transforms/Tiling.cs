@@ -113,14 +113,13 @@ public sealed class TileBlender
         }
     }
 
-    /// <summary>The weighted average, planar [Channels, Height, Width].</summary>
+    /// <summary>The weighted average, planar [Channels, Height, Width]; computed in place, so call it once, after the last Add.</summary>
     public float[] Result()
     {
-        var result = new float[sum.Length];
         int plane = Height * Width;
         for (int c = 0; c < Channels; c++)
             for (int i = 0; i < plane; i++)
-                result[c * plane + i] = (float)(sum[c * plane + i] / weight[i]);
-        return result;
+                sum[c * plane + i] = (float)(sum[c * plane + i] / weight[i]);
+        return sum;
     }
 }
