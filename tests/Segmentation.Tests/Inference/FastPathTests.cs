@@ -3,6 +3,7 @@ using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Metrics;
 using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Segmentation.Synthesis;
 using AcqSeg.TestSupport;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -81,9 +82,9 @@ public class FastPathTests(ITestOutputHelper output)
     public void FastPath_LargeFrameRunsAsBlendedTiles_MatchesExactMasks()
     {
         // 1024 pixels pad to 1040 > 544: the fast path blends 2 x 2 tiles, exercising its seams.
-        var frame = Synthesis.SyntheticFrames.Generate(new Synthesis.SynthSettings
+        var frame = SyntheticFrames.Generate(new SynthSettings
         {
-            Style = Synthesis.SynthStyle.Nuclei, Height = 1024, Width = 1024, Diameter = 30, Density = 0.12, Seed = 11,
+            Style = SynthStyle.Nuclei, Height = 1024, Width = 1024, Diameter = 30, Density = 0.12, Seed = 11,
         });
         using var model = LoadReference();
         var segmenter = new FrameSegmenter(model);
