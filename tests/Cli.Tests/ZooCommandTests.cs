@@ -107,6 +107,37 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void Compare_EnsembleOfCopiesOfTheGeneralist_ScoresExactlyAsTheGeneralist_AndReportsTheChoices()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "general", "--zoo", zoo).ExitCode);
+        foreach (string style in new[] { "nuclei", "phase" })
+        {
+            string train = tmp.Sub("train_" + style);
+            Assert.Equal(0, CliRun.Of("synth", "--style", style, "--count", "3", "--out", train, "--size", "128", "--diameter", "20", "--seed", "1").ExitCode);
+            Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", style, "--zoo", zoo).ExitCode);
+            Assert.Equal(0, CliRun.Of("zoo", "add-styles", style, "--dir", train, "--zoo", zoo, "--device", "cpu").ExitCode);
+        }
+        string test = tmp.Sub("test_nuclei");
+        Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "2", "--out", test, "--size", "128", "--diameter", "20", "--seed", "5").ExitCode);
+
+        var run = CliRun.Of("zoo", "compare", "--dir", test, "--zoo", zoo, "--diameter", "30", "--out", tmp.File("compare.md"), "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Every member has the generalist's weights, so whichever the styles choose, both columns must agree exactly.
+        var row = run.Out.Split('\n').Single(l => l.StartsWith("| test_nuclei |", StringComparison.Ordinal)).Split('|');
+        Assert.Equal("2", row[2].Trim());
+        Assert.Equal(row[4].Trim(), row[3].Trim());
+        Assert.True(double.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture) > 0, "the reference weights find the synthetic nuclei");
+        Assert.Equal("nuclei 2", row[5].Trim());
+        Assert.Equal(run.Out, File.ReadAllText(tmp.File("compare.md")));
+
+        var bad = CliRun.Of("zoo", "compare", "--dir", test, "--zoo", zoo, "--against", "nosuch");
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("nosuch", bad.Error);
+    }
+
+    [SkippableFact]
     public void Segment_DiameterZeroWithZooSizeModel_PrintsTheEstimatedDiameter()
     {
         using var tmp = new TempFolder();

@@ -14,10 +14,10 @@ using TorchSharp;
 namespace AcqSeg.Cli.Commands;
 
 /// <summary>
-/// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR
+/// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR | compare --dir DIR
 /// | add-styles NAME --dir DIR | suggest IMAGE...`: the model registry (models/NAME/manifest.json, card.md, versions/).
 /// </summary>
-public static class ZooCommand
+public static partial class ZooCommand
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -25,7 +25,7 @@ public static class ZooCommand
     {
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
-            List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console),
+            List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console), Compare(console),
         };
         return zoo;
     }

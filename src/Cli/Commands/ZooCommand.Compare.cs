@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Segmentation.Training;
+using AcqSeg.Segmentation.Zoo;
+
+namespace AcqSeg.Cli.Commands;
+
+public static partial class ZooCommand
+{
+    /// <summary>
+    /// `acqseg zoo compare`: the paper's claim that a zoo chosen by style beats one generalist, measured. Per image the
+    /// reference model's style lets the k nearest stored training styles vote for a model (as `zoo suggest`), that model
+    /// segments the image, and so does the generalist; AP@0.5 of both against the ground truth, per folder.
+    /// </summary>
+    private static Command Compare(CliConsole console)
+    {
+        var dirs = new Option<string[]>("--dir") { Description = "Evaluation folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
+        var reference = ReferenceOption();
+        var against = new Option<string>("--against") { Description = "The generalist the ensemble is compared with", DefaultValueFactory = _ => "general" };
+        var k = new Option<int>("--k") { Description = "Neighbours that vote", DefaultValueFactory = _ => 5 };
+        var styleDiameter = new Option<double>("--style-diameter") { Description = "Diameter the styles are computed at (as `zoo suggest --diameter`)", DefaultValueFactory = _ => 30.0 };
+        var diameter = new Option<double>("--diameter") { Description = "Diameter both segment at (0 = each model's size model estimate)", DefaultValueFactory = _ => 0 };
+        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
+        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
+        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var outFile = new Option<string?>("--out") { Description = "Also write the table to this Markdown file" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var zooDir = ZooOption();
+        var cmd = new Command("compare", "Score the style-chosen ensemble against the generalist on evaluation folders (AP@0.5 per folder)")
+        {
+            dirs, reference, against, k, styleDiameter, diameter, maskSuffix, chan, chan2, outFile, device, zooDir,
+        };
+        cmd.SetAction(r =>
+        {
+            var zoo = Open(r.GetValue(zooDir));
+            string refName = ReferenceName(zoo, r.GetValue(reference));
+            string generalist = r.GetValue(against)!;
+            if (!zoo.Contains(generalist)) throw new UsageException($"--against '{generalist}': no such zoo model (models: {string.Join(", ", zoo.Names())})");
+            int kk = r.GetValue(k);
+            if (kk < 1) throw new UsageException($"--k {kk} must be at least 1");
+            double sd = r.GetValue(styleDiameter), d = r.GetValue(diameter);
+            if (!(sd > 0)) throw new UsageException($"--style-diameter {sd} must be positive");
+            if (d < 0 || double.IsNaN(d)) throw new UsageException($"--diameter {d} must be >= 0 (0 = estimate)");
+            var folders = r.GetValue(dirs)!;
+            foreach (string dir in folders) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
+
+            ModelSuggester suggester;
+            try { suggester = ModelSuggester.FromZoo(zoo, refName, kk, out var skipped); foreach (string s in skipped) console.Error.WriteLine($"acqseg zoo compare: left out {s}"); }
+            catch (ZooException ex) { throw new UsageException(ex.Message); }
+
+            string deviceSpec = r.GetValue(device)!;
+            var loaded = new Dictionary<string, (CellposeModel Model, FrameSegmenter Segmenter)>(StringComparer.Ordinal);
+            try
+            {
+                FrameSegmenter SegmenterOf(string name)
+                {
+                    if (loaded.TryGetValue(name, out var entry)) return entry.Segmenter;
+                    var model = LoadModel(Zoo(() => zoo.WeightsPath(name)), deviceSpec);
+                    string? sizePath = zoo.SizeModelPath(name);
+                    var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
+                    loaded[name] = (model, segmenter);
+                    return segmenter;
+                }
+
+                SegmenterOf(refName);
+                CellposeModel referenceModel = loaded[refName].Model;
+                var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
+                var table = new StringBuilder();
+                table.AppendLine($"| folder | images | ensemble mean AP@0.5 | {generalist} mean AP@0.5 | models chosen |");
+                table.AppendLine("|---|---|---|---|---|");
+                var allEnsemble = new List<double>();
+                var allGeneral = new List<double>();
+                foreach (string dir in folders)
+                {
+                    var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
+                    if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
+                    var ensemble = new List<double>();
+                    var general = new List<double>();
+                    var chosen = new SortedDictionary<string, int>(StringComparer.Ordinal);
+                    foreach (var (imagePath, masksPath) in pairs)
+                    {
+                        var image = TiffReader.Read(imagePath);
+                        var truth = TiffReader.ReadLabels(masksPath);
+                        var style = ModelSuggester.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
+                        string pick = suggester.Suggest(style).Model;
+                        chosen[pick] = chosen.GetValueOrDefault(pick) + 1;
+                        ensemble.Add(Ap50(truth, SegmenterOf(pick).Segment(image, settings).Masks));
+                        general.Add(Ap50(truth, SegmenterOf(generalist).Segment(image, settings).Masks));
+                    }
+                    allEnsemble.AddRange(ensemble);
+                    allGeneral.AddRange(general);
+                    string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+                    table.AppendLine(string.Create(Inv, $"| {folder} | {pairs.Count} | {ensemble.Average():0.000} | {general.Average():0.000} | {string.Join(", ", chosen.Select(c => $"{c.Key} {c.Value}"))} |"));
+                }
+                table.AppendLine(string.Create(Inv, $"| all | {allEnsemble.Count} | {allEnsemble.Average():0.000} | {allGeneral.Average():0.000} | |"));
+                console.Out.Write(table.ToString());
+                if (r.GetValue(outFile) is { } path) File.WriteAllText(path, table.ToString());
+                return CliApp.Ok;
+            }
+            finally
+            {
+                foreach (var entry in loaded.Values) entry.Model.Dispose();
+            }
+        });
+        return cmd;
+    }
+
+    private static double Ap50(LabelImage truth, LabelImage predicted) =>
+        SegmentationMetrics.Evaluate(truth, predicted, [0.5]).Thresholds[0].AveragePrecision;
+}
