@@ -9,6 +9,16 @@ namespace AcqSeg.Cli.Commands;
 /// </summary>
 public static class TrainRegistration
 {
+    /// <summary>What the version was trained on, e.g. "acqseg train --dir A --dir B, plus 100 synthetic frames".</summary>
+    private static string TrainingNotes(JsonObject run)
+    {
+        var dirs = (run["train_dirs"] as JsonArray ?? []).Select(d => d?.GetValue<string>()).Where(d => !string.IsNullOrEmpty(d)).ToList();
+        int synthetic = run["synthetic_images"]?.GetValue<int>() ?? 0;
+        string notes = "acqseg train" + string.Concat(dirs.Select(d => " --dir " + d));
+        if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} synthetic frames" : $" on {synthetic} synthetic frames";
+        return notes;
+    }
+
     public static void Register(CliConsole console, string modelFolder, string trainedWeights)
     {
         string folder = Path.GetFullPath(modelFolder);
@@ -29,7 +39,7 @@ public static class TrainRegistration
                 TrainRois = run["train_rois"]?.GetValue<int>(),
                 WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),
                 ImagesPerSecond = run["images_per_second"]?.GetValue<double>(),
-                Notes = "acqseg train --dir " + string.Join(" ", (run["train_dirs"] as JsonArray ?? []).Select(d => d?.GetValue<string>())),
+                Notes = TrainingNotes(run),
             });
             File.Delete(trainedWeights);
             console.Out.WriteLine($"registered {name} version {version.Version} (parent {version.Parent?.ToString() ?? "none"}); card {Path.Combine(folder, ModelZoo.CardFile)}");
