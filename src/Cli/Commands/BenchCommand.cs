@@ -38,7 +38,7 @@ public static class BenchCommand
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var parity = new Option<string[]>("--parity")
         {
-            Description = "Also segment every image in these folders (masks files skipped) with both paths and print AP@0.5 of fast vs exact per folder; with --diameter 0 each image runs at its ground-truth median diameter",
+            Description = "Also segment every image in these folders (masks files skipped) with both paths and print AP@0.5 of fast vs exact per folder (at --parity-diameter)",
             AllowMultipleArgumentsPerToken = true,
         };
         var parityDiameter = new Option<double>("--parity-diameter")
@@ -85,13 +85,16 @@ public static class BenchCommand
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var (_, precision) = path.Read(r);
-            string[] parityDirs = r.GetValue(parity) ?? [];
-            foreach (string d in parityDirs)
+            var parityFolders = new List<(string Folder, IReadOnlyList<string> Images)>();
+            foreach (string d in r.GetValue(parity) ?? [])
+            {
                 if (!Directory.Exists(d)) throw new UsageException($"--parity '{d}': folder not found");
+                parityFolders.Add((d, InputFiles.Expand([d])));
+            }
             if (r.GetValue(diameter) is not (> 0 and < 10_000)) throw new UsageException($"--diameter {r.GetValue(diameter)} must be a positive number of pixels");
             if (r.GetValue(parityDiameter) is < 0 or double.NaN) throw new UsageException($"--parity-diameter {r.GetValue(parityDiameter)} must be >= 0");
             int code = Run(console, modelPath, dev, precision, sizeList, modeList, rep, r.GetValue(diameter));
-            return parityDirs.Length == 0 ? code : Parity(console, modelPath, dev, precision, parityDirs, r.GetValue(parityDiameter));
+            return parityFolders.Count == 0 ? code : Parity(console, modelPath, dev, precision, parityFolders, r.GetValue(parityDiameter));
         });
         return cmd;
     }
@@ -172,7 +175,7 @@ public static class BenchCommand
                     var masks = samples[^1].Masks;
                     if (mode == "exact") exactMasks = masks;
                     double? ap = mode == "fast" && exactMasks is not null
-                        ? SegmentationMetrics.Evaluate(exactMasks, masks, [0.5]).Thresholds[0].AveragePrecision
+                        ? SegmentationMetrics.AveragePrecision(exactMasks, masks)
                         : null;
                     var t = Median(samples.Select(s => s.T).ToList());
                     var (gflop, tiles) = Work(model, size, diameter, settings);
@@ -200,7 +203,7 @@ public static class BenchCommand
     }
 
     /// <summary>Fast vs exact masks (AP@0.5, exact as truth) on every image of the folders.</summary>
-    private static int Parity(CliConsole console, string modelPath, DeviceChoice device, NetworkPrecision precision, string[] dirs, double diameter)
+    private static int Parity(CliConsole console, string modelPath, DeviceChoice device, NetworkPrecision precision, List<(string Folder, IReadOnlyList<string> Images)> folders, double diameter)
     {
         using var model = CellposeModel.Load(modelPath, device);
         var segmenter = new FrameSegmenter(model);
@@ -209,35 +212,24 @@ public static class BenchCommand
         o.WriteLine("| folder | images | objects (exact) | mean AP@0.5 fast vs exact | lowest |");
         o.WriteLine("|---|---|---|---|---|");
         var all = new List<double>();
-        foreach (string dir in dirs)
+        foreach (var (dir, images) in folders)
         {
             var aps = new List<double>();
             int objects = 0;
-            foreach (string file in Directory.EnumerateFiles(dir, "*.tif").Where(f => !Path.GetFileNameWithoutExtension(f).EndsWith("_masks", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            foreach (string file in images)
             {
                 var image = TiffReader.Read(file);
-                double d = diameter > 0 ? diameter : TruthDiameter(file) ?? model.DiamLabels;
+                double d = diameter > 0 ? diameter : TrainingData.MasksDiameterFor(file) ?? model.DiamLabels;
                 var exact = segmenter.Segment(image, new SegmentSettings { Diameter = d }).Masks;
                 var fast = segmenter.Segment(image, new SegmentSettings { Diameter = d, Fast = true, Precision = precision }).Masks;
                 objects += exact.CountObjects();
-                aps.Add(SegmentationMetrics.Evaluate(exact, fast, [0.5]).Thresholds[0].AveragePrecision);
+                aps.Add(SegmentationMetrics.AveragePrecision(exact, fast));
             }
             all.AddRange(aps);
-            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {objects} | {(aps.Count > 0 ? aps.Average() : double.NaN):0.000} | {(aps.Count > 0 ? aps.Min() : double.NaN):0.000} |"));
+            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {objects} | {aps.Average():0.000} | {aps.Min():0.000} |"));
         }
-        if (all.Count > 0) o.WriteLine(string.Create(inv, $"| all | {all.Count} | | {all.Average():0.000} | {all.Min():0.000} |"));
+        o.WriteLine(string.Create(inv, $"| all | {all.Count} | | {all.Average():0.000} | {all.Min():0.000} |"));
         return CliApp.Ok;
-    }
-
-    /// <summary>The median object diameter of the image's ground-truth masks (NAME_masks.tif beside NAME_img.tif or NAME.tif), if any.</summary>
-    private static double? TruthDiameter(string imageFile)
-    {
-        string dir = Path.GetDirectoryName(imageFile)!, stem = Path.GetFileNameWithoutExtension(imageFile);
-        if (stem.EndsWith("_img", StringComparison.Ordinal)) stem = stem[..^4];
-        string masks = Path.Combine(dir, stem + "_masks.tif");
-        if (!File.Exists(masks)) return null;
-        double d = TrainingData.Diameter(TiffReader.ReadLabels(masks));
-        return d > 0 ? d : null;
     }
 
     private static (StageTimings T, LabelImage Masks) RunOnce(FrameSegmenter segmenter, string input, SegmentSettings settings, string dir)

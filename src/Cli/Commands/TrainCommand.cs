@@ -280,7 +280,7 @@ public static class TrainCommand
                 var truth = TiffReader.ReadLabels(msk);
                 double d = TrainingData.Diameter(truth);
                 var result = seg.Segment(TiffReader.Read(img), new SegmentSettings { Chan = job.Chan, Chan2 = job.Chan2, Diameter = d > 0 ? d : null });
-                aps.Add(SegmentationMetrics.Evaluate(truth, result.Masks, [0.5]).Thresholds[0].AveragePrecision);
+                aps.Add(SegmentationMetrics.AveragePrecision(truth, result.Masks));
             }
             return aps.Average();
         }

@@ -89,8 +89,10 @@ public static partial class ZooCommand
                         var style = ModelSuggester.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
                         string pick = suggester.Suggest(style).Model;
                         chosen[pick] = chosen.GetValueOrDefault(pick) + 1;
-                        ensemble.Add(Ap50(truth, SegmenterOf(pick).Segment(image, settings).Masks));
-                        general.Add(Ap50(truth, SegmenterOf(generalist).Segment(image, settings).Masks));
+                        double generalAp = SegmentationMetrics.AveragePrecision(truth, SegmenterOf(generalist).Segment(image, settings).Masks);
+                        general.Add(generalAp);
+                        // When the styles choose the generalist itself, its masks are already scored.
+                        ensemble.Add(pick == generalist ? generalAp : SegmentationMetrics.AveragePrecision(truth, SegmenterOf(pick).Segment(image, settings).Masks));
                     }
                     allEnsemble.AddRange(ensemble);
                     allGeneral.AddRange(general);
@@ -109,7 +111,4 @@ public static partial class ZooCommand
         });
         return cmd;
     }
-
-    private static double Ap50(LabelImage truth, LabelImage predicted) =>
-        SegmentationMetrics.Evaluate(truth, predicted, [0.5]).Thresholds[0].AveragePrecision;
 }

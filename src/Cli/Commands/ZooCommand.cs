@@ -215,8 +215,8 @@ public static partial class ZooCommand
             {
                 var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
                 if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
-                var aps = pairs.Select(p => SegmentationMetrics.Evaluate(TiffReader.ReadLabels(p.Masks),
-                    segmenter.Segment(TiffReader.Read(p.Image), settings).Masks, [0.5]).Thresholds[0].AveragePrecision).ToList();
+                var aps = pairs.Select(p => SegmentationMetrics.AveragePrecision(TiffReader.ReadLabels(p.Masks),
+                    segmenter.Segment(TiffReader.Read(p.Image), settings).Masks)).ToList();
                 string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
                 Zoo(() => zoo.RecordAp(n, folder, aps.Average()));
                 console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current} on {folder}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
@@ -261,7 +261,7 @@ public static partial class ZooCommand
             var examples = new List<StyleExample>();
             foreach (string img in images)
             {
-                double? at = d > 0 ? d : MaskDiameter(img, suffix);
+                double? at = d > 0 ? d : TrainingData.MasksDiameterFor(img, suffix);
                 var image = TiffReader.Read(img);
                 examples.Add(new StyleExample(Path.GetFileName(img), ModelSuggester.StyleOf(model, image, r.GetValue(chan), r.GetValue(chan2), at)));
             }
@@ -349,17 +349,6 @@ public static partial class ZooCommand
         throw new UsageException(given is null
             ? $"the zoo has no 'general' model to compute styles with; pass --reference-model NAME (models: {string.Join(", ", zoo.Names())})"
             : $"--reference-model '{given}': no such zoo model (models: {string.Join(", ", zoo.Names())})");
-    }
-
-    private static double? MaskDiameter(string image, string suffix)
-    {
-        string dir = Path.GetDirectoryName(image) ?? ".";
-        string stem = Path.GetFileNameWithoutExtension(image);
-        string[] candidates = [Path.Combine(dir, stem + suffix + ".tif"), stem.EndsWith("_img", StringComparison.Ordinal) ? Path.Combine(dir, stem[..^4] + suffix + ".tif") : ""];
-        string? masks = candidates.FirstOrDefault(c => c.Length > 0 && File.Exists(c));
-        if (masks is null) return null;
-        double d = TrainingData.Diameter(TiffReader.ReadLabels(masks));
-        return d > 0 ? d : null;
     }
 
     private static List<TrainingSample> LoadSamples(string[] dirs, string suffix, int chan, int chan2)

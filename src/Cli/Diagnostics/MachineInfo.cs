@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AcqSeg.Segmentation.Inference;
 
 namespace AcqSeg.Cli.Diagnostics;
 
@@ -8,16 +9,12 @@ public static class MachineInfo
     public static string Describe()
     {
         string cpu = "unknown CPU";
-        string bf16 = "";
         if (File.Exists("/proc/cpuinfo"))
         {
-            foreach (string line in File.ReadLines("/proc/cpuinfo"))
-            {
-                if (line.StartsWith("model name", StringComparison.Ordinal) && cpu == "unknown CPU") cpu = line[(line.IndexOf(':') + 1)..].Trim();
-                if (line.StartsWith("flags", StringComparison.Ordinal) && bf16.Length == 0)
-                    bf16 = line.Contains(" avx512_bf16", StringComparison.Ordinal) ? ", AVX512-BF16" : ", no AVX512-BF16";
-            }
+            string? model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (model is not null) cpu = model[(model.IndexOf(':') + 1)..].Trim();
         }
+        string bf16 = NetworkPrecisionExtensions.CpuHasNativeBf16 ? ", native bf16 (AVX512-BF16/AMX)" : ", no native bf16";
         double memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
         return $"{cpu}{bf16}, {Environment.ProcessorCount} logical CPUs, {memGiB:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }

@@ -15,6 +15,9 @@ public static class NetworkPrecisionExtensions
 {
     private static readonly Lazy<bool> CpuHasBf16 = new(DetectCpuBf16);
 
+    /// <summary>Whether this CPU has native bf16 instructions (AVX512-BF16 or AMX-BF16; Linux only, else false).</summary>
+    public static bool CpuHasNativeBf16 => CpuHasBf16.Value;
+
     /// <summary>The scalar type to run: Auto resolved for this device and CPU.</summary>
     public static torch.ScalarType Resolve(this NetworkPrecision precision, torch.Device device) => precision switch
     {

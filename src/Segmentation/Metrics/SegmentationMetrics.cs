@@ -21,6 +21,10 @@ public static class SegmentationMetrics
         return new ImageScores(overlap.TrueCount, overlap.PredCount, perThreshold, AggregatedJaccard(overlap));
     }
 
+    /// <summary>AP at one IoU threshold (AP@0.5 by default) of one image: TP / (TP + FP + FN), without the other scores.</summary>
+    public static double AveragePrecision(LabelImage truth, LabelImage pred, double threshold = 0.5) =>
+        ScoreAt(ObjectOverlap.Compute(truth, pred), threshold).AveragePrecision;
+
     public static MeanScores Mean(IReadOnlyList<ImageScores> images)
     {
         ArgumentNullException.ThrowIfNull(images);

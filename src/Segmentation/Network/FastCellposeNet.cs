@@ -50,6 +50,7 @@ public sealed class FastCellposeNet : IDisposable
     public (Tensor Output, Tensor Style) Forward(Tensor x)
     {
         using var noGrad = torch.no_grad();
+        if (x.shape[0] == 1) return ForwardOne(x); // the usual case: no concatenation copy
         var outputs = new Tensor[x.shape[0]];
         var styles = new Tensor[x.shape[0]];
         using var scope = NewDisposeScope();
@@ -157,8 +158,7 @@ public sealed class FastCellposeNet : IDisposable
         public static Conv From(Dictionary<string, Tensor> sd, string prefix, FastCellposeNet owner) =>
             owner.MakeConv(sd[prefix + "weight"], sd[prefix + "bias"]);
 
-        public Tensor Forward(Tensor x, Tensor? bias = null) =>
-            F.conv2d(x, Weight, bias ?? Bias, padding: [Padding, Padding]);
+        public Tensor Forward(Tensor x) => F.conv2d(x, Weight, Bias, padding: [Padding, Padding]);
 
         public void Dispose()
         {

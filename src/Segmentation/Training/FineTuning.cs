@@ -39,7 +39,7 @@ public static class FineTuning
             var truth = TiffReader.ReadLabels(masks);
             double d = TrainingData.Diameter(truth);
             var result = segmenter.Segment(TiffReader.Read(image), new SegmentSettings { Chan = chan, Chan2 = chan2, Diameter = d > 0 ? d : null });
-            aps.Add(SegmentationMetrics.Evaluate(truth, result.Masks, [0.5]).Thresholds[0].AveragePrecision);
+            aps.Add(SegmentationMetrics.AveragePrecision(truth, result.Masks));
         }
         return aps.Count == 0 ? double.NaN : aps.Average();
     }

@@ -21,12 +21,28 @@ public static class TrainingData
             string stem = Path.GetFileNameWithoutExtension(image);
             if (stem.EndsWith(maskSuffix, StringComparison.Ordinal) || stem.EndsWith("_flows", StringComparison.Ordinal)
                 || stem.EndsWith("_cp_masks", StringComparison.Ordinal)) continue;
-            string direct = Path.Combine(folder, stem + maskSuffix + ".tif");
-            string shared = stem.EndsWith("_img", StringComparison.Ordinal) ? Path.Combine(folder, stem[..^4] + maskSuffix + ".tif") : direct;
-            if (File.Exists(direct)) pairs.Add((image, direct));
-            else if (File.Exists(shared)) pairs.Add((image, shared));
+            if (MasksFor(image, maskSuffix) is { } masks) pairs.Add((image, masks));
         }
         return pairs;
+    }
+
+    /// <summary>The ground-truth masks beside an image: X + suffix + .tif for X.tif, or NAME + suffix + .tif for NAME_img.tif.</summary>
+    public static string? MasksFor(string image, string maskSuffix = "_masks")
+    {
+        string folder = Path.GetDirectoryName(image) ?? ".";
+        string stem = Path.GetFileNameWithoutExtension(image);
+        string direct = Path.Combine(folder, stem + maskSuffix + ".tif");
+        if (File.Exists(direct)) return direct;
+        string shared = stem.EndsWith("_img", StringComparison.Ordinal) ? Path.Combine(folder, stem[..^4] + maskSuffix + ".tif") : direct;
+        return File.Exists(shared) ? shared : null;
+    }
+
+    /// <summary>The median object diameter of the masks beside an image (see <see cref="MasksFor"/>); null without masks or objects.</summary>
+    public static double? MasksDiameterFor(string image, string maskSuffix = "_masks")
+    {
+        if (MasksFor(image, maskSuffix) is not { } masks) return null;
+        double d = Diameter(TiffReader.ReadLabels(masks));
+        return d > 0 ? d : null;
     }
 
     public static TrainingSample Prepare(string name, ImageData image, LabelImage masks, int chan, int chan2)

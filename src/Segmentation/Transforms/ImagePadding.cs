@@ -37,18 +37,23 @@ public static class ImagePadding
     public static float[] CropPlane(float[] planes, int height, int width, int channel, int top, int left, int cropHeight, int cropWidth)
     {
         var result = new float[(long)cropHeight * cropWidth];
-        for (int y = 0; y < cropHeight; y++)
-            planes.AsSpan((channel * height + y + top) * width + left, cropWidth).CopyTo(result.AsSpan(y * cropWidth, cropWidth));
+        CopyRegion(planes, height, width, channel, top, left, cropHeight, cropWidth, result);
         return result;
+    }
+
+    private static void CopyRegion(float[] planes, int height, int width, int channel, int top, int left, int cropHeight, int cropWidth, Span<float> target)
+    {
+        for (int y = 0; y < cropHeight; y++)
+            planes.AsSpan((channel * height + y + top) * width + left, cropWidth).CopyTo(target.Slice(y * cropWidth, cropWidth));
     }
 
     /// <summary>Cuts the original region back out of a padded planar [channels, Height, Width] array.</summary>
     public static float[] Crop(float[] planes, int channels, int height, int width, int top, int left, int cropHeight, int cropWidth)
     {
         var result = new float[(long)channels * cropHeight * cropWidth];
+        int plane = cropHeight * cropWidth;
         for (int c = 0; c < channels; c++)
-            for (int y = 0; y < cropHeight; y++)
-                planes.AsSpan((c * height + y + top) * width + left, cropWidth).CopyTo(result.AsSpan((c * cropHeight + y) * cropWidth, cropWidth));
+            CopyRegion(planes, height, width, c, top, left, cropHeight, cropWidth, result.AsSpan(c * plane, plane));
         return result;
     }
 }
