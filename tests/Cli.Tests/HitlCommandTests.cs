@@ -27,7 +27,7 @@ public class HitlCommandTests
         using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
 
         var run = CliRun.Of("hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", "2", "--epochs", "2",
-            "--baseline-epochs", "1", "--out", outDir, "--device", "cpu");
+            "--baseline-epochs", "1", "--out", outDir, "--device", "cpu", "--reference", pretrained);
         Assert.True(run.ExitCode == 0, run.Error);
 
         var lines = File.ReadAllLines(Path.Combine(outDir, "hitl.csv"));
@@ -44,6 +44,12 @@ public class HitlCommandTests
         using var baselines = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "baselines.json")));
         foreach (string key in new[] { "pretrained_ap50", "offline_from_pretrained_ap50", "offline_from_scratch_ap50" })
             Assert.InRange(baselines.RootElement.GetProperty(key).GetDouble(), 0, 1);
+        // The reference here is the pretrained network itself: same score, so the goal holds before any correction.
+        var root = baselines.RootElement;
+        Assert.Equal(root.GetProperty("pretrained_ap50").GetDouble(), root.GetProperty("reference_ap50").GetDouble(), 12);
+        Assert.Equal(root.GetProperty("reference_ap50").GetDouble() - 0.03, root.GetProperty("goal_ap50").GetDouble(), 12);
+        Assert.Equal(0, root.GetProperty("goal_reached_at_rois").GetInt32());
+        Assert.Contains("within 0.03 after 0 manual ROIs", run.Out);
         Assert.True(new FileInfo(Path.Combine(outDir, "hitl.png")).Length > 500);
         Assert.True(File.Exists(Path.Combine(outDir, "steps", "step_02.pth")));
     }

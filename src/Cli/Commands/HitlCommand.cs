@@ -14,6 +14,9 @@ namespace AcqSeg.Cli.Commands;
 /// </summary>
 public static class HitlCommand
 {
+    /// <summary>How close to the reference model the loop must come (AP@0.5).</summary>
+    public const double GoalMargin = 0.03;
+
     public static Command Create(CliConsole console)
     {
         var images = new Option<string>("--images") { Description = "Folder of images with masks, corrected in name order", Required = true };
@@ -28,9 +31,13 @@ public static class HitlCommand
         var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var reference = new Option<string?>("--reference")
+        {
+            Description = "Zoo model or .pth trained on all available training images of this type: the goal is its test AP@0.5 minus 0.03",
+        };
         var cmd = new Command("hitl", "Simulated human-in-the-loop training: manual ROIs needed vs accuracy reached")
         {
-            images, test, pretrained, steps, outDir, epochs, baselineEpochs, chan, chan2, maskSuffix, seed, device,
+            images, test, pretrained, steps, outDir, epochs, baselineEpochs, chan, chan2, maskSuffix, seed, device, reference,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -47,18 +54,20 @@ public static class HitlCommand
             if (pairs.Count == 0) throw new UsageException($"--images '{imgDir}' has no image/mask pairs (*{suffix}.tif)");
             if (testPairs.Count == 0) throw new UsageException($"--test '{testDir}' has no image/mask pairs (*{suffix}.tif)");
             string model = ModelLocator.Resolve(r.GetValue(pretrained)!);
+            string? refName = r.GetValue(reference);
+            string? refModel = refName is null ? null : ModelLocator.Resolve(refName);
             DeviceChoice dev;
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             return Task.FromResult(Run(console, pairs, testPairs, model, r.GetValue(pretrained)!, n, r.GetValue(outDir)!, ep, bep,
-                r.GetValue(chan), r.GetValue(chan2), r.GetValue(seed), dev, cancel));
+                r.GetValue(chan), r.GetValue(chan2), r.GetValue(seed), dev, refModel is null ? null : (refModel, refName!), cancel));
         });
         return cmd;
     }
 
     private static int Run(CliConsole console, IReadOnlyList<(string Image, string Masks)> pairs, IReadOnlyList<(string Image, string Masks)> test,
         string modelPath, string modelName, int steps, string outDir, int epochs, int baselineEpochs, int chan, int chan2, int seed,
-        DeviceChoice device, CancellationToken cancel)
+        DeviceChoice device, (string Path, string Name)? reference, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
         var o = console.Out;
@@ -87,31 +96,45 @@ public static class HitlCommand
         });
 
         // Baselines: offline training on the same images with all their ground truth, from pretrained and from scratch.
-        var baselines = new Dictionary<string, object> { ["pretrained"] = modelName, ["pretrained_ap50"] = start, ["images"] = rows.Count };
+        var baselines = new Dictionary<string, object?> { ["pretrained"] = modelName, ["pretrained_ap50"] = start, ["images"] = rows.Count };
         if (baselineEpochs > 0)
         {
             var used = pairs.Take(rows.Count).ToList();
             var samples = TrainingData.Load(used, chan, chan2);
             var offline = TrainSchedule.Offline with { Epochs = baselineEpochs, MinTrainMasks = 1 };
-            using var reference = CellposeWeights.LoadNetwork(modelPath);
+            using var pretrainedNet = CellposeWeights.LoadNetwork(modelPath);
             string fromPre = Path.Combine(outDir, "offline_from_pretrained.pth"), fromScratch = Path.Combine(outDir, "offline_from_scratch.pth");
             FineTuning.Train(modelPath, null, 0, samples, offline, seed, device, fromPre, cancel);
-            FineTuning.Train(null, reference.Widths, reference.DiamMean, samples, offline, seed, device, fromScratch, cancel);
+            FineTuning.Train(null, pretrainedNet.Widths, pretrainedNet.DiamMean, samples, offline, seed, device, fromScratch, cancel);
             baselines["baseline_epochs"] = baselineEpochs;
             baselines["offline_from_pretrained_ap50"] = FineTuning.MeanAp50(fromPre, test, chan, chan2, device);
             baselines["offline_from_scratch_ap50"] = FineTuning.MeanAp50(fromScratch, test, chan, chan2, device);
             o.WriteLine(string.Create(inv,
                 $"offline on the same {used.Count} images with all ground truth ({samples.Sum(s => s.Objects)} ROIs): from pretrained AP@0.5 {baselines["offline_from_pretrained_ap50"]:0.000}, from scratch {baselines["offline_from_scratch_ap50"]:0.000}"));
         }
+        if (reference is { } rf)
+        {
+            // The seed's goal: within 0.03 AP@0.5 of a model trained on all available images of this type.
+            double refAp = FineTuning.MeanAp50(rf.Path, test, chan, chan2, device), goal = refAp - GoalMargin;
+            int? reachedAt = start >= goal ? 0 : rows.FirstOrDefault(s => s.TestAp50 >= goal)?.CumulativeManualRois;
+            baselines["reference"] = rf.Name;
+            baselines["reference_ap50"] = refAp;
+            baselines["goal_ap50"] = goal;
+            baselines["goal_reached_at_rois"] = reachedAt;
+            o.WriteLine(reachedAt is { } at
+                ? FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: within {GoalMargin} after {at} manual ROIs")
+                : FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: not within {GoalMargin} after {rows.LastOrDefault()?.CumulativeManualRois ?? 0} manual ROIs (best {rows.Select(s => s.TestAp50).DefaultIfEmpty(start).Max():0.000})"));
+        }
         File.WriteAllText(Path.Combine(outDir, "baselines.json"), JsonSerializer.Serialize(baselines, new JsonSerializerOptions { WriteIndented = true }));
 
         var curve = new List<(double, double)> { (0, start) };
         curve.AddRange(rows.Select(s => ((double)s.CumulativeManualRois, s.TestAp50)));
         var refs = new List<(double, byte, byte, byte)>();
-        if (baselines.TryGetValue("offline_from_pretrained_ap50", out var a)) refs.Add(((double)a, 44, 160, 44));
-        if (baselines.TryGetValue("offline_from_scratch_ap50", out var b)) refs.Add(((double)b, 214, 39, 40));
+        if (baselines.TryGetValue("offline_from_pretrained_ap50", out var a)) refs.Add(((double)a!, 44, 160, 44));
+        if (baselines.TryGetValue("offline_from_scratch_ap50", out var b)) refs.Add(((double)b!, 214, 39, 40));
+        if (baselines.TryGetValue("reference_ap50", out var c)) refs.Add(((double)c!, 90, 90, 90));
         LinePlot.Write(Path.Combine(outDir, "hitl.png"), [new PlotSeries(curve, 31, 119, 180, Markers: true)], refs);
-        o.WriteLine($"wrote {csv}, {Path.Combine(outDir, "hitl.png")} (x: cumulative manual ROIs, y: test AP@0.5; dashed: offline baselines)");
+        o.WriteLine($"wrote {csv}, {Path.Combine(outDir, "hitl.png")} (x: cumulative manual ROIs, y: test AP@0.5; dashed: offline baselines green from pretrained, red from scratch, grey the reference)");
         return CliApp.Ok;
     }
 }

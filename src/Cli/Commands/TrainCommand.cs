@@ -136,8 +136,11 @@ public static class TrainCommand
         var info = TrainingCheckpoint.TryRead(ckptDir);
         CellposeNet net;
         int startEpoch = 0;
-        if (info is not null && info.Epochs == job.Schedule.Epochs && info.Schedule == job.Schedule.Name && info.Seed == job.Seed && info.NextEpoch < info.Epochs)
+        if (info is not null && info.Schedule == job.Schedule.Name && info.Seed == job.Seed && info.NextEpoch < job.Schedule.Epochs
+            && job.Schedule.ContinuesFrom(job.Schedule with { Epochs = info.Epochs }, info.NextEpoch))
         {
+            if (info.Epochs != job.Schedule.Epochs)
+                o.WriteLine($"checkpoint was written by a {info.Epochs}-epoch run; its {info.NextEpoch} epochs had the same learning rates under {job.Schedule.Epochs}");
             net = CellposeWeights.LoadNetwork(Path.Combine(ckptDir, TrainingCheckpoint.NetworkFile));
             startEpoch = info.NextEpoch;
             o.WriteLine($"resuming from {ckptDir} at epoch {startEpoch}");

@@ -48,6 +48,20 @@ public sealed record TrainSchedule
         return LearningRate;
     }
 
+    /// <summary>
+    /// Whether a run checkpointed under <paramref name="previous"/> after <paramref name="completedEpochs"/> epochs can
+    /// go on under this schedule: same settings, and every completed epoch had the rate this schedule gives it. Lets a
+    /// long CPU run be shortened or lengthened before its annealing starts.
+    /// </summary>
+    public bool ContinuesFrom(TrainSchedule previous, int completedEpochs)
+    {
+        if (this with { Epochs = previous.Epochs } != previous) return false;
+        if (completedEpochs > Epochs || completedEpochs > previous.Epochs) return false;
+        for (int e = 0; e < completedEpochs; e++)
+            if (LearningRateAt(e) != previous.LearningRateAt(e)) return false;
+        return true;
+    }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), $"epochs {Epochs} must be >= 1");

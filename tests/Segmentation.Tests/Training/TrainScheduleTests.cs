@@ -37,6 +37,19 @@ public class TrainScheduleTests
         Assert.Equal(0.2 / 512, s.LearningRateAt(149), 12);
     }
 
+    [Fact]
+    public void ACheckpoint_ContinuesUnderAnotherLength_OnlyWhileTheRatesSoFarAgree()
+    {
+        var ran = TrainSchedule.Offline with { Epochs = 150 };   // anneals from epoch 60
+        var shorter = TrainSchedule.Offline with { Epochs = 120 }; // anneals from epoch 30
+        Assert.True(shorter.ContinuesFrom(ran, 30));
+        Assert.False(shorter.ContinuesFrom(ran, 31));               // epoch 30 ran at 0.2, would now be 0.1
+        Assert.True((TrainSchedule.Offline with { Epochs = 300 }).ContinuesFrom(ran, 60));
+        Assert.False((TrainSchedule.Offline with { Epochs = 300 }).ContinuesFrom(ran, 61));
+        Assert.False((shorter with { LearningRate = 0.1 }).ContinuesFrom(ran, 5));
+        Assert.False(TrainSchedule.Online.ContinuesFrom(ran, 0));
+    }
+
     [Theory]
     [InlineData("offline")]
     [InlineData("ONLINE")]
