@@ -55,6 +55,40 @@ public class HitlCommandTests
     }
 
     [Fact]
+    public void Hitl_RunAgainWithMoreSteps_ContinuesTheRecordedRun_AndRefusesOtherSettings()
+    {
+        using var tmp = new TempFolder();
+        string images = tmp.Sub("images"), test = tmp.Sub("test"), outDir = tmp.Sub("out");
+        for (int i = 0; i < 2; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
+        WritePair(test, "t0", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = 50 }));
+        string pretrained = tmp.File("tiny.pth");
+        TorchSharp.torch.manual_seed(0);
+        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
+        string[] Args(int steps, int seed) => ["hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", steps.ToString(CultureInfo.InvariantCulture),
+            "--epochs", "2", "--baseline-epochs", "0", "--out", outDir, "--device", "cpu", "--seed", seed.ToString(CultureInfo.InvariantCulture)];
+
+        var first = CliRun.Of(Args(1, 3));
+        Assert.True(first.ExitCode == 0, first.Error);
+        string step1 = Path.Combine(outDir, "steps", "step_01.pth");
+        var step1Written = File.GetLastWriteTimeUtc(step1);
+        var firstRows = File.ReadAllLines(Path.Combine(outDir, "hitl.csv"));
+        Assert.Equal(3, firstRows.Length);
+
+        var second = CliRun.Of(Args(2, 3));
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Contains("1 step(s) recorded", second.Out);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "hitl.csv"));
+        Assert.Equal(4, rows.Length);
+        Assert.Equal(firstRows[1..3], rows[1..3]);                  // step 0 and step 1 kept as recorded
+        Assert.Equal(step1Written, File.GetLastWriteTimeUtc(step1)); // step 1 was not retrained
+        Assert.True(File.Exists(Path.Combine(outDir, "steps", "step_02.pth")));
+
+        var other = CliRun.Of(Args(2, 4));
+        Assert.Equal(CliApp.UsageError, other.ExitCode);
+        Assert.Contains("other settings", other.Error);
+    }
+
+    [Fact]
     public void Hitl_EmptyImagesFolder_IsAUsageError()
     {
         using var tmp = new TempFolder();

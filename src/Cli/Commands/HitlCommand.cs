@@ -74,11 +74,26 @@ public static class HitlCommand
         var inv = CultureInfo.InvariantCulture;
         var online = TrainSchedule.Online with { Epochs = epochs };
         var loop = new HumanInTheLoop(modelPath, device, chan, chan2, online, seed, Path.Combine(outDir, "steps"));
-        double start = loop.Baseline(test);
-        o.WriteLine(string.Create(inv, $"step 0: pretrained {modelName} AP@0.5 on the test folder {start:0.000}"));
-
-        var rows = new List<HitlStep>();
         string csv = Path.Combine(outDir, "hitl.csv");
+
+        // An output folder that already holds this run (same settings) continues it: long runs span sessions.
+        var settings = new HitlRunSettings(Path.GetFullPath(modelPath), ModelChecksum(modelPath), Path.GetFullPath(pairs[0].Image), test.Count, epochs, chan, chan2, seed);
+        string settingsFile = Path.Combine(outDir, "hitl-run.json");
+        var (recordedStart, recorded) = ReadRecorded(csv);
+        if (File.Exists(settingsFile) && recordedStart is not null)
+        {
+            var previous = JsonSerializer.Deserialize<HitlRunSettings>(File.ReadAllText(settingsFile));
+            if (previous != settings)
+                throw new UsageException($"--out '{outDir}' holds a run with other settings ({settingsFile}); choose another --out or delete it");
+        }
+        else (recordedStart, recorded) = (null, []);
+        File.WriteAllText(settingsFile, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
+
+        double start = recordedStart ?? loop.Baseline(test);
+        o.WriteLine(string.Create(inv, $"step 0: pretrained {modelName} AP@0.5 on the test folder {start:0.000}"));
+        if (recorded.Count > 0) o.WriteLine($"continuing the run in {outDir}: {recorded.Count} step(s) recorded");
+
+        var rows = new List<HitlStep>(recorded);
         void WriteCsv()
         {
             var lines = new List<string> { "step,image,manual_rois,cumulative_manual_rois,kept,removed,train_images,test_ap50,train_seconds",
@@ -87,13 +102,17 @@ public static class HitlCommand
                 $"{s.Step},{s.Image},{s.ManualRois},{s.CumulativeManualRois},{s.Kept},{s.Removed},{s.TrainImages},{s.TestAp50:0.0000},{s.TrainSeconds:0.0}")));
             File.WriteAllLines(csv, lines);
         }
-        loop.Run(pairs, test, steps, cancel, s =>
+        WriteCsv();
+        void Report(HitlStep s) => o.WriteLine(string.Create(inv,
+            $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
+        foreach (var s in recorded) Report(s);
+        var all = loop.Run(pairs, test, steps, cancel, s =>
         {
             rows.Add(s);
             WriteCsv();
-            o.WriteLine(string.Create(inv,
-                $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
-        });
+            Report(s);
+        }, recorded);
+        rows = all.ToList();
 
         // Baselines: offline training on the same images with all their ground truth, from pretrained and from scratch.
         var baselines = new Dictionary<string, object?> { ["pretrained"] = modelName, ["pretrained_ap50"] = start, ["images"] = rows.Count };
@@ -136,5 +155,26 @@ public static class HitlCommand
         LinePlot.Write(Path.Combine(outDir, "hitl.png"), [new PlotSeries(curve, 31, 119, 180, Markers: true)], refs);
         o.WriteLine($"wrote {csv}, {Path.Combine(outDir, "hitl.png")} (x: cumulative manual ROIs, y: test AP@0.5; dashed: offline baselines green from pretrained, red from scratch, grey the reference)");
         return CliApp.Ok;
+    }
+
+    /// <summary>What must match for a run to continue in the same output folder.</summary>
+    private sealed record HitlRunSettings(string Pretrained, string PretrainedSha256, string FirstImage, int TestImages, int Epochs, int Chan, int Chan2, int Seed);
+
+    private static string ModelChecksum(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>Step 0's AP and the steps of hitl.csv, when the folder holds one.</summary>
+    private static (double? Start, List<HitlStep> Steps) ReadRecorded(string csv)
+    {
+        if (!File.Exists(csv)) return (null, []);
+        var inv = CultureInfo.InvariantCulture;
+        var lines = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f.Length == 9).ToList();
+        if (lines.Count == 0 || lines[0][0] != "0") return (null, []);
+        var steps = lines.Skip(1).Select(f => new HitlStep(int.Parse(f[0], inv), f[1], int.Parse(f[2], inv), int.Parse(f[3], inv), int.Parse(f[4], inv),
+            int.Parse(f[5], inv), int.Parse(f[6], inv), double.Parse(f[7], inv), double.Parse(f[8], inv))).ToList();
+        return (double.Parse(lines[0][7], inv), steps);
     }
 }

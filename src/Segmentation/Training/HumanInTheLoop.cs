@@ -19,9 +19,16 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
     /// <summary>AP@0.5 of the pretrained model on the test folder, before any correction (step 0).</summary>
     public double Baseline(IReadOnlyList<(string Image, string Masks)> test) => FineTuning.MeanAp50(pretrainedPath, test, chan, chan2, device);
 
+    /// <summary>
+    /// Runs the loop. <paramref name="completed"/> are steps an interrupted run already recorded: their step models
+    /// (in the work folder) are reused instead of retrained, and each image's correction is recomputed from them, so
+    /// the loop continues exactly where it stopped; a recomputed correction that differs from the record means other
+    /// inputs and is an error.
+    /// </summary>
     public IReadOnlyList<HitlStep> Run(IReadOnlyList<(string Image, string Masks)> images, IReadOnlyList<(string Image, string Masks)> test,
-        int steps, CancellationToken cancel, Action<HitlStep> onStep)
+        int steps, CancellationToken cancel, Action<HitlStep> onStep, IReadOnlyList<HitlStep>? completed = null)
     {
+        completed ??= [];
         Directory.CreateDirectory(workDir);
         string current = pretrainedPath;
         var corrected = new List<TrainingSample>();
@@ -43,8 +50,21 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
             cumulative += correction.Drawn;
             corrected.Add(TrainingData.Prepare(Path.GetFileNameWithoutExtension(imagePath), image, correction.Corrected, chan, chan2));
 
-            var clock = Stopwatch.StartNew();
             string next = Path.Combine(workDir, $"step_{k + 1:D2}.pth");
+            if (k < completed.Count && File.Exists(next))
+            {
+                var recorded = completed[k];
+                if (recorded.Image != Path.GetFileName(imagePath) || recorded.ManualRois != correction.Drawn || recorded.Kept != correction.Kept || recorded.Removed != correction.Removed)
+                    throw new InvalidOperationException(
+                        $"step {k + 1} of the recorded run corrected {recorded.Image} ({recorded.ManualRois} drawn, {recorded.Kept} kept, {recorded.Removed} removed) but " +
+                        $"{Path.GetFileName(imagePath)} now gives {correction.Drawn} drawn, {correction.Kept} kept, {correction.Removed} removed: " +
+                        $"the inputs differ from the run in {workDir}; use another output folder");
+                current = next;
+                done.Add(recorded);
+                continue;
+            }
+
+            var clock = Stopwatch.StartNew();
             // Always from the pretrained model, on everything corrected so far (as the paper's GUI retraining does).
             FineTuning.Train(pretrainedPath, null, 0, corrected, schedule, seed + k, device, next, cancel);
             double seconds = clock.Elapsed.TotalSeconds;
