@@ -15,16 +15,23 @@ public class HitlCommandTests
         TiffWriter.WriteLabels(Path.Combine(dir, name + "_masks.tif"), f.Masks);
     }
 
-    [Fact]
-    public void Hitl_ShortRun_WritesStepsBaselinesAndPlot_CountingManualRois()
+    /// <summary>Small synthetic images to correct, one test image and an untrained tiny network to start from.</summary>
+    private static (string Images, string Test, string Out, string Pretrained) SmallExperiment(TempFolder tmp, int imageCount)
     {
-        using var tmp = new TempFolder();
         string images = tmp.Sub("images"), test = tmp.Sub("test"), outDir = tmp.Sub("out");
-        for (int i = 0; i < 3; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
+        for (int i = 0; i < imageCount; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
         WritePair(test, "t0", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = 50 }));
         string pretrained = tmp.File("tiny.pth");
         TorchSharp.torch.manual_seed(0);
         using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
+        return (images, test, outDir, pretrained);
+    }
+
+    [Fact]
+    public void Hitl_ShortRun_WritesStepsBaselinesAndPlot_CountingManualRois()
+    {
+        using var tmp = new TempFolder();
+        var (images, test, outDir, pretrained) = SmallExperiment(tmp, imageCount: 3);
 
         var run = CliRun.Of("hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", "2", "--epochs", "2",
             "--baseline-epochs", "1", "--out", outDir, "--device", "cpu", "--reference", pretrained);
@@ -58,12 +65,7 @@ public class HitlCommandTests
     public void Hitl_RunAgainWithMoreSteps_ContinuesTheRecordedRun_AndRefusesOtherSettings()
     {
         using var tmp = new TempFolder();
-        string images = tmp.Sub("images"), test = tmp.Sub("test"), outDir = tmp.Sub("out");
-        for (int i = 0; i < 2; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
-        WritePair(test, "t0", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = 50 }));
-        string pretrained = tmp.File("tiny.pth");
-        TorchSharp.torch.manual_seed(0);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
+        var (images, test, outDir, pretrained) = SmallExperiment(tmp, imageCount: 2);
         string[] Args(int steps, int seed) => ["hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", steps.ToString(CultureInfo.InvariantCulture),
             "--epochs", "2", "--baseline-epochs", "0", "--out", outDir, "--device", "cpu", "--seed", seed.ToString(CultureInfo.InvariantCulture)];
 
