@@ -74,6 +74,7 @@ public sealed class TileBlender
     private readonly float[] sum;
     private readonly double[] weight;
     private readonly double[] mask;
+    private bool finished;
 
     public TileBlender(int channels, int height, int width, int tileHeight, int tileWidth)
     {
@@ -96,6 +97,7 @@ public sealed class TileBlender
     /// <summary>Adds one tile (planar [Channels, TileHeight, TileWidth]) whose top-left corner is (y0, x0).</summary>
     public void Add(ReadOnlySpan<float> tile, int y0, int x0)
     {
+        if (finished) throw new InvalidOperationException("TileBlender.Add after Result(): the sums were already divided in place");
         int tileArea = TileHeight * TileWidth, plane = Height * Width;
         for (int c = 0; c < Channels; c++)
         {
@@ -113,9 +115,12 @@ public sealed class TileBlender
         }
     }
 
-    /// <summary>The weighted average, planar [Channels, Height, Width]; computed in place, so call it once, after the last Add.</summary>
+    /// <summary>The weighted average, planar [Channels, Height, Width]; computed in place (no second frame-sized buffer), so it
+    /// may be called once, after the last Add.</summary>
     public float[] Result()
     {
+        if (finished) throw new InvalidOperationException("TileBlender.Result() called twice: the sums were already divided in place");
+        finished = true;
         int plane = Height * Width;
         for (int c = 0; c < Channels; c++)
             for (int i = 0; i < plane; i++)

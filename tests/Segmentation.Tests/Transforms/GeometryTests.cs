@@ -65,6 +65,9 @@ public class GeometryTests
         Assert.Equal(3f, result[112 * 300 + 290], 4);    // only the second
         float middle = result[112 * 300 + 150];          // equal distance from both tile centres
         Assert.Equal(2f, middle, 4);
+        // The average is taken in place: a second Result() or a later Add would be wrong, so both refuse.
+        Assert.Throws<InvalidOperationException>(() => blender.Result());
+        Assert.Throws<InvalidOperationException>(() => blender.Add(new float[224 * 224], 0, 0));
     }
 
     [Theory]
