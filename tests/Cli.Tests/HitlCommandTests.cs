@@ -66,8 +66,9 @@ public class HitlCommandTests
     {
         using var tmp = new TempFolder();
         var (images, test, outDir, pretrained) = SmallExperiment(tmp, imageCount: 2);
-        string[] Args(int steps, int seed) => ["hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", steps.ToString(CultureInfo.InvariantCulture),
-            "--epochs", "2", "--baseline-epochs", "0", "--out", outDir, "--device", "cpu", "--seed", seed.ToString(CultureInfo.InvariantCulture)];
+        string[] Args(int steps, int seed, int baselineEpochs = 0) => ["hitl", "--images", images, "--test", test, "--pretrained", pretrained,
+            "--steps", steps.ToString(CultureInfo.InvariantCulture), "--epochs", "2", "--baseline-epochs", baselineEpochs.ToString(CultureInfo.InvariantCulture),
+            "--out", outDir, "--device", "cpu", "--seed", seed.ToString(CultureInfo.InvariantCulture)];
 
         var first = CliRun.Of(Args(1, 3));
         Assert.True(first.ExitCode == 0, first.Error);
@@ -84,6 +85,17 @@ public class HitlCommandTests
         Assert.Equal(firstRows[1..3], rows[1..3]);                  // step 0 and step 1 kept as recorded
         Assert.Equal(step1Written, File.GetLastWriteTimeUtc(step1)); // step 1 was not retrained
         Assert.True(File.Exists(Path.Combine(outDir, "steps", "step_02.pth")));
+
+        // Baselines are kept too once recorded for the same images and epochs.
+        var withBaselines = CliRun.Of(Args(2, 3, baselineEpochs: 1));
+        Assert.True(withBaselines.ExitCode == 0, withBaselines.Error);
+        string baselines = File.ReadAllText(Path.Combine(outDir, "baselines.json"));
+        var scratchWritten = File.GetLastWriteTimeUtc(Path.Combine(outDir, "offline_from_scratch.pth"));
+        var again = CliRun.Of(Args(2, 3, baselineEpochs: 1));
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("already recorded: kept", again.Out);
+        Assert.Equal(baselines, File.ReadAllText(Path.Combine(outDir, "baselines.json")));
+        Assert.Equal(scratchWritten, File.GetLastWriteTimeUtc(Path.Combine(outDir, "offline_from_scratch.pth")));
 
         var other = CliRun.Of(Args(2, 4));
         Assert.Equal(CliApp.UsageError, other.ExitCode);

@@ -86,7 +86,11 @@ public static class HitlCommand
             if (previous != settings)
                 throw new UsageException($"--out '{outDir}' holds a run with other settings ({settingsFile}); choose another --out or delete it");
         }
-        else (recordedStart, recorded) = (null, []);
+        else
+        {
+            (recordedStart, recorded) = (null, []);
+            File.Delete(Path.Combine(outDir, "baselines.json")); // a fresh run: nothing recorded before it may be kept
+        }
         File.WriteAllText(settingsFile, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
 
         double start = recordedStart ?? loop.Baseline(test);
@@ -123,11 +127,19 @@ public static class HitlCommand
             var offline = TrainSchedule.Offline with { Epochs = baselineEpochs, MinTrainMasks = 1 };
             using var pretrainedNet = CellposeWeights.LoadNetwork(modelPath);
             string fromPre = Path.Combine(outDir, "offline_from_pretrained.pth"), fromScratch = Path.Combine(outDir, "offline_from_scratch.pth");
-            FineTuning.Train(modelPath, null, 0, samples, offline, seed, device, fromPre, cancel);
-            FineTuning.Train(null, pretrainedNet.Widths, pretrainedNet.DiamMean, samples, offline, seed, device, fromScratch, cancel);
+            if (RecordedBaselines(outDir, rows.Count, baselineEpochs) is { } kept && File.Exists(fromPre) && File.Exists(fromScratch))
+            {
+                o.WriteLine($"offline baselines for these {rows.Count} images and {baselineEpochs} epochs already recorded: kept");
+                (baselines["offline_from_pretrained_ap50"], baselines["offline_from_scratch_ap50"]) = kept;
+            }
+            else
+            {
+                FineTuning.Train(modelPath, null, 0, samples, offline, seed, device, fromPre, cancel);
+                FineTuning.Train(null, pretrainedNet.Widths, pretrainedNet.DiamMean, samples, offline, seed, device, fromScratch, cancel);
+                baselines["offline_from_pretrained_ap50"] = FineTuning.MeanAp50(fromPre, test, chan, chan2, device);
+                baselines["offline_from_scratch_ap50"] = FineTuning.MeanAp50(fromScratch, test, chan, chan2, device);
+            }
             baselines["baseline_epochs"] = baselineEpochs;
-            baselines["offline_from_pretrained_ap50"] = FineTuning.MeanAp50(fromPre, test, chan, chan2, device);
-            baselines["offline_from_scratch_ap50"] = FineTuning.MeanAp50(fromScratch, test, chan, chan2, device);
             o.WriteLine(string.Create(inv,
                 $"offline on the same {used.Count} images with all ground truth ({samples.Sum(s => s.Objects)} ROIs): from pretrained AP@0.5 {baselines["offline_from_pretrained_ap50"]:0.000}, from scratch {baselines["offline_from_scratch_ap50"]:0.000}"));
         }
@@ -164,6 +176,20 @@ public static class HitlCommand
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>The offline baselines' AP (from pretrained, from scratch) a previous run of this folder recorded for the same images and epochs.</summary>
+    private static (double FromPretrained, double FromScratch)? RecordedBaselines(string outDir, int images, int epochs)
+    {
+        string path = Path.Combine(outDir, "baselines.json");
+        if (!File.Exists(path)) return null;
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        bool Has(string key, out JsonElement e) => root.TryGetProperty(key, out e) && e.ValueKind == JsonValueKind.Number;
+        if (Has("images", out var n) && n.GetInt32() == images && Has("baseline_epochs", out var ep) && ep.GetInt32() == epochs
+            && Has("offline_from_pretrained_ap50", out var pre) && Has("offline_from_scratch_ap50", out var scratch))
+            return (pre.GetDouble(), scratch.GetDouble());
+        return null;
     }
 
     /// <summary>Step 0's AP and the steps of hitl.csv, when the folder holds one.</summary>
