@@ -110,13 +110,12 @@ public static class HitlCommand
         void Report(HitlStep s) => o.WriteLine(string.Create(inv,
             $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
         foreach (var s in recorded) Report(s);
-        var all = loop.Run(pairs, test, steps, cancel, s =>
+        loop.Run(pairs, test, steps, cancel, s =>
         {
             rows.Add(s);
             WriteCsv();
             Report(s);
         }, recorded);
-        rows = all.ToList();
 
         // Baselines: offline training on the same images with all their ground truth, from pretrained and from scratch.
         var baselines = new Dictionary<string, object?> { ["pretrained"] = modelName, ["pretrained_ap50"] = start, ["images"] = rows.Count };

@@ -275,17 +275,7 @@ public static class TrainCommand
         CellposeWeights.Save(net, tmp);
         try
         {
-            using var model = CellposeModel.Load(tmp, job.Device);
-            var seg = new FrameSegmenter(model);
-            var aps = new List<double>();
-            foreach (var (img, msk) in test)
-            {
-                var truth = TiffReader.ReadLabels(msk);
-                double d = TrainingData.Diameter(truth);
-                var result = seg.Segment(TiffReader.Read(img), new SegmentSettings { Chan = job.Chan, Chan2 = job.Chan2, Diameter = d > 0 ? d : null });
-                aps.Add(SegmentationMetrics.AveragePrecision(truth, result.Masks));
-            }
-            return aps.Average();
+            return FineTuning.MeanAp50(tmp, test, job.Chan, job.Chan2, job.Device);
         }
         finally
         {
