@@ -79,4 +79,16 @@ public class UsageErrorTests
         Assert.Equal(CliApp.UsageError, run.ExitCode);
         Assert.Contains(tmp.Path, run.Error);
     }
+
+    [Theory]
+    [InlineData("--stop-after-epoch", "0", "--stop-after-epoch 0 must be >= 1")]
+    [InlineData("--epochs", "0", "epochs 0 must be >= 1")]
+    [InlineData("--test-dir", "/nonexistent/test", "--test-dir '/nonexistent/test' is not a folder")]
+    public void Train_BadOptionValue_NamesTheOptionAndExits2(string option, string value, string message)
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("train", "--synth-style", "nuclei", "--synth-count", "2", "--name", "t", "--out", tmp.Sub("m"), option, value);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(message, run.Error);
+    }
 }

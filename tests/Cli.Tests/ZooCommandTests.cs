@@ -189,4 +189,47 @@ public class ZooCommandTests
         Assert.Equal([2, 8, 16, 32, 64], net.Widths);
         Assert.Contains("| parent | tiny v1 |", File.ReadAllText(Path.Combine(folder, "card.md")));
     }
+
+    [Fact]
+    public void Train_StoppedEarlyThenResumed_RegistersInterimVersionAndEndsWithTheUninterruptedWeights()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string[] Common(string name) => ["train", "--synth-style", "nuclei", "--synth-count", "3", "--epochs", "4", "--widths", "2,8,16,32,64",
+            "--name", name, "--out", Path.Combine(zoo, name), "--device", "cpu", "--checkpoint-every", "1", "--seed", "3"];
+
+        var whole = CliRun.Of(Common("whole"));
+        Assert.True(whole.ExitCode == 0, whole.Error);
+
+        var interim = CliRun.Of([.. Common("split"), "--stop-after-epoch", "2"]);
+        Assert.True(interim.ExitCode == 0, interim.Error);
+        Assert.Contains("epoch 2/4", interim.Out);
+        Assert.DoesNotContain("epoch 3/4", interim.Out);
+        var v1 = new ModelZoo(zoo).Manifest("split").Find(1)!;
+        Assert.Equal(2, v1.Epochs);
+        Assert.Contains("stopped after epoch 2 of a 4-epoch offline schedule", v1.Notes);
+
+        // Registering again at the checkpoint's epoch trains nothing.
+        var again = CliRun.Of([.. Common("split"), "--stop-after-epoch", "2"]);
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("already at epoch 2", again.Out);
+        AssertSameWeights(Path.Combine(zoo, "split", "versions", "1", "model.pth"), Path.Combine(zoo, "split", "model.pth"));
+
+        var rest = CliRun.Of(Common("split"));
+        Assert.True(rest.ExitCode == 0, rest.Error);
+        Assert.Contains("resuming from", rest.Out);
+        Assert.Equal(4, new ModelZoo(zoo).Manifest("split").Find(3)!.Epochs);
+
+        // Weights and momentum come back from the checkpoint: the split run ends where the uninterrupted one did.
+        AssertSameWeights(Path.Combine(zoo, "whole", "model.pth"), Path.Combine(zoo, "split", "model.pth"));
+    }
+
+    private static void AssertSameWeights(string expected, string actual)
+    {
+        using var a = CellposeWeights.LoadNetwork(expected);
+        using var b = CellposeWeights.LoadNetwork(actual);
+        var pb = b.state_dict();
+        foreach (var (key, value) in a.state_dict())
+            Assert.True(value.eq(pb[key]).all().item<bool>(), $"{key} differs between {expected} and {actual}");
+    }
 }

@@ -45,11 +45,12 @@ public static class TrainCommand
         var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of this style: nuclei, cyto, phase, brightfield" };
         var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var stopAfter = new Option<int?>("--stop-after-epoch") { Description = "End this run after epoch N and register the model as it is; the same command without it resumes to the schedule's end" };
 
         var cmd = new Command("train", "Train or fine-tune a model (Cellpose's training loop)")
         {
             dirs, maskSuffix, pretrained, epochs, schedule, lr, wd, batch, minMasks, perEpoch, chan, chan2, testDir, testEvery, checkpointEvery,
-            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device,
+            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -80,6 +81,8 @@ public static class TrainCommand
                     throw new UsageException($"--synth-style '{style}': use nuclei, cyto, phase or brightfield");
                 synth = st;
             }
+            int? stop = r.GetValue(stopAfter);
+            if (stop is < 1) throw new UsageException($"--stop-after-epoch {stop} must be >= 1");
             string? test = r.GetValue(testDir);
             if (test is not null && !Directory.Exists(test)) throw new UsageException($"--test-dir '{test}' is not a folder");
             string modelName = r.GetValue(name)!;
@@ -91,7 +94,7 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetValue(diamMean), synth, nSynth, dev);
+                r.GetValue(diamMean), synth, nSynth, dev, stop);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
@@ -99,7 +102,7 @@ public static class TrainCommand
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
         string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, double DiamMean, SynthStyle? Synth, int SynthCount,
-        DeviceChoice Device);
+        DeviceChoice Device, int? StopAfterEpoch);
 
     private static int[] ParseWidths(string text)
     {
@@ -163,7 +166,11 @@ public static class TrainCommand
             var trainer = new CellposeTrainer(net, device, new TrainOptions
             {
                 Schedule = job.Schedule, Seed = job.Seed, CheckpointEvery = job.CheckpointEvery, TestEvery = job.TestEvery,
+                StopAfterEpoch = job.StopAfterEpoch,
             });
+            int endEpoch = CellposeTrainer.StopEpoch(job.Schedule, job.StopAfterEpoch);
+            if (startEpoch >= endEpoch)
+                o.WriteLine($"the checkpoint is already at epoch {startEpoch}: registering it without further training");
             int kept = trainer.Filter(samples).Count;
             if (kept < samples.Count) o.WriteLine($"{samples.Count - kept} images with fewer than {job.Schedule.MinTrainMasks} masks left out");
 
@@ -192,7 +199,10 @@ public static class TrainCommand
                     curve.WriteCsv(Path.Combine(training, "loss.csv"));
                     curve.WritePng(Path.Combine(training, "loss.png"));
                 },
-                testScorer: test is { Count: > 0 } ? n => (TestLoss(trainer, testCrops!), TestAp50(n, test, job)) : null);
+                testScorer: test is { Count: > 0 } ? n => (TestLoss(trainer, testCrops!), TestAp50(n, test, job)) : null,
+                // Momentum buffers come back too, so a resumed run goes on exactly as an uninterrupted one.
+                restoreOptimizer: startEpoch > 0 ? optimizer => TrainingCheckpoint.RestoreOptimizer(ckptDir, optimizer) : null);
+            int epochsDone = Math.Max(startEpoch, endEpoch);
 
             string modelPath = Path.Combine(job.Output, "model.pth");
             // Zoo registry: written aside, then registered as the next version (which installs it as model.pth).
@@ -204,6 +214,7 @@ public static class TrainCommand
                 ["pretrained"] = job.Pretrained,
                 ["schedule"] = job.Schedule.Name,
                 ["epochs"] = job.Schedule.Epochs,
+                ["epochs_completed"] = epochsDone,
                 ["learning_rate"] = job.Schedule.LearningRate,
                 ["weight_decay"] = job.Schedule.WeightDecay,
                 ["widths"] = net.Widths,

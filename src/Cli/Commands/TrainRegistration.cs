@@ -16,6 +16,9 @@ public static class TrainRegistration
         int synthetic = run["synthetic_images"]?.GetValue<int>() ?? 0;
         string notes = "acqseg train" + string.Concat(dirs.Select(d => " --dir " + d));
         if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} synthetic frames" : $" on {synthetic} synthetic frames";
+        int? epochs = run["epochs"]?.GetValue<int>(), done = run["epochs_completed"]?.GetValue<int>();
+        if (epochs is { } e && done is { } d && d < e)
+            notes += $"; stopped after epoch {d} of a {e}-epoch {run["schedule"]?.GetValue<string>()} schedule (a later run resumes from training/checkpoint)";
         return notes;
     }
 
@@ -34,7 +37,7 @@ public static class TrainRegistration
                 Parent = parent,
                 Created = DateTimeOffset.UtcNow,
                 Schedule = run["schedule"]?.GetValue<string>(),
-                Epochs = run["epochs"]?.GetValue<int>(),
+                Epochs = run["epochs_completed"]?.GetValue<int>() ?? run["epochs"]?.GetValue<int>(),
                 TrainImages = run["train_images"]?.GetValue<int>(),
                 TrainRois = run["train_rois"]?.GetValue<int>(),
                 WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),

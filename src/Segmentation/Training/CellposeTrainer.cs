@@ -22,6 +22,11 @@ public sealed record TrainOptions
     public int CheckpointEvery { get; init; } = 10;
     /// <summary>Run the test scorer every this many epochs (0 = only at the end).</summary>
     public int TestEvery { get; init; } = 10;
+    /// <summary>
+    /// End this run after this many epochs of the schedule (checkpointed, scored), though the schedule is longer: a CPU
+    /// run can publish an interim model and a later run resume from the checkpoint to the schedule's end.
+    /// </summary>
+    public int? StopAfterEpoch { get; init; }
 }
 
 /// <summary>
@@ -56,7 +61,8 @@ public sealed class CellposeTrainer
     }
 
     /// <summary>
-    /// Trains from <paramref name="startEpoch"/> (0, or the epoch after a checkpoint) to the schedule's end.
+    /// Trains from <paramref name="startEpoch"/> (0, or the epoch after a checkpoint) to the schedule's end, or to
+    /// <see cref="TrainOptions.StopAfterEpoch"/>.
     /// <paramref name="onEpoch"/> sees each report; <paramref name="checkpoint"/> is called every CheckpointEvery epochs
     /// and at the end with the next epoch to run and the optimiser; <paramref name="testScorer"/>, when given, returns
     /// (test loss, AP@0.5) for the current network.
@@ -82,7 +88,8 @@ public sealed class CellposeTrainer
         double diamMean = _net.DiamMean;
         var clock = Stopwatch.StartNew();
         int trainedEpochs = 0;
-        for (int epoch = startEpoch; epoch < schedule.Epochs; epoch++)
+        int end = StopEpoch(schedule, _options.StopAfterEpoch);
+        for (int epoch = startEpoch; epoch < end; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
             double lr = schedule.LearningRateAt(epoch);
@@ -112,7 +119,7 @@ public sealed class CellposeTrainer
             trainedEpochs++;
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
             double? testLoss = null, testAp = null;
-            bool last = epoch == schedule.Epochs - 1;
+            bool last = epoch == end - 1;
             if (testScorer is not null && (last || (_options.TestEvery > 0 && epoch % _options.TestEvery == 0)))
             {
                 _net.eval();
@@ -120,7 +127,7 @@ public sealed class CellposeTrainer
                 testLoss = l;
                 testAp = ap;
             }
-            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / trainedEpochs * (schedule.Epochs - epoch - 1));
+            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / trainedEpochs * (end - epoch - 1));
             onEpoch(new EpochReport(epoch, schedule.Epochs, lossSum / seen, testLoss, testAp, lr, epochSeconds, seen / epochSeconds, eta));
             if (last || (epoch + 1) % _options.CheckpointEvery == 0)
             {
@@ -129,6 +136,13 @@ public sealed class CellposeTrainer
             }
         }
         _net.eval();
+    }
+
+    /// <summary>The epoch count a run ends at: the schedule's, or <paramref name="stopAfter"/> when that is shorter.</summary>
+    public static int StopEpoch(TrainSchedule schedule, int? stopAfter)
+    {
+        if (stopAfter is < 1) throw new ArgumentOutOfRangeException(nameof(stopAfter), $"stop after epoch {stopAfter} must be >= 1");
+        return Math.Min(schedule.Epochs, stopAfter ?? schedule.Epochs);
     }
 
     /// <summary>Records the training labels' mean diameter in the network (saved with it as diam_labels).</summary>
