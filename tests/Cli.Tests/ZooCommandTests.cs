@@ -2,6 +2,7 @@ using System.Text.Json;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Segmentation.Synthesis;
 using AcqSeg.Segmentation.Training;
 using AcqSeg.Segmentation.Zoo;
 using AcqSeg.TestSupport;
@@ -222,6 +223,25 @@ public class ZooCommandTests
 
         // Weights and momentum come back from the checkpoint: the split run ends where the uninterrupted one did.
         AssertSameWeights(Path.Combine(zoo, "whole", "model.pth"), Path.Combine(zoo, "split", "model.pth"));
+    }
+
+    [Fact]
+    public void Train_SeveralSyntheticStyles_EachInItsOwnChannels_SubsetPerEpoch_RecordedInTheVersion()
+    {
+        using var tmp = new TempFolder();
+        string folder = Path.Combine(tmp.Sub("models"), "mixed");
+        var run = CliRun.Of("train", "--synth-style", "nuclei,cyto", "--synth-count", "2", "--images-per-epoch", "3", "--epochs", "1",
+            "--widths", "2,8,16,32,64", "--name", "mixed", "--out", folder, "--device", "cpu", "--min-train-masks", "1");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("4 training images (0 from folders, 4 synthetic)", run.Out);
+        var v = new ModelZoo(Path.GetDirectoryName(folder)!).Manifest("mixed").Find(1)!;
+        Assert.Contains("on 4 synthetic nuclei/cyto frames, 3 images an epoch", v.Notes);
+        Assert.Equal((1, 2), AcqSeg.Cli.Commands.TrainCommand.SynthChannels(SynthStyle.Cyto));
+        Assert.Equal((0, 0), AcqSeg.Cli.Commands.TrainCommand.SynthChannels(SynthStyle.Phase));
+
+        var twice = CliRun.Of("train", "--synth-style", "cyto,cyto", "--synth-count", "2", "--name", "m", "--out", tmp.Sub("m2"));
+        Assert.Equal(CliApp.UsageError, twice.ExitCode);
+        Assert.Contains("names cyto twice", twice.Error);
     }
 
     private static void AssertSameWeights(string expected, string actual)

@@ -31,9 +31,9 @@ public static class TrainCommand
         var wd = new Option<double?>("--weight-decay") { Description = "Weight decay (overrides the schedule's)" };
         var batch = new Option<int>("--batch-size") { Description = "Crops per step", DefaultValueFactory = _ => 8 };
         var minMasks = new Option<int?>("--min-train-masks") { Description = "Leave out images with fewer objects (default: the schedule's, 5 offline / 1 online)" };
-        var perEpoch = new Option<int?>("--images-per-epoch") { Description = "Images per epoch at least (drawn with replacement when fewer), default 8" };
-        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
-        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var perEpoch = new Option<int?>("--images-per-epoch") { Description = "Images per epoch (Cellpose's nimg_per_epoch): a random subset each epoch when fewer than the set; default the whole set, at least 8" };
+        var chan = new Option<int>("--chan") { Description = "Channel to segment in the --dir images: 0 gray, 1-3 R/G/B (synthetic frames bring their own)" };
+        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel in the --dir images: 0 none, 1-3 R/G/B" };
         var testDir = new Option<string?>("--test-dir") { Description = "Folder scored (loss, AP@0.5) during training" };
         var testEvery = new Option<int>("--test-every") { Description = "Score the test folder every N epochs", DefaultValueFactory = _ => 10 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a resumable checkpoint every N epochs", DefaultValueFactory = _ => 5 };
@@ -42,8 +42,8 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same data: same weights)" };
         var widths = new Option<string>("--widths") { Description = "Network widths when training from scratch", DefaultValueFactory = _ => "2,32,64,128,256" };
         var diamMean = new Option<double>("--diam-mean") { Description = "Object diameter images are rescaled to (from scratch)", DefaultValueFactory = _ => 30.0 };
-        var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of this style: nuclei, cyto, phase, brightfield" };
-        var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add", DefaultValueFactory = _ => 0 };
+        var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of these styles (comma-separated): nuclei, cyto, phase, brightfield" };
+        var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add per style", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var stopAfter = new Option<int?>("--stop-after-epoch") { Description = "End this run after epoch N and register the model as it is; the same command without it resumes to the schedule's end" };
 
@@ -64,7 +64,7 @@ public static class TrainCommand
                 WeightDecay = r.GetValue(wd) ?? s.WeightDecay,
                 BatchSize = r.GetValue(batch),
                 MinTrainMasks = r.GetValue(minMasks) ?? s.MinTrainMasks,
-                MinImagesPerEpoch = r.GetValue(perEpoch) ?? s.MinImagesPerEpoch,
+                ImagesPerEpoch = r.GetValue(perEpoch) ?? s.ImagesPerEpoch,
             };
             try { s.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new UsageException(ex.Message.Split(" (Parameter")[0]); }
@@ -74,12 +74,16 @@ public static class TrainCommand
             if (folders.Length == 0 && nSynth == 0) throw new UsageException("give --dir with training images (or --synth-style with --synth-count)");
             foreach (string d in folders) if (!Directory.Exists(d)) throw new UsageException($"--dir '{d}' is not a folder");
             if (nSynth < 0) throw new UsageException($"--synth-count {nSynth} must be >= 0");
-            SynthStyle? synth = null;
+            var synth = new List<SynthStyle>();
             if (nSynth > 0)
             {
-                if (!Enum.TryParse<SynthStyle>(style, ignoreCase: true, out var st))
-                    throw new UsageException($"--synth-style '{style}': use nuclei, cyto, phase or brightfield");
-                synth = st;
+                foreach (string part in (style ?? "").Split(',', StringSplitOptions.TrimEntries))
+                {
+                    if (!Enum.TryParse<SynthStyle>(part, ignoreCase: true, out var st) || !Enum.IsDefined(st))
+                        throw new UsageException($"--synth-style '{style}': use nuclei, cyto, phase or brightfield (comma-separated for several)");
+                    if (synth.Contains(st)) throw new UsageException($"--synth-style '{style}' names {part} twice");
+                    synth.Add(st);
+                }
             }
             int? stop = r.GetValue(stopAfter);
             if (stop is < 1) throw new UsageException($"--stop-after-epoch {stop} must be >= 1");
@@ -101,7 +105,7 @@ public static class TrainCommand
     }
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
-        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, double DiamMean, SynthStyle? Synth, int SynthCount,
+        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, double DiamMean, IReadOnlyList<SynthStyle> Synth, int SynthCount,
         DeviceChoice Device, int? StopAfterEpoch);
 
     private static int[] ParseWidths(string text)
@@ -127,14 +131,16 @@ public static class TrainCommand
         if (job.Dirs.Length > 0 && pairs.Count == 0)
             throw new UsageException($"no image/mask pairs (*{job.MaskSuffix}.tif) in {string.Join(", ", job.Dirs)}");
         var samples = TrainingData.Load(pairs, job.Chan, job.Chan2).ToList();
-        if (job.Synth is { } style)
+        int synthTotal = job.Synth.Count * job.SynthCount;
+        if (synthTotal > 0)
         {
-            var synth = new TrainingSample[job.SynthCount];
-            Parallel.For(0, job.SynthCount, i => synth[i] = SynthSample(style, job.Seed, i, job.Chan, job.Chan2));
+            // Frame i of the k-th style is frame k * count + i: the first style's frames are those a one-style run makes.
+            var synth = new TrainingSample[synthTotal];
+            Parallel.For(0, synthTotal, i => synth[i] = SynthSample(job.Synth[i / job.SynthCount], job.Seed, i));
             samples.AddRange(synth);
         }
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{samples.Count} training images ({pairs.Count} from folders, {job.SynthCount} synthetic), {samples.Sum(s => s.Objects)} objects, loaded in {load.Elapsed.TotalSeconds:0.0} s"));
+            $"{samples.Count} training images ({pairs.Count} from folders, {synthTotal} synthetic), {samples.Sum(s => s.Objects)} objects, loaded in {load.Elapsed.TotalSeconds:0.0} s"));
 
         var info = TrainingCheckpoint.TryRead(ckptDir);
         CellposeNet net;
@@ -223,7 +229,9 @@ public static class TrainCommand
                 ["train_dirs"] = job.Dirs,
                 ["train_images"] = kept,
                 ["train_rois"] = trainer.Filter(samples).Sum(s => s.Objects),
-                ["synthetic_images"] = job.SynthCount,
+                ["synthetic_images"] = synthTotal,
+                ["synthetic_styles"] = job.Synth.Select(st => st.ToString().ToLowerInvariant()).ToArray(),
+                ["images_per_epoch"] = job.Schedule.ImagesPerEpoch,
                 ["seed"] = job.Seed,
                 ["wall_seconds_this_run"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
                 ["wall_seconds_all_runs"] = Math.Round(curve.Reports.Sum(rr => rr.Seconds), 1),
@@ -237,8 +245,16 @@ public static class TrainCommand
         return CliApp.Ok;
     }
 
-    private static TrainingSample SynthSample(SynthStyle style, int seed, int i, int chan, int chan2)
+    /// <summary>
+    /// Channels of a synthetic frame as Cellpose's models take them: whole cells are cytoplasm (page 1) with a nuclear
+    /// stain (page 2); the other styles are read as gray. Independent of --chan/--chan2, which describe the --dir images,
+    /// so one run can mix styles.
+    /// </summary>
+    public static (int Chan, int Chan2) SynthChannels(SynthStyle style) => style == SynthStyle.Cyto ? (1, 2) : (0, 0);
+
+    private static TrainingSample SynthSample(SynthStyle style, int seed, int i)
     {
+        var (chan, chan2) = SynthChannels(style);
         // Vary size, density, noise, blur and bit depth so the model sees the range the generator covers.
         var rng = new Random(Seeds.Mix(seed, i, 7));
         var f = SyntheticFrames.Generate(new SynthSettings

@@ -15,7 +15,10 @@ public static class TrainRegistration
         var dirs = (run["train_dirs"] as JsonArray ?? []).Select(d => d?.GetValue<string>()).Where(d => !string.IsNullOrEmpty(d)).ToList();
         int synthetic = run["synthetic_images"]?.GetValue<int>() ?? 0;
         string notes = "acqseg train" + string.Concat(dirs.Select(d => " --dir " + d));
-        if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} synthetic frames" : $" on {synthetic} synthetic frames";
+        var styles = (run["synthetic_styles"] as JsonArray ?? []).Select(st => st?.GetValue<string>()).Where(st => !string.IsNullOrEmpty(st)).ToList();
+        string kind = styles.Count > 0 ? $"synthetic {string.Join("/", styles)} frames" : "synthetic frames";
+        if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} {kind}" : $" on {synthetic} {kind}";
+        if (run["images_per_epoch"]?.GetValue<int>() is { } perEpoch) notes += $", {perEpoch} images an epoch";
         int? epochs = run["epochs"]?.GetValue<int>(), done = run["epochs_completed"]?.GetValue<int>();
         if (epochs is { } e && done is { } d && d < e)
             notes += $"; stopped after epoch {d} of a {e}-epoch {run["schedule"]?.GetValue<string>()} schedule (a later run resumes from training/checkpoint)";

@@ -84,7 +84,7 @@ public sealed class CellposeTrainer
             schedule.Momentum, weight_decay: schedule.WeightDecay);
         restoreOptimizer?.Invoke(optimizer);
 
-        int perEpoch = Math.Max(train.Count, schedule.MinImagesPerEpoch);
+        int perEpoch = schedule.ImagesPerEpoch ?? Math.Max(train.Count, schedule.MinImagesPerEpoch);
         double diamMean = _net.DiamMean;
         var clock = Stopwatch.StartNew();
         int trainedEpochs = 0;
@@ -94,7 +94,7 @@ public sealed class CellposeTrainer
             cancel.ThrowIfCancellationRequested();
             double lr = schedule.LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-            var order = EpochOrder(train.Count, perEpoch, epoch);
+            var order = EpochOrder(_options.Seed, train.Count, perEpoch, epoch);
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             int seen = 0;
@@ -201,9 +201,10 @@ public sealed class CellposeTrainer
     }
 
     /// <summary>Epoch e's image order: a permutation per pass, drawn from (seed, e), topped up to perEpoch images.</summary>
-    private int[] EpochOrder(int count, int perEpoch, int epoch)
+    /// <summary>Epoch <paramref name="epoch"/>'s image order: shuffled passes over the set, cut to <paramref name="perEpoch"/>.</summary>
+    internal static int[] EpochOrder(int seed, int count, int perEpoch, int epoch)
     {
-        var rng = new Random(Seeds.Mix(_options.Seed, epoch, -1));
+        var rng = new Random(Seeds.Mix(seed, epoch, -1));
         var order = new List<int>(perEpoch);
         while (order.Count < perEpoch)
         {

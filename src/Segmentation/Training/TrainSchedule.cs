@@ -19,6 +19,11 @@ public sealed record TrainSchedule
     public int WarmupEpochs { get; init; } = 10;
     /// <summary>Images drawn per epoch at least (with replacement when the set is smaller).</summary>
     public int MinImagesPerEpoch { get; init; } = 8;
+    /// <summary>
+    /// Exactly this many images an epoch (Cellpose's nimg_per_epoch): a fresh random subset each epoch when below the
+    /// set's size, the set repeated when above; null = the whole set (at least <see cref="MinImagesPerEpoch"/>).
+    /// </summary>
+    public int? ImagesPerEpoch { get; init; }
     /// <summary>Images with fewer objects than this are left out.</summary>
     public int MinTrainMasks { get; init; } = 5;
 
@@ -69,6 +74,7 @@ public sealed record TrainSchedule
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), $"weight decay {WeightDecay} must be >= 0");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"batch size {BatchSize} must be >= 1");
         if (Momentum is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Momentum), $"momentum {Momentum} must be in [0, 1)");
+        if (ImagesPerEpoch is < 1) throw new ArgumentOutOfRangeException(nameof(ImagesPerEpoch), $"images per epoch {ImagesPerEpoch} must be >= 1");
         if (MinTrainMasks < 0) throw new ArgumentOutOfRangeException(nameof(MinTrainMasks), "min train masks must be >= 0");
     }
 }

@@ -111,6 +111,41 @@ public class CellposeTrainerTests
     }
 
     [Fact]
+    public void EpochOrder_FewerImagesThanTheSet_IsADifferentSubsetWithoutRepeatsEachEpoch()
+    {
+        var e0 = CellposeTrainer.EpochOrder(seed: 4, count: 50, perEpoch: 12, epoch: 0);
+        var e1 = CellposeTrainer.EpochOrder(seed: 4, count: 50, perEpoch: 12, epoch: 1);
+        Assert.Equal(12, e0.Length);
+        Assert.Equal(12, e0.Distinct().Count());
+        Assert.All(e0, i => Assert.InRange(i, 0, 49));
+        Assert.NotEqual(e0.Order(), e1.Order());
+        Assert.Equal(e0, CellposeTrainer.EpochOrder(seed: 4, count: 50, perEpoch: 12, epoch: 0));
+    }
+
+    [Fact]
+    public void EpochOrder_MoreImagesThanTheSet_RepeatsEveryImageEvenly()
+    {
+        var order = CellposeTrainer.EpochOrder(seed: 1, count: 3, perEpoch: 8, epoch: 5);
+        Assert.Equal(8, order.Length);
+        var counts = order.GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(3, counts.Count);
+        Assert.All(counts.Values, c => Assert.InRange(c, 2, 3));
+    }
+
+    [Fact]
+    public void Train_ImagesPerEpoch_LimitsTheImagesSeenAnEpoch()
+    {
+        using var net = NewNet(2);
+        var samples = Samples(6);
+        var reports = new List<EpochReport>();
+        var opts = Options(1) with { Schedule = TrainSchedule.Offline with { Epochs = 1, ImagesPerEpoch = 3, MinTrainMasks = 1 } };
+        new CellposeTrainer(net, torch.CPU, opts).Train(samples, 0, CancellationToken.None, reports.Add, (_, _) => { });
+        var r = Assert.Single(reports);
+        Assert.Equal(3, r.ImagesPerSecond * r.Seconds, 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (TrainSchedule.Offline with { ImagesPerEpoch = 0 }).Validate());
+    }
+
+    [Fact]
     public void Train_ImagesBelowMinTrainMasks_AreLeftOut_AndNoneLeftIsAClearError()
     {
         using var net = NewNet(2);
