@@ -45,12 +45,17 @@ public static class TrainCommand
         var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of these styles (comma-separated): nuclei, cyto, phase, brightfield" };
         var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add per style", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var normCrops = new Option<int>("--norm-crops")
+        {
+            Description = "Augmented crops the BatchNorm statistics are recomputed over with the final weights (0 = keep the running averages, as Cellpose)",
+            DefaultValueFactory = _ => 64,
+        };
         var stopAfter = new Option<int?>("--stop-after-epoch") { Description = "End this run after epoch N and register the model as it is; the same command without it resumes to the schedule's end" };
 
         var cmd = new Command("train", "Train or fine-tune a model (Cellpose's training loop)")
         {
             dirs, maskSuffix, pretrained, epochs, schedule, lr, wd, batch, minMasks, perEpoch, chan, chan2, testDir, testEvery, checkpointEvery,
-            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter,
+            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter, normCrops,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -86,6 +91,8 @@ public static class TrainCommand
                 }
             }
             int? stop = r.GetValue(stopAfter);
+            int norms = r.GetValue(normCrops);
+            if (norms < 0) throw new UsageException($"--norm-crops {norms} must be >= 0");
             if (stop is < 1) throw new UsageException($"--stop-after-epoch {stop} must be >= 1");
             string? test = r.GetValue(testDir);
             if (test is not null && !Directory.Exists(test)) throw new UsageException($"--test-dir '{test}' is not a folder");
@@ -98,7 +105,7 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetValue(diamMean), synth, nSynth, dev, stop);
+                r.GetValue(diamMean), synth, nSynth, dev, stop, norms);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
@@ -106,7 +113,7 @@ public static class TrainCommand
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
         string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, double DiamMean, IReadOnlyList<SynthStyle> Synth, int SynthCount,
-        DeviceChoice Device, int? StopAfterEpoch);
+        DeviceChoice Device, int? StopAfterEpoch, int NormCrops);
 
     private static int[] ParseWidths(string text)
     {
@@ -172,7 +179,7 @@ public static class TrainCommand
             var trainer = new CellposeTrainer(net, device, new TrainOptions
             {
                 Schedule = job.Schedule, Seed = job.Seed, CheckpointEvery = job.CheckpointEvery, TestEvery = job.TestEvery,
-                StopAfterEpoch = job.StopAfterEpoch,
+                StopAfterEpoch = job.StopAfterEpoch, NormCrops = job.NormCrops,
             });
             int endEpoch = CellposeTrainer.StopEpoch(job.Schedule, job.StopAfterEpoch);
             if (startEpoch >= endEpoch)
@@ -232,6 +239,7 @@ public static class TrainCommand
                 ["synthetic_images"] = synthTotal,
                 ["synthetic_styles"] = job.Synth.Select(st => st.ToString().ToLowerInvariant()).ToArray(),
                 ["images_per_epoch"] = job.Schedule.ImagesPerEpoch,
+                ["norm_crops"] = job.NormCrops,
                 ["seed"] = job.Seed,
                 ["wall_seconds_this_run"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
                 ["wall_seconds_all_runs"] = Math.Round(curve.Reports.Sum(rr => rr.Seconds), 1),

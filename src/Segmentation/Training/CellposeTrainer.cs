@@ -27,6 +27,11 @@ public sealed record TrainOptions
     /// run can publish an interim model and a later run resume from the checkpoint to the schedule's end.
     /// </summary>
     public int? StopAfterEpoch { get; init; }
+    /// <summary>
+    /// Crops the BatchNorm running statistics are recomputed over at the end of the run (0 = keep the running averages,
+    /// as Cellpose does). See <see cref="CellposeTrainer.RecalibrateNorms"/>.
+    /// </summary>
+    public int NormCrops { get; init; } = 64;
 }
 
 /// <summary>
@@ -85,7 +90,6 @@ public sealed class CellposeTrainer
         restoreOptimizer?.Invoke(optimizer);
 
         int perEpoch = schedule.ImagesPerEpoch ?? Math.Max(train.Count, schedule.MinImagesPerEpoch);
-        double diamMean = _net.DiamMean;
         var clock = Stopwatch.StartNew();
         int trainedEpochs = 0;
         int end = StopEpoch(schedule, _options.StopAfterEpoch);
@@ -103,23 +107,15 @@ public sealed class CellposeTrainer
             {
                 cancel.ThrowIfCancellationRequested();
                 int n = Math.Min(schedule.BatchSize, order.Length - b);
-                var crops = new AugmentedCrop[n];
-                Parallel.For(0, n, i =>
-                {
-                    var s = train[order[b + i]];
-                    double rescale = _options.Rescale ? Math.Max(5, s.Diameter) / diamMean : 1.0;
-                    double range = _options.Rescale ? 0.5 : 1.0;
-                    var rng = new Random(Seeds.Mix(_options.Seed, epoch, b + i));
-                    crops[i] = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX,
-                        rescale, range, _options.CropSize, rng);
-                });
-                lossSum += Step(optimizer, crops) * n;
+                lossSum += Step(optimizer, Crops(train, order, b, n, epoch)) * n;
                 seen += n;
             }
             trainedEpochs++;
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
             double? testLoss = null, testAp = null;
             bool last = epoch == end - 1;
+            if (last && _options.NormCrops > 0)
+                RecalibrateNorms(Crops(train, EpochOrder(_options.Seed, train.Count, _options.NormCrops, epoch), 0, _options.NormCrops, epoch));
             if (testScorer is not null && (last || (_options.TestEvery > 0 && epoch % _options.TestEvery == 0)))
             {
                 _net.eval();
@@ -143,6 +139,58 @@ public sealed class CellposeTrainer
     {
         if (stopAfter is < 1) throw new ArgumentOutOfRangeException(nameof(stopAfter), $"stop after epoch {stopAfter} must be >= 1");
         return Math.Min(schedule.Epochs, stopAfter ?? schedule.Epochs);
+    }
+
+    /// <summary>Crops order[b..b+n) of an epoch, augmented as Cellpose's training does, from (seed, epoch, position).</summary>
+    private AugmentedCrop[] Crops(IReadOnlyList<TrainingSample> train, int[] order, int b, int n, int epoch)
+    {
+        double diamMean = _net.DiamMean;
+        var crops = new AugmentedCrop[n];
+        Parallel.For(0, n, i =>
+        {
+            var s = train[order[b + i]];
+            double rescale = _options.Rescale ? Math.Max(5, s.Diameter) / diamMean : 1.0;
+            double range = _options.Rescale ? 0.5 : 1.0;
+            var rng = new Random(Seeds.Mix(_options.Seed, epoch, b + i));
+            crops[i] = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX,
+                rescale, range, _options.CropSize, rng);
+        });
+        return crops;
+    }
+
+    /// <summary>
+    /// Recomputes every BatchNorm's running mean and variance with the current weights, as the plain average of the
+    /// batch statistics over <paramref name="crops"/> (in batches of the schedule's size). Why: the running values are
+    /// an exponential average over the last ~10 batches, taken while the weights moved; with few batches an epoch and a
+    /// constant learning rate (the online schedule: one batch an epoch at lr 0.1) they can lag far behind the final
+    /// weights, and a model that works with batch statistics then predicts almost no cell in eval mode. Weights are
+    /// untouched.
+    /// </summary>
+    public void RecalibrateNorms(IReadOnlyList<AugmentedCrop> crops)
+    {
+        var norms = _net.modules().OfType<BatchNorm2d>().ToList();
+        if (norms.Count == 0 || crops.Count == 0) return;
+        var momenta = norms.Select(n => n.momentum).ToList();
+        int batch = _options.Schedule.BatchSize;
+        try
+        {
+            foreach (var n in norms) n.reset_running_stats();
+            _net.train();
+            using var _ = no_grad();
+            for (int b = 0, k = 0; b < crops.Count; b += batch, k++)
+            {
+                // Momentum 1/(k+1) on batch k keeps the running values the mean over batches 0..k.
+                foreach (var norm in norms) norm.momentum = 1.0 / (k + 1);
+                using var scope = NewDisposeScope();
+                var (x, _, _) = Stack(crops.Skip(b).Take(batch).ToList());
+                _net.forward(x);
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < norms.Count; i++) norms[i].momentum = momenta[i];
+            _net.eval();
+        }
     }
 
     /// <summary>Records the training labels' mean diameter in the network (saved with it as diam_labels).</summary>
@@ -200,7 +248,6 @@ public sealed class CellposeTrainer
         return (tensor(x, [n, c, size, size]).to(_device), tensor(f, [n, 2, size, size]).to(_device), tensor(p, [n, size, size]).to(_device));
     }
 
-    /// <summary>Epoch e's image order: a permutation per pass, drawn from (seed, e), topped up to perEpoch images.</summary>
     /// <summary>Epoch <paramref name="epoch"/>'s image order: shuffled passes over the set, cut to <paramref name="perEpoch"/>.</summary>
     internal static int[] EpochOrder(int seed, int count, int perEpoch, int epoch)
     {

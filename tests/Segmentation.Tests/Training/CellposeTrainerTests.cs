@@ -110,6 +110,99 @@ public class CellposeTrainerTests
         }
     }
 
+    private static List<AugmentedCrop> FixedCrops(IReadOnlyList<TrainingSample> samples, int count, int size = 64)
+    {
+        var rng = new Random(9);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var s = samples[i % samples.Count];
+            return RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX, 1.0, 0.5, size, rng);
+        }).ToList();
+    }
+
+    private static torch.Tensor Batch(IReadOnlyList<AugmentedCrop> crops)
+    {
+        int plane = crops[0].Size * crops[0].Size;
+        var x = new float[crops.Count * 2 * plane];
+        for (int i = 0; i < crops.Count; i++) Array.Copy(crops[i].Image, 0, x, i * 2 * plane, 2 * plane);
+        return torch.tensor(x, [crops.Count, 2, crops[0].Size, crops[0].Size]);
+    }
+
+    [Fact]
+    public void RecalibrateNorms_StaleRunningStatistics_EvalOutputBecomesTheBatchStatisticsOutput()
+    {
+        using var net = NewNet(3);
+        var crops = FixedCrops(Samples(4), 8);
+        using var x = Batch(crops);
+        var trainer = new CellposeTrainer(net, torch.CPU, Options(1));
+        using var _ = torch.no_grad();
+        foreach (var norm in net.modules().OfType<BatchNorm2d>())
+        {
+            norm.running_mean!.fill_(3f); // stale statistics, as after a run whose weights moved fast
+            norm.running_var!.fill_(0.01f);
+        }
+
+        float Gap()
+        {
+            net.train();
+            var (withBatchStats, _) = net.forward(x);
+            var saved = net.state_dict().Where(kv => kv.Key.Contains("running")).ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+            net.eval();
+            var (withRunningStats, _) = net.forward(x);
+            // forward in train mode moved the running values: put them back so the measurement leaves no trace
+            foreach (var (k, v) in net.state_dict()) if (saved.TryGetValue(k, out var old)) v.copy_(old);
+            return (withBatchStats - withRunningStats).abs().max().item<float>();
+        }
+
+        Assert.True(Gap() > 1f, "the stale statistics should change the output");
+        trainer.RecalibrateNorms(crops);
+        // Not zero: running variances are unbiased (n / (n - 1)), and the deepest level has only 8 x 8 x 8 values a channel.
+        float after = Gap();
+        Assert.True(after < 0.05f, $"after recalibration eval mode differs from batch statistics by {after}");
+        Assert.False(net.training);
+    }
+
+    [Fact]
+    public void RecalibrateNorms_SeveralBatches_RunningValuesAreTheMeanOfTheBatchStatistics()
+    {
+        using var net = NewNet(4);
+        var crops = FixedCrops(Samples(5), 24);
+        var opts = Options(1);
+        new CellposeTrainer(net, torch.CPU, opts with { Schedule = opts.Schedule with { BatchSize = 8 } }).RecalibrateNorms(crops);
+
+        // The first BatchNorm sees the input itself: its running mean is the mean over the three batches of each
+        // batch's channel mean, its running variance the mean of the batches' (unbiased) variances.
+        var first = net.modules().OfType<BatchNorm2d>().First();
+        for (int c = 0; c < 2; c++)
+        {
+            var batches = Enumerable.Range(0, 3).Select(b => crops.Skip(8 * b).Take(8).SelectMany(k => k.Image.Skip(c * 64 * 64).Take(64 * 64)).Select(v => (double)v).ToArray()).ToList();
+            double mean = batches.Average(v => v.Average());
+            double variance = batches.Average(v => { double m = v.Average(); return v.Sum(t => (t - m) * (t - m)) / (v.Length - 1); });
+            Assert.Equal(mean, first.running_mean![c].item<float>(), 4);
+            Assert.Equal(variance, first.running_var![c].item<float>(), 4);
+        }
+        Assert.Equal(0.1, first.momentum); // the module's own momentum is restored
+    }
+
+    [Fact]
+    public void Train_EndsWithRecalibratedNorms_UnlessNormCropsIsZero()
+    {
+        var samples = Samples(3);
+        using var kept = NewNet(5);
+        using var recal = NewNet(5);
+        new CellposeTrainer(kept, torch.CPU, Options(3) with { NormCrops = 0 }).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        new CellposeTrainer(recal, torch.CPU, Options(3) with { NormCrops = 16 }).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        var wk = Weights(kept);
+        var wr = Weights(recal);
+        foreach (var (k, v) in wk)
+        {
+            bool same = v.SequenceEqual(wr[k]);
+            // Weights are the same run; only the running statistics (and their batch counter) differ.
+            if (k.Contains("running") || k.Contains("num_batches")) Assert.False(same, $"{k} should be recomputed");
+            else Assert.True(same, $"{k} should not change");
+        }
+    }
+
     [Fact]
     public void EpochOrder_FewerImagesThanTheSet_IsADifferentSubsetWithoutRepeatsEachEpoch()
     {
