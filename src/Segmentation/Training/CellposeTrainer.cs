@@ -115,7 +115,7 @@ public sealed class CellposeTrainer
             double? testLoss = null, testAp = null;
             bool last = epoch == end - 1;
             if (last && _options.NormCrops > 0)
-                RecalibrateNorms(Crops(train, EpochOrder(_options.Seed, train.Count, _options.NormCrops, epoch), 0, _options.NormCrops, epoch));
+                RecalibrateAfter(train, epoch);
             if (testScorer is not null && (last || (_options.TestEvery > 0 && epoch % _options.TestEvery == 0)))
             {
                 _net.eval();
@@ -130,6 +130,13 @@ public sealed class CellposeTrainer
                 _net.eval();
                 checkpoint(epoch + 1, optimizer);
             }
+        }
+        // A run resumed at (or past) its end trains nothing; the network it hands on still gets its statistics
+        // recomputed, from the crops the last epoch's recalibration would have used.
+        if (trainedEpochs == 0 && _options.NormCrops > 0)
+        {
+            int epoch = Math.Max(0, Math.Min(startEpoch, end) - 1);
+            RecalibrateAfter(train, epoch);
         }
         _net.eval();
     }
@@ -157,6 +164,10 @@ public sealed class CellposeTrainer
         });
         return crops;
     }
+
+    /// <summary>Recalibration at the end of a run: NormCrops crops drawn as epoch <paramref name="epoch"/> draws them.</summary>
+    private void RecalibrateAfter(IReadOnlyList<TrainingSample> train, int epoch) =>
+        RecalibrateNorms(Crops(train, EpochOrder(_options.Seed, train.Count, _options.NormCrops, epoch), 0, _options.NormCrops, epoch));
 
     /// <summary>
     /// Recomputes every BatchNorm's running mean and variance with the current weights, as the plain average of the

@@ -201,6 +201,11 @@ public class CellposeTrainerTests
             if (k.Contains("running") || k.Contains("num_batches")) Assert.False(same, $"{k} should be recomputed");
             else Assert.True(same, $"{k} should not change");
         }
+
+        // Resumed at its end (a checkpoint registered as it is), a run trains nothing but still recomputes the statistics.
+        using (torch.no_grad()) foreach (var norm in kept.modules().OfType<BatchNorm2d>()) norm.running_mean!.fill_(3f);
+        new CellposeTrainer(kept, torch.CPU, Options(3)).Train(samples, 3, CancellationToken.None, _ => Assert.Fail("no epoch should run"), (_, _) => { });
+        Assert.All(kept.modules().OfType<BatchNorm2d>(), norm => Assert.True(norm.running_mean!.ne(3f).any().item<bool>()));
     }
 
     [Fact]
