@@ -12,12 +12,12 @@ namespace AcqSeg.Segmentation.Network;
 /// </summary>
 internal sealed class NormReluConv : Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "0")] private readonly BatchNorm2d norm;
+    [ComponentName(Name = "0")] private readonly BatchNormalization norm;
     [ComponentName(Name = "2")] private readonly Conv2d conv;
 
     public NormReluConv(long inChannels, long outChannels, long kernel) : base(nameof(NormReluConv))
     {
-        norm = BatchNorm2d(inChannels, eps: 1e-5, momentum: 0.1);
+        norm = new BatchNormalization(inChannels, eps: 1e-5, momentum: 0.1);
         conv = Conv2d(inChannels, outChannels, kernel, padding: kernel / 2, bias: true);
         RegisterComponents();
     }
@@ -34,12 +34,12 @@ internal sealed class NormReluConv : Module<Tensor, Tensor>
 /// <summary>Cellpose's <c>batchconv0</c> (used for the 1x1 residual projections): BatchNorm -> Conv2d; keys "0" and "1".</summary>
 internal sealed class NormConv : Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "0")] private readonly BatchNorm2d norm;
+    [ComponentName(Name = "0")] private readonly BatchNormalization norm;
     [ComponentName(Name = "1")] private readonly Conv2d conv;
 
     public NormConv(long inChannels, long outChannels, long kernel) : base(nameof(NormConv))
     {
-        norm = BatchNorm2d(inChannels, eps: 1e-5, momentum: 0.1);
+        norm = new BatchNormalization(inChannels, eps: 1e-5, momentum: 0.1);
         conv = Conv2d(inChannels, outChannels, kernel, padding: kernel / 2, bias: true);
         RegisterComponents();
     }

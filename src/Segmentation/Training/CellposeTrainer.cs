@@ -179,19 +179,19 @@ public sealed class CellposeTrainer
     /// </summary>
     public void RecalibrateNorms(IReadOnlyList<AugmentedCrop> crops)
     {
-        var norms = _net.modules().OfType<BatchNorm2d>().ToList();
+        var norms = _net.modules().OfType<BatchNormalization>().ToList();
         if (norms.Count == 0 || crops.Count == 0) return;
-        var momenta = norms.Select(n => n.momentum).ToList();
+        var momenta = norms.Select(n => n.Momentum).ToList();
         int batch = _options.Schedule.BatchSize;
         try
         {
-            foreach (var n in norms) n.reset_running_stats();
+            foreach (var n in norms) n.ResetRunningStats();
             _net.train();
             using var _ = no_grad();
             for (int b = 0, k = 0; b < crops.Count; b += batch, k++)
             {
                 // Momentum 1/(k+1) on batch k keeps the running values the mean over batches 0..k.
-                foreach (var norm in norms) norm.momentum = 1.0 / (k + 1);
+                foreach (var norm in norms) norm.Momentum = 1.0 / (k + 1);
                 using var scope = NewDisposeScope();
                 var (x, _, _) = Stack(crops.Skip(b).Take(batch).ToList());
                 _net.forward(x);
@@ -199,7 +199,7 @@ public sealed class CellposeTrainer
         }
         finally
         {
-            for (int i = 0; i < norms.Count; i++) norms[i].momentum = momenta[i];
+            for (int i = 0; i < norms.Count; i++) norms[i].Momentum = momenta[i];
             _net.eval();
         }
     }

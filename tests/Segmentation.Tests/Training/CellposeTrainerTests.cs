@@ -136,10 +136,10 @@ public class CellposeTrainerTests
         using var x = Batch(crops);
         var trainer = new CellposeTrainer(net, torch.CPU, Options(1));
         using var _ = torch.no_grad();
-        foreach (var norm in net.modules().OfType<BatchNorm2d>())
+        foreach (var norm in net.modules().OfType<BatchNormalization>())
         {
-            norm.running_mean!.fill_(3f); // stale statistics, as after a run whose weights moved fast
-            norm.running_var!.fill_(0.01f);
+            norm.RunningMean.fill_(3f); // stale statistics, as after a run whose weights moved fast
+            norm.RunningVar.fill_(0.01f);
         }
 
         float Gap()
@@ -172,16 +172,16 @@ public class CellposeTrainerTests
 
         // The first BatchNorm sees the input itself: its running mean is the mean over the three batches of each
         // batch's channel mean, its running variance the mean of the batches' (unbiased) variances.
-        var first = net.modules().OfType<BatchNorm2d>().First();
+        var first = net.modules().OfType<BatchNormalization>().First();
         for (int c = 0; c < 2; c++)
         {
             var batches = Enumerable.Range(0, 3).Select(b => crops.Skip(8 * b).Take(8).SelectMany(k => k.Image.Skip(c * 64 * 64).Take(64 * 64)).Select(v => (double)v).ToArray()).ToList();
             double mean = batches.Average(v => v.Average());
             double variance = batches.Average(v => { double m = v.Average(); return v.Sum(t => (t - m) * (t - m)) / (v.Length - 1); });
-            Assert.Equal(mean, first.running_mean![c].item<float>(), 4);
-            Assert.Equal(variance, first.running_var![c].item<float>(), 4);
+            Assert.Equal(mean, first.RunningMean[c].item<float>(), 4);
+            Assert.Equal(variance, first.RunningVar[c].item<float>(), 4);
         }
-        Assert.Equal(0.1, first.momentum); // the module's own momentum is restored
+        Assert.Equal(0.1, first.Momentum); // the module's own momentum is restored
     }
 
     [Fact]
@@ -203,9 +203,9 @@ public class CellposeTrainerTests
         }
 
         // Resumed at its end (a checkpoint registered as it is), a run trains nothing but still recomputes the statistics.
-        using (torch.no_grad()) foreach (var norm in kept.modules().OfType<BatchNorm2d>()) norm.running_mean!.fill_(3f);
+        using (torch.no_grad()) foreach (var norm in kept.modules().OfType<BatchNormalization>()) norm.RunningMean.fill_(3f);
         new CellposeTrainer(kept, torch.CPU, Options(3)).Train(samples, 3, CancellationToken.None, _ => Assert.Fail("no epoch should run"), (_, _) => { });
-        Assert.All(kept.modules().OfType<BatchNorm2d>(), norm => Assert.True(norm.running_mean!.ne(3f).any().item<bool>()));
+        Assert.All(kept.modules().OfType<BatchNormalization>(), norm => Assert.True(norm.RunningMean.ne(3f).any().item<bool>()));
     }
 
     [Fact]
