@@ -212,11 +212,15 @@ public sealed class CellposeTrainer
         p.copy_(tensor(new[] { (float)diameter }).to(p.device));
     }
 
+    // Held for the process's life: implicit Scalar temporaries can be finalised while a native call still reads them
+    // (see BatchNormalization).
+    private static readonly Scalar FlowScale = 5f.ToScalar(), Two = 2f.ToScalar(), Half = 0.5f.ToScalar();
+
     /// <summary>Cellpose's loss for a batch of network outputs against targets.</summary>
     public static Tensor Loss(Tensor output, Tensor flows, Tensor cellProb)
     {
-        var flowLoss = nn.functional.mse_loss(output[.., ..2], flows * 5f) / 2f;
-        var probLoss = nn.functional.binary_cross_entropy_with_logits(output[.., 2], (cellProb > 0.5f).to(ScalarType.Float32));
+        var flowLoss = nn.functional.mse_loss(output[.., ..2], flows * FlowScale) / Two;
+        var probLoss = nn.functional.binary_cross_entropy_with_logits(output[.., 2], (cellProb > Half).to(ScalarType.Float32));
         return flowLoss + probLoss;
     }
 
