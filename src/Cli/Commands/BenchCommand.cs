@@ -226,9 +226,9 @@ public static class BenchCommand
                 aps.Add(SegmentationMetrics.AveragePrecision(exact, fast));
             }
             all.AddRange(aps);
-            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {objects} | {aps.Average():0.000} | {aps.Min():0.000} |"));
+            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {objects} | {aps.Average():0.0000} | {aps.Min():0.0000} |"));
         }
-        o.WriteLine(string.Create(inv, $"| all | {all.Count} | | {all.Average():0.000} | {all.Min():0.000} |"));
+        o.WriteLine(string.Create(inv, $"| all | {all.Count} | | {all.Average():0.0000} | {all.Min():0.0000} |"));
         return CliApp.Ok;
     }
 
