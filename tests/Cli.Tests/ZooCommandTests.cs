@@ -244,6 +244,29 @@ public class ZooCommandTests
         Assert.Contains("names cyto twice", twice.Error);
     }
 
+    [Fact]
+    public void TrainSize_WiderScaleRange_IsUsedAndRecorded_OutOfRangeIsAUsageError()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string weights = tmp.File("tiny.pth");
+        TorchSharp.torch.manual_seed(0);
+        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, weights);
+        Assert.Equal(0, CliRun.Of("zoo", "import", weights, "--name", "tiny", "--zoo", zoo).ExitCode);
+        string frames = tmp.Sub("frames");
+        Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "3", "--out", frames, "--size", "96", "--diameter", "16", "--seed", "2").ExitCode);
+
+        var run = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--scale-range", "1.5",
+            "--zoo", zoo, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("size model of tiny: 3 images, 3 crops", run.Out);
+        Assert.EndsWith("--scale-range 1.5", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+
+        var bad = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--scale-range", "2.5", "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("scale range must be in [0, 1.9]", bad.Error);
+    }
+
     private static void AssertSameWeights(string expected, string actual)
     {
         using var a = CellposeWeights.LoadNetwork(expected);

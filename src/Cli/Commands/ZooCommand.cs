@@ -146,19 +146,27 @@ public static partial class ZooCommand
         var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
         var epochs = new Option<int>("--epochs") { Description = "Random crops per image (Cellpose: 10)", DefaultValueFactory = _ => 10 };
         var crop = new Option<int>("--crop-size") { Description = "Crop size (Cellpose: 512)", DefaultValueFactory = _ => 512 };
+        var scaleRange = new Option<double>("--scale-range")
+        {
+            Description = "Crops are scaled by U[1 - r/2, 1 + r/2] (Cellpose: 1); a wider range teaches sizes the training images lack",
+            DefaultValueFactory = _ => 1.0,
+        };
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("train-size", "Fit a model's size model (Cellpose: ridge regression from style to log diameter)")
         {
-            name, dirs, maskSuffix, chan, chan2, epochs, crop, seed, device, zooDir,
+            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, seed, device, zooDir,
         };
         cmd.SetAction((r, cancel) =>
         {
             var zoo = Open(r.GetValue(zooDir));
             string n = r.GetValue(name)!;
             string weights = Zoo(() => zoo.WeightsPath(n));
-            var options = new SizeTrainOptions { Epochs = r.GetValue(epochs), CropSize = r.GetValue(crop), Seed = r.GetValue(seed) };
+            var options = new SizeTrainOptions
+            {
+                Epochs = r.GetValue(epochs), CropSize = r.GetValue(crop), ScaleRange = r.GetValue(scaleRange), Seed = r.GetValue(seed),
+            };
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new UsageException(ex.Message.Split(" (Parameter")[0]); }
             var samples = LoadSamples(r.GetValue(dirs)!, r.GetValue(maskSuffix)!, r.GetValue(chan), r.GetValue(chan2));
@@ -170,7 +178,8 @@ public static partial class ZooCommand
                 (e, total) => console.Out.WriteLine(string.Create(Inv, $"size epoch {e}/{total}")));
             Zoo(() => zoo.SetSizeModel(n, result.Model, new SizeModelInfo
             {
-                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!),
+                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!)
+                    + (options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}")),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
