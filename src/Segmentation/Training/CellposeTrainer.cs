@@ -193,8 +193,8 @@ public sealed class CellposeTrainer
                 // Momentum 1/(k+1) on batch k keeps the running values the mean over batches 0..k.
                 foreach (var norm in norms) norm.Momentum = 1.0 / (k + 1);
                 using var scope = NewDisposeScope();
-                var (x, _, _) = Stack(crops.Skip(b).Take(batch).ToList());
-                _net.forward(x);
+                // Only the images: the targets Stack also builds are not needed here.
+                _net.forward(ImageBatch(crops.Skip(b).Take(batch).ToList()).to(_device));
             }
         }
         finally
@@ -249,18 +249,25 @@ public sealed class CellposeTrainer
 
     private (Tensor X, Tensor Flows, Tensor Prob) Stack(IReadOnlyList<AugmentedCrop> crops)
     {
-        int n = crops.Count, c = crops[0].Channels, size = crops[0].Size, plane = size * size;
-        var x = new float[n * c * plane];
+        int n = crops.Count, size = crops[0].Size, plane = size * size;
         var f = new float[n * 2 * plane];
         var p = new float[n * plane];
         for (int i = 0; i < n; i++)
         {
-            Array.Copy(crops[i].Image, 0, x, i * c * plane, c * plane);
             Array.Copy(crops[i].FlowY, 0, f, (2 * i) * plane, plane);
             Array.Copy(crops[i].FlowX, 0, f, (2 * i + 1) * plane, plane);
             Array.Copy(crops[i].CellProb, 0, p, i * plane, plane);
         }
-        return (tensor(x, [n, c, size, size]).to(_device), tensor(f, [n, 2, size, size]).to(_device), tensor(p, [n, size, size]).to(_device));
+        return (ImageBatch(crops).to(_device), tensor(f, [n, 2, size, size]).to(_device), tensor(p, [n, size, size]).to(_device));
+    }
+
+    /// <summary>The crops' images as one [n, channels, size, size] batch (on the CPU).</summary>
+    internal static Tensor ImageBatch(IReadOnlyList<AugmentedCrop> crops)
+    {
+        int n = crops.Count, c = crops[0].Channels, size = crops[0].Size, plane = size * size;
+        var x = new float[n * c * plane];
+        for (int i = 0; i < n; i++) Array.Copy(crops[i].Image, 0, x, i * c * plane, c * plane);
+        return tensor(x, [n, c, size, size]);
     }
 
     /// <summary>Epoch <paramref name="epoch"/>'s image order: shuffled passes over the set, cut to <paramref name="perEpoch"/>.</summary>

@@ -120,20 +120,12 @@ public class CellposeTrainerTests
         }).ToList();
     }
 
-    private static torch.Tensor Batch(IReadOnlyList<AugmentedCrop> crops)
-    {
-        int plane = crops[0].Size * crops[0].Size;
-        var x = new float[crops.Count * 2 * plane];
-        for (int i = 0; i < crops.Count; i++) Array.Copy(crops[i].Image, 0, x, i * 2 * plane, 2 * plane);
-        return torch.tensor(x, [crops.Count, 2, crops[0].Size, crops[0].Size]);
-    }
-
     [Fact]
     public void RecalibrateNorms_StaleRunningStatistics_EvalOutputBecomesTheBatchStatisticsOutput()
     {
         using var net = NewNet(3);
         var crops = FixedCrops(Samples(4), 8);
-        using var x = Batch(crops);
+        using var x = CellposeTrainer.ImageBatch(crops);
         var trainer = new CellposeTrainer(net, torch.CPU, Options(1));
         using var _ = torch.no_grad();
         foreach (var norm in net.modules().OfType<BatchNormalization>())
