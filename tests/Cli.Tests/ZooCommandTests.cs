@@ -157,6 +157,7 @@ public class ZooCommandTests
         using var doc = JsonDocument.Parse(run.Out.Trim());
         Assert.Equal("size_model", doc.RootElement.GetProperty("diameter_source").GetString());
         Assert.InRange(doc.RootElement.GetProperty("diameter").GetDouble() / truth, 0.85, 1.15);
+        Assert.Equal(20.0, doc.RootElement.GetProperty("diameter_style").GetDouble(), 3);
         Assert.True(doc.RootElement.GetProperty("size_estimate").GetDouble() > 0);
     }
 
@@ -245,7 +246,7 @@ public class ZooCommandTests
     }
 
     [Fact]
-    public void TrainSize_WiderScaleRange_IsUsedAndRecorded_OutOfRangeIsAUsageError()
+    public void TrainSize_WiderOrLogScales_AreUsedAndRecorded_BadValuesAreUsageErrors()
     {
         using var tmp = new TempFolder();
         string zoo = tmp.Sub("models");
@@ -265,6 +266,22 @@ public class ZooCommandTests
         var bad = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--scale-range", "2.5", "--zoo", zoo);
         Assert.Equal(CliApp.UsageError, bad.ExitCode);
         Assert.Contains("scale range must be in [0, 1.9]", bad.Error);
+
+        var logScaled = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--scales", "0.5,4",
+            "--zoo", zoo, "--device", "cpu");
+        Assert.True(logScaled.ExitCode == 0, logScaled.Error);
+        Assert.EndsWith("--scales 0.5,4", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "--scales", "4,0.5" }, "0.1 <= min < max <= 10"),
+            (new[] { "--scales", "0.5" }, "is not MIN,MAX"),
+            (new[] { "--scales", "0.5,4", "--scale-range", "1.5" }, "give one of them"),
+        })
+        {
+            var refused = CliRun.Of(["zoo", "train-size", "tiny", "--dir", frames, .. args, "--zoo", zoo]);
+            Assert.Equal(CliApp.UsageError, refused.ExitCode);
+            Assert.Contains(message, refused.Error);
+        }
     }
 
     private static void AssertSameWeights(string expected, string actual)

@@ -165,7 +165,7 @@ public static class SegmentCommand
         t.Total = clock.Elapsed.TotalSeconds;
         if (outputs.Timings)
         {
-            var line = new Dictionary<string, object>
+            var line = new Dictionary<string, object?>
             {
                 ["image"] = file,
                 ["height"] = image.Height,
@@ -173,6 +173,8 @@ public static class SegmentCommand
                 ["objects"] = result.Masks.CountObjects(),
                 ["diameter"] = Math.Round(result.Diameter, 3),
                 ["diameter_source"] = result.SizeEstimate is not null ? "size_model" : settings.Diameter is > 0 ? "given" : "diam_labels",
+                // The size model's style-only guess, before its refining pass (null when no size model ran).
+                ["diameter_style"] = result.SizeEstimate is { } e ? Math.Round(e.StyleDiameter, 3) : null,
                 ["read"] = Round(t.Read),
                 ["normalize"] = Round(t.Normalize),
                 ["network"] = Round(t.Network),

@@ -151,12 +151,16 @@ public static partial class ZooCommand
             Description = "Crops are scaled by U[1 - r/2, 1 + r/2] (Cellpose: 1); a wider range teaches sizes the training images lack",
             DefaultValueFactory = _ => 1.0,
         };
+        var scales = new Option<string?>("--scales")
+        {
+            Description = "MIN,MAX: crops scaled log-uniformly in [MIN, MAX] instead of --scale-range (e.g. 0.5,4 for objects up to 4x the training images' size)",
+        };
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("train-size", "Fit a model's size model (Cellpose: ridge regression from style to log diameter)")
         {
-            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, seed, device, zooDir,
+            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, seed, device, zooDir,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -166,7 +170,10 @@ public static partial class ZooCommand
             var options = new SizeTrainOptions
             {
                 Epochs = r.GetValue(epochs), CropSize = r.GetValue(crop), ScaleRange = r.GetValue(scaleRange), Seed = r.GetValue(seed),
+                LogScales = ParseScales(r.GetValue(scales)),
             };
+            if (options.LogScales is not null && r.GetResult(scaleRange) is { Implicit: false })
+                throw new UsageException("--scales and --scale-range both set the crop scales: give one of them");
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new UsageException(ex.Message.Split(" (Parameter")[0]); }
             var samples = LoadSamples(r.GetValue(dirs)!, r.GetValue(maskSuffix)!, r.GetValue(chan), r.GetValue(chan2));
@@ -179,7 +186,8 @@ public static partial class ZooCommand
             Zoo(() => zoo.SetSizeModel(n, result.Model, new SizeModelInfo
             {
                 Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!)
-                    + (options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}")),
+                    + (options.LogScales is { } l ? string.Create(Inv, $" --scales {l.Min},{l.Max}")
+                        : options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}")),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
@@ -190,6 +198,17 @@ public static partial class ZooCommand
             return Task.FromResult(CliApp.Ok);
         });
         return cmd;
+    }
+
+    private static (double Min, double Max)? ParseScales(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var parts = text.Split(',');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, Inv, out double min)
+            && double.TryParse(parts[1], NumberStyles.Float, Inv, out double max))
+            return (min, max);
+        throw new UsageException($"--scales '{text}' is not MIN,MAX (two numbers, e.g. 0.5,4)");
     }
 
     /// <summary>`zoo eval NAME --dir DIR...`: AP@0.5 of the current version on each evaluation folder, recorded in

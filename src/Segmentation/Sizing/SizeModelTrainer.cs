@@ -21,6 +21,12 @@ public sealed record SizeTrainOptions
     /// <summary>Random scale U[1 - r/2, 1 + r/2] of each crop (Cellpose: scale_range 1, i.e. 0.5 .. 1.5).</summary>
     public double ScaleRange { get; init; } = 1.0;
 
+    /// <summary>
+    /// When set, crop scales are drawn log-uniformly in [Min, Max] instead (ScaleRange is then unused): reaches object
+    /// sizes several times those of the training images (Cellpose's range stops at 1.5x) without as many tiny ones.
+    /// </summary>
+    public (double Min, double Max)? LogScales { get; init; }
+
     public double L2 { get; init; } = 1.0;
     public int Seed { get; init; }
 
@@ -30,6 +36,8 @@ public sealed record SizeTrainOptions
         if (CropSize < 16 || CropSize % 8 != 0) throw new ArgumentOutOfRangeException(nameof(CropSize), CropSize, "crop size must be a multiple of 8, at least 16");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be at least 1");
         if (ScaleRange is < 0 or > 1.9) throw new ArgumentOutOfRangeException(nameof(ScaleRange), ScaleRange, "scale range must be in [0, 1.9]");
+        if (LogScales is { } l && !(l.Min >= 0.1 && l.Max <= 10 && l.Min < l.Max))
+            throw new ArgumentOutOfRangeException(nameof(LogScales), LogScales, "scales must satisfy 0.1 <= min < max <= 10");
         if (!(L2 > 0)) throw new ArgumentOutOfRangeException(nameof(L2), L2, "the L2 penalty must be positive");
     }
 }
@@ -74,7 +82,7 @@ public static class SizeModelTrainer
                     if (s.Channels != net.InputChannels)
                         throw new ArgumentException($"{s.Name} has {s.Channels} network channels, the network takes {net.InputChannels}");
                     var rng = new Random(Seeds.Mix(o.Seed, epoch, start + b));
-                    var draw = RandomRotateResize.Draw(s.Height, s.Width, 1.0, o.ScaleRange, size, rng);
+                    var draw = RandomRotateResize.Draw(s.Height, s.Width, 1.0, o.ScaleRange, size, rng, logScales: o.LogScales);
                     var crop = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX, size, draw);
                     crop.Image.CopyTo(batch, b * crop.Image.Length);
                     scales[b] = draw.Scale;

@@ -25,12 +25,18 @@ public static class RandomRotateResize
     }
 
     /// <summary>Draws in Cellpose's order: flip, theta, scale, translation.</summary>
-    public static AffineDraw Draw(int height, int width, double rescale, double scaleRange, int size, Random rng, bool doFlip = true)
+    /// <param name="logScales">when set, the scale is drawn log-uniformly in [Min, Max] instead of U[1 - r/2, 1 + r/2]
+    /// (same random draws, so the other choices do not change)</param>
+    public static AffineDraw Draw(int height, int width, double rescale, double scaleRange, int size, Random rng, bool doFlip = true,
+        (double Min, double Max)? logScales = null)
     {
         bool flip = rng.NextDouble() > 0.5;
         double theta = rng.NextDouble() * Math.PI * 2;
         scaleRange = Math.Clamp(scaleRange, 0, 2);
-        double scale = (1 - scaleRange / 2 + scaleRange * rng.NextDouble()) / rescale;
+        double u = rng.NextDouble();
+        double scale = (logScales is { } l
+            ? Math.Exp(Math.Log(l.Min) + (Math.Log(l.Max) - Math.Log(l.Min)) * u)
+            : 1 - scaleRange / 2 + scaleRange * u) / rescale;
         double maxDx = Math.Max(0, width * scale - size), maxDy = Math.Max(0, height * scale - size);
         double dx = (rng.NextDouble() - 0.5) * maxDx, dy = (rng.NextDouble() - 0.5) * maxDy;
         return new AffineDraw(flip && doFlip, theta, scale, dx, dy);

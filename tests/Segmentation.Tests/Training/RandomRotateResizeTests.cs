@@ -79,6 +79,27 @@ public class RandomRotateResizeTests
             Assert.InRange(d.Theta, 0, 2 * Math.PI);
         }
     }
+
+    [Fact]
+    public void Draw_LogScales_SpanTheRangeEvenlyInLog_AndKeepTheOtherChoices()
+    {
+        var rng = new Random(3);
+        var logs = new List<double>();
+        for (int i = 0; i < 2000; i++)
+        {
+            var d = RandomRotateResize.Draw(300, 300, 1.0, 1.0, 224, rng, logScales: (0.5, 4.0));
+            Assert.InRange(d.Scale, 0.5, 4.0);
+            logs.Add(Math.Log(d.Scale));
+        }
+        // Log-uniform: the geometric midpoint sqrt(0.5 x 4) splits the draws in half, a third fall above 2.
+        Assert.InRange(logs.Count(l => l < Math.Log(Math.Sqrt(2.0))) / 2000.0, 0.45, 0.55);
+        Assert.InRange(logs.Count(l => l > Math.Log(2.0)) / 2000.0, 0.28, 0.39);
+
+        var plain = RandomRotateResize.Draw(300, 300, 1.0, 1.0, 224, new Random(9));
+        var wide = RandomRotateResize.Draw(300, 300, 1.0, 1.0, 224, new Random(9), logScales: (0.5, 4.0));
+        Assert.Equal((plain.Flip, plain.Theta), (wide.Flip, wide.Theta));
+        Assert.NotEqual(plain.Scale, wide.Scale);
+    }
 }
 
 public class AugmentationFlowConsistencyTests
