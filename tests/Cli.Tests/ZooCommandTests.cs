@@ -14,7 +14,7 @@ public class ZooCommandTests
     private static string Reference => SharedData.Reference("cpnet_synth_e40.pth");
 
     [SkippableFact]
-    public void Eval_RecordsApPerEvaluationFolderInManifestAndCard()
+    public void Eval_RecordsApPerEvaluationFolderInManifestAndCard_AsRunAndAtTheTrueDiameter()
     {
         using var tmp = new TempFolder();
         string zoo = tmp.Sub("models");
@@ -29,6 +29,20 @@ public class ZooCommandTests
         var manifest = new ModelZoo(zoo).Manifest("ref");
         Assert.Equal(1.0, manifest.Versions.Single(v => v.Version == manifest.Current).Ap["synthref"]);
         Assert.Contains("synthref", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
+
+        // At the true diameter: recorded apart, the as-run AP stays, the card shows both columns.
+        var truth = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--true-diameter", "--zoo", zoo, "--device", "cpu");
+        Assert.True(truth.ExitCode == 0, truth.Error);
+        var printed = System.Text.RegularExpressions.Regex.Match(truth.Out, @"on synthref at the true diameter: mean AP@0.5 ([0-9.]+) over 1 images");
+        Assert.True(printed.Success, truth.Out);
+        var current = new ModelZoo(zoo).Manifest("ref").CurrentVersion;
+        Assert.Equal(double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), current.ApTrueDiameter["synthref"], 3);
+        Assert.Equal(1.0, current.Ap["synthref"]);
+        Assert.Contains($"| synthref | 1.000 | {printed.Groups[1].Value} |", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
+
+        var both = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--true-diameter", "--diameter", "30", "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, both.ExitCode);
+        Assert.Contains("give one of them", both.Error);
     }
 
     [SkippableFact]

@@ -219,13 +219,17 @@ public static partial class ZooCommand
         var dirs = new Option<string[]>("--dir") { Description = "Evaluation folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
         var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
         var diameter = new Option<double>("--diameter") { Description = "Object diameter (0 = the size model's estimate, as users run it)", DefaultValueFactory = _ => 0 };
+        var trueDiameter = new Option<bool>("--true-diameter")
+        {
+            Description = "Run each image at its ground-truth masks' diameter instead (recorded apart: separates the network's accuracy from the size model's)",
+        };
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
         var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("eval", "Score a model on evaluation folders and record AP@0.5 per folder in its manifest and card")
         {
-            name, dirs, maskSuffix, diameter, chan, chan2, device, zooDir,
+            name, dirs, maskSuffix, diameter, trueDiameter, chan, chan2, device, zooDir,
         };
         cmd.SetAction(r =>
         {
@@ -234,6 +238,9 @@ public static partial class ZooCommand
             string weights = Zoo(() => zoo.WeightsPath(n));
             double d = r.GetValue(diameter);
             if (d < 0) throw new UsageException($"--diameter {d} must be >= 0 (0 = estimate)");
+            bool atTruth = r.GetValue(trueDiameter);
+            if (atTruth && r.GetResult(diameter) is { Implicit: false })
+                throw new UsageException("--true-diameter and --diameter both set the diameter: give one of them");
             foreach (string dir in r.GetValue(dirs)!) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
             string? sizePath = zoo.SizeModelPath(n);
             using var model = CellposeModel.Load(weights, DeviceChoice.Parse(r.GetValue(device)!));
@@ -243,11 +250,16 @@ public static partial class ZooCommand
             {
                 var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
                 if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
-                var aps = pairs.Select(p => SegmentationMetrics.AveragePrecision(TiffReader.ReadLabels(p.Masks),
-                    segmenter.Segment(TiffReader.Read(p.Image), settings).Masks)).ToList();
+                var aps = pairs.Select(p =>
+                {
+                    var truth = TiffReader.ReadLabels(p.Masks);
+                    var run = atTruth ? settings with { Diameter = TrainingData.Diameter(truth) } : settings;
+                    return SegmentationMetrics.AveragePrecision(truth, segmenter.Segment(TiffReader.Read(p.Image), run).Masks);
+                }).ToList();
                 string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-                Zoo(() => zoo.RecordAp(n, folder, aps.Average()));
-                console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current} on {folder}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
+                Zoo(() => zoo.RecordAp(n, folder, aps.Average(), atTrueDiameter: atTruth));
+                console.Out.WriteLine(string.Create(Inv,
+                    $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
             }
             return CliApp.Ok;
         });

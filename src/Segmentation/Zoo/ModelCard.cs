@@ -39,13 +39,22 @@ public static class ModelCard
 
         sb.AppendLine("## AP@0.5 per evaluation folder");
         sb.AppendLine();
-        if (v.Ap.Count == 0) sb.AppendLine("Not evaluated yet.");
-        else
+        if (v.Ap.Count == 0 && v.ApTrueDiameter.Count == 0) sb.AppendLine("Not evaluated yet.");
+        else if (v.ApTrueDiameter.Count == 0)
         {
             sb.AppendLine("| folder | AP@0.5 |");
             sb.AppendLine("|---|---|");
             foreach (var (folder, ap) in v.Ap) sb.AppendLine(inv, $"| {folder} | {ap:0.000} |");
             sb.AppendLine(inv, $"| **mean** | **{v.Ap.Values.Average():0.000}** |");
+        }
+        else
+        {
+            // Second column: every image at its ground-truth diameter, so a gap between the columns is the size model's.
+            sb.AppendLine("| folder | AP@0.5 | AP@0.5 at the true diameter |");
+            sb.AppendLine("|---|---|---|");
+            foreach (string folder in v.Ap.Keys.Union(v.ApTrueDiameter.Keys).Order(StringComparer.Ordinal))
+                sb.AppendLine(inv, $"| {folder} | {Ap(v.Ap, folder)} | {Ap(v.ApTrueDiameter, folder)} |");
+            sb.AppendLine(inv, $"| **mean** | **{Mean(v.Ap)}** | **{Mean(v.ApTrueDiameter)}** |");
         }
         sb.AppendLine();
 
@@ -81,6 +90,12 @@ public static class ModelCard
         }
         return sb.ToString();
     }
+
+    private static string Ap(IReadOnlyDictionary<string, double> aps, string folder) =>
+        aps.TryGetValue(folder, out double ap) ? ap.ToString("0.000", CultureInfo.InvariantCulture) : "-";
+
+    private static string Mean(IReadOnlyDictionary<string, double> aps) =>
+        aps.Count == 0 ? "-" : aps.Values.Average().ToString("0.000", CultureInfo.InvariantCulture);
 
     private static void Row(StringBuilder sb, string key, string value) => sb.Append("| ").Append(key).Append(" | ").Append(value).AppendLine(" |");
 

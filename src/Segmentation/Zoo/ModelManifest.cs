@@ -64,6 +64,10 @@ public sealed record ModelVersion
     /// <summary>AP@0.5 per evaluation folder (folder name -> mean AP over its images).</summary>
     public SortedDictionary<string, double> Ap { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>AP@0.5 per folder with each image run at its ground-truth diameter (`zoo eval --true-diameter`): what
+    /// the network reaches when the size estimate is right.</summary>
+    public SortedDictionary<string, double> ApTrueDiameter { get; init; } = new(StringComparer.Ordinal);
+
     public double? WallSeconds { get; init; }
     public double? ImagesPerSecond { get; init; }
     public string? Notes { get; init; }

@@ -168,14 +168,18 @@ public sealed class ModelZoo(string root)
         return Update(manifest, manifest.Current, v => v with { SizeModel = info });
     }
 
-    /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder.</summary>
-    public ModelVersion RecordAp(string name, string folder, double ap, int? version = null)
+    /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder: as users run it, or with every
+    /// image at its ground-truth diameter (<paramref name="atTrueDiameter"/>, kept apart).</summary>
+    public ModelVersion RecordAp(string name, string folder, double ap, int? version = null, bool atTrueDiameter = false)
     {
         var manifest = Manifest(name);
         return Update(manifest, version ?? manifest.Current, v =>
         {
-            var aps = new SortedDictionary<string, double>(v.Ap, StringComparer.Ordinal) { [folder] = Math.Round(ap, 4) };
-            return v with { Ap = aps };
+            var aps = new SortedDictionary<string, double>(atTrueDiameter ? v.ApTrueDiameter : v.Ap, StringComparer.Ordinal)
+            {
+                [folder] = Math.Round(ap, 4),
+            };
+            return atTrueDiameter ? v with { ApTrueDiameter = aps } : v with { Ap = aps };
         });
     }
 
