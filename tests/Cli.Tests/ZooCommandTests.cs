@@ -285,11 +285,17 @@ public class ZooCommandTests
             "--zoo", zoo, "--device", "cpu");
         Assert.True(logScaled.ExitCode == 0, logScaled.Error);
         Assert.EndsWith("--scales 0.5,4", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+
+        var penalised = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--l2", "0.1",
+            "--zoo", zoo, "--device", "cpu");
+        Assert.True(penalised.ExitCode == 0, penalised.Error);
+        Assert.EndsWith(" --epochs 1 --l2 0.1", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
         foreach (var (args, message) in new[]
         {
             (new[] { "--scales", "4,0.5" }, "0.1 <= min < max <= 10"),
             (new[] { "--scales", "0.5" }, "is not MIN,MAX"),
             (new[] { "--scales", "0.5,4", "--scale-range", "1.5" }, "give one of them"),
+            (new[] { "--l2", "0" }, "the L2 penalty must be positive"),
         })
         {
             var refused = CliRun.Of(["zoo", "train-size", "tiny", "--dir", frames, .. args, "--zoo", zoo]);

@@ -155,12 +155,17 @@ public static partial class ZooCommand
         {
             Description = "MIN,MAX: crops scaled log-uniformly in [MIN, MAX] instead of --scale-range (e.g. 0.5,4 for objects up to 4x the training images' size)",
         };
+        var l2 = new Option<double>("--l2")
+        {
+            Description = "Ridge penalty (Cellpose: 1); it weighs against the sum over all crops, so fewer crops than Cellpose's ~5,000 shrink estimates toward the mean unless it is lowered with them",
+            DefaultValueFactory = _ => 1.0,
+        };
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("train-size", "Fit a model's size model (Cellpose: ridge regression from style to log diameter)")
         {
-            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, seed, device, zooDir,
+            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, l2, seed, device, zooDir,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -170,7 +175,7 @@ public static partial class ZooCommand
             var options = new SizeTrainOptions
             {
                 Epochs = r.GetValue(epochs), CropSize = r.GetValue(crop), ScaleRange = r.GetValue(scaleRange), Seed = r.GetValue(seed),
-                LogScales = ParseScales(r.GetValue(scales)),
+                LogScales = ParseScales(r.GetValue(scales)), L2 = r.GetValue(l2),
             };
             if (options.LogScales is not null && r.GetResult(scaleRange) is { Implicit: false })
                 throw new UsageException("--scales and --scale-range both set the crop scales: give one of them");
@@ -186,8 +191,10 @@ public static partial class ZooCommand
             Zoo(() => zoo.SetSizeModel(n, result.Model, new SizeModelInfo
             {
                 Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!)
+                    + (options.Epochs == 10 ? "" : string.Create(Inv, $" --epochs {options.Epochs}"))
                     + (options.LogScales is { } l ? string.Create(Inv, $" --scales {l.Min},{l.Max}")
-                        : options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}")),
+                        : options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}"))
+                    + (options.L2 == 1.0 ? "" : string.Create(Inv, $" --l2 {options.L2}")),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
