@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Rebuilds the working data sets the zoo's commands in docs/zoo-training.md, docs/zoo-compare.md and docs/hitl/ use:
+# synthetic evaluation, size-model and human-in-the-loop frames (fixed seeds, so the same frames every time) and the
+# size-model subsets of ../shared/data/train (symbolic links, the data stays in place). Folders that already exist
+# are left as they are.
+#
+#   bash ops/zoo-data.sh                 # from the repository root; writes .tmp/
+#   ACQSEG=/path/to/acqseg bash ops/zoo-data.sh   # use a built binary instead of `dotnet run`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+read -r -a acqseg <<< "${ACQSEG:-dotnet run --project src/Cli -c Release --}"
+train=../shared/data/train/dsb2018
+[ -d "$train" ] || { echo "zoo-data: $train not found (the shared data lies beside the repository)" >&2; exit 1; }
+
+synth() { # synth OUT STYLE ARGS...
+    local out=$1 style=$2; shift 2
+    "${acqseg[@]}" synth --style "$style" --out "$out" "$@" > /dev/null
+}
+fresh() { [ ! -d "$1" ] && echo "zoo-data: writing $1"; }
+
+# Held-out synthetic test folders (12 frames, 30 px, density 0.35) and the HITL phase images.
+for style in phase cyto; do
+    fresh .tmp/eval/synth_$style && synth .tmp/eval/synth_$style $style --count 12 --seed 9001 --diameter 30 --density 0.35
+done
+fresh .tmp/hitl/phase_images && synth .tmp/hitl/phase_images phase --count 12 --seed 5000 --diameter 30 --density 0.35
+
+# Size-model frames of cyto and phase: 8 frames at each of five diameters.
+for style in cyto phase; do
+    if fresh .tmp/size/$style; then
+        for d in 15 22 30 40 55; do
+            synth .tmp/size/$style $style --count 8 --diameter $d --density 0.35 --seed $((100 + d)) --prefix ${style}_d$d
+        done
+    fi
+done
+
+# nuclei: every third DSB training image (names of both folders sorted together) ...
+if fresh .tmp/sizeset/nuclei; then
+    mkdir -p .tmp/sizeset/nuclei
+    i=0
+    for img in $(ls "$train"/fluo/*_img.tif "$train"/brightfield_rgb/*_img.tif); do
+        if [ $((i % 3)) -eq 0 ]; then
+            ln -s "$(realpath "$img")" .tmp/sizeset/nuclei/
+            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/nuclei/
+        fi
+        i=$((i + 1))
+    done
+fi
+# ... and synthetic nuclei of 12-80 px with pixel noise at three levels: the DSB images, even scaled up 1.5x, have no
+# large nuclei under fine-grained noise, and without these the size model read GOWT1's 60 px nuclei as 8 px.
+if fresh .tmp/sizeset/nuclei-synth; then
+    for d in 12 20 30 45 60 80; do
+        for noise in 0.05 0.2 0.4; do
+            synth .tmp/sizeset/nuclei-synth nuclei --count 3 --size 768 --diameter $d --density 0.2 --noise $noise \
+                --seed $((2000 + d * 10 + ${noise#0.})) --prefix synth_d${d}_n${noise#0.}
+        done
+    done
+fi
+
+# general (gray images only; the two-channel cyto frames cannot share one --chan with them): every second image of
+# the nuclei size set, every second synthetic nucleus frame and the 40 phase size frames.
+if fresh .tmp/sizeset/general; then
+    mkdir -p .tmp/sizeset/general
+    i=0
+    for img in $(ls .tmp/sizeset/nuclei/*_img.tif); do
+        if [ $((i % 2)) -eq 0 ]; then
+            ln -s "$(realpath "$img")" .tmp/sizeset/general/
+            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
+        fi
+        i=$((i + 1))
+    done
+    i=0
+    for img in .tmp/sizeset/nuclei-synth/*_img.tif; do
+        if [ $((i % 2)) -eq 0 ]; then
+            ln -s "$(realpath "$img")" .tmp/sizeset/general/
+            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
+        fi
+        i=$((i + 1))
+    done
+    for img in .tmp/size/phase/*_img.tif; do
+        ln -s "$(realpath "$img")" .tmp/sizeset/general/
+        ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
+    done
+fi
+echo "zoo-data: done"
