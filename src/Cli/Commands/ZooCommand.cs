@@ -157,7 +157,7 @@ public static partial class ZooCommand
         };
         var l2 = new Option<double>("--l2")
         {
-            Description = "Ridge penalty (Cellpose: 1); it weighs against the sum over all crops, so fewer crops than Cellpose's ~5,000 shrink estimates toward the mean unless it is lowered with them",
+            Description = "Ridge penalty of the style-to-diameter regression (Cellpose: 1)",
             DefaultValueFactory = _ => 1.0,
         };
         var seed = new Option<int>("--seed") { Description = "Random seed" };
