@@ -71,6 +71,6 @@ public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
     private static Tensor MakeStyle(Tensor deepest)
     {
         Tensor pooled = functional.avg_pool2d(deepest, [deepest.shape[2], deepest.shape[3]]).flatten(1);
-        return pooled / pooled.pow(2).sum(1, keepdim: true).pow(0.5);
+        return pooled / pooled.pow(HeldScalars.Two).sum(1, keepdim: true).pow(HeldScalars.Half);
     }
 }

@@ -73,6 +73,6 @@ internal sealed class StyleNormReluConv : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         Tensor feat = full.forward(style);
-        return conv.forward(x + feat.unsqueeze(-1).unsqueeze(-1)).MoveToOuterDisposeScope();
+        return conv.forward(x.add(feat.unsqueeze(-1).unsqueeze(-1), HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -72,7 +72,7 @@ public sealed class FastCellposeNet : IDisposable
         // Style in float32: global mean of the deepest map, L2-normalised (CPnet's make_style).
         Tensor deepest = maps[3].to(ScalarType.Float32);
         Tensor style = deepest.mean([2, 3]);
-        style = style / style.pow(2).sum(1, keepdim: true).sqrt();
+        style = style / style.pow(HeldScalars.Two).sum(1, keepdim: true).sqrt();
 
         Tensor y = decoder[3].Forward(maps[3], maps[3], style);
         for (int l = 2; l >= 0; l--)
@@ -215,8 +215,8 @@ public sealed class FastCellposeNet : IDisposable
         public Tensor Forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            Tensor y = c1.Forward(c0.Forward(n0.ReluForward(x)).relu_()).add_(proj.Forward(x));
-            Tensor z = c3.Forward(c2.Forward(n2.ReluForward(y)).relu_()).add_(y);
+            Tensor y = c1.Forward(c0.Forward(n0.ReluForward(x)).relu_()).add_(proj.Forward(x), HeldScalars.One);
+            Tensor z = c3.Forward(c2.Forward(n2.ReluForward(y)).relu_()).add_(y, HeldScalars.One);
             return z.MoveToOuterDisposeScope();
         }
 
@@ -290,11 +290,11 @@ public sealed class FastCellposeNet : IDisposable
             Tensor f2 = F.linear(style, fullW[1], fullB[1]);
             Tensor f3 = F.linear(style, fullW[2], fullB[2]).flatten().to(ScalarType.Float64);
             // BN(z + f) == batch_norm(z) with running_mean - f.
-            Tensor y = c1.Forward(n1.ReluForward(c0.Forward(n0.ReluForward(x)).add_(skip), f1)).add_(proj.Forward(x));
+            Tensor y = c1.Forward(n1.ReluForward(c0.Forward(n0.ReluForward(x)).add_(skip, HeldScalars.One), f1)).add_(proj.Forward(x), HeldScalars.One);
             // conv_3's norm of (conv_2(h) + f3): s * (W h + b + f3) + t, folded into conv_2.
-            Tensor bias2 = owner.Keep(c2Bias64 * n3Scale64 + n3Scale64 * f3 + n3Shift64);
+            Tensor bias2 = owner.Keep((c2Bias64 * n3Scale64).add_(n3Scale64 * f3, HeldScalars.One).add_(n3Shift64, HeldScalars.One));
             Tensor h = F.conv2d(n2.ReluForward(y, f2), c2Weight, bias2, padding: [1, 1]).relu_();
-            return c3.Forward(h).add_(y).MoveToOuterDisposeScope();
+            return c3.Forward(h).add_(y, HeldScalars.One).MoveToOuterDisposeScope();
         }
 
         public void Dispose()

@@ -38,8 +38,8 @@ internal sealed class ResidualDown : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = proj.forward(x) + conv.conv_1.forward(conv.conv_0.forward(x));
-        return (y + conv.conv_3.forward(conv.conv_2.forward(y))).MoveToOuterDisposeScope();
+        Tensor y = proj.forward(x).add(conv.conv_1.forward(conv.conv_0.forward(x)), HeldScalars.One);
+        return y.add(conv.conv_3.forward(conv.conv_2.forward(y)), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }
 
@@ -80,8 +80,8 @@ internal sealed class ResidualUp : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor skip, Tensor style)
     {
         using var scope = NewDisposeScope();
-        Tensor y = proj.forward(x) + conv.conv_1.forward(style, conv.conv_0.forward(x) + skip);
-        return (y + conv.conv_3.forward(style, conv.conv_2.forward(style, y))).MoveToOuterDisposeScope();
+        Tensor y = proj.forward(x).add(conv.conv_1.forward(style, conv.conv_0.forward(x).add(skip, HeldScalars.One)), HeldScalars.One);
+        return y.add(conv.conv_3.forward(style, conv.conv_2.forward(style, y)), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }
 
