@@ -50,7 +50,7 @@ fi
 if fresh .tmp/sizeset/nuclei-synth; then
     for d in 12 20 30 45 60 80; do
         for noise in 0.05 0.2 0.4; do
-            synth .tmp/sizeset/nuclei-synth nuclei --count 3 --size 768 --diameter $d --density 0.2 --noise $noise \
+            synth .tmp/sizeset/nuclei-synth nuclei --count 6 --size 768 --diameter $d --density 0.2 --noise $noise \
                 --seed $((2000 + d * 10 + ${noise#0.})) --prefix synth_d${d}_n${noise#0.}
         done
     done
