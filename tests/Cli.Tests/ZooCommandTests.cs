@@ -207,6 +207,33 @@ public class ZooCommandTests
     }
 
     [Fact]
+    public void Train_ResumedAfterItsPretrainedModelGotANewVersion_NamesTheVersionItStartedFrom()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string[] Tiny(string name, params string[] more) =>
+            ["train", "--synth-style", "nuclei", "--synth-count", "2", "--widths", "2,8,16,32,64", "--name", name,
+             "--out", Path.Combine(zoo, name), "--device", "cpu", "--checkpoint-every", "1", .. more];
+        Assert.Equal(0, CliRun.Of(Tiny("base", "--epochs", "1")).ExitCode);
+
+        // A zoo model's model.pth stands for its current version, as its name does.
+        string basePth = Path.Combine(zoo, "base", "model.pth");
+        // general-like run from base v1, stopped half way ...
+        var started = CliRun.Of(Tiny("child", "--epochs", "2", "--pretrained", basePth, "--stop-after-epoch", "1"));
+        Assert.True(started.ExitCode == 0, started.Error);
+        Assert.Contains("registered child version 1 (parent base v1)", started.Out);
+        // ... base moves on to version 2 ...
+        Assert.Equal(0, CliRun.Of(Tiny("base", "--epochs", "1", "--seed", "5")).ExitCode);
+        Assert.Equal(2, new ModelZoo(zoo).Manifest("base").Current);
+        // ... and the resumed child still descends from base v1.
+        var resumed = CliRun.Of(Tiny("child", "--epochs", "2", "--pretrained", basePth));
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("resuming from", resumed.Out);
+        Assert.Contains("registered child version 2 (parent base v1)", resumed.Out);
+        Assert.Equal(ModelParent.FromModel("base", 1), new ModelZoo(zoo).Manifest("child").Find(2)!.Parent);
+    }
+
+    [Fact]
     public void Train_StoppedEarlyThenResumed_RegistersInterimVersionAndEndsWithTheUninterruptedWeights()
     {
         using var tmp = new TempFolder();

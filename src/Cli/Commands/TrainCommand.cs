@@ -165,12 +165,14 @@ public static class TrainCommand
         {
             torch.manual_seed(job.Seed);
             net = new CellposeNet(job.Widths, job.DiamMean);
+            TrainRegistration.RecordParent(job.Output, null);
         }
         else
         {
             string path = ModelLocator.Resolve(job.Pretrained);
             net = CellposeWeights.LoadNetwork(path);
             o.WriteLine($"fine-tuning from {path} (diam_mean {net.DiamMean:0.##})");
+            TrainRegistration.RecordParent(job.Output, job.Pretrained);
         }
 
         using (net)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AcqSeg.Segmentation.Zoo;
 
@@ -25,6 +26,33 @@ public static class TrainRegistration
         return notes;
     }
 
+    /// <summary>training/parent.json: the lineage as it was when the run started, so that a run resumed after its
+    /// pretrained zoo model got a newer version still names the version it started from.</summary>
+    public const string ParentFile = "parent.json";
+
+    /// <summary>Called when a run starts (not when it resumes): records what --pretrained is at this moment.</summary>
+    public static void RecordParent(string modelFolder, string? pretrained)
+    {
+        string folder = Path.GetFullPath(modelFolder);
+        string file = Path.Combine(folder, "training", ParentFile);
+        var zoo = new ModelZoo(Path.GetDirectoryName(folder) ?? ".");
+        var parent = zoo.ParentFromPretrained(pretrained);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, JsonSerializer.Serialize(new { parent }, ModelManifest.Json));
+    }
+
+    private static ModelParent? RecordedParent(string folder, ModelZoo zoo, JsonObject run)
+    {
+        string file = Path.Combine(folder, "training", ParentFile);
+        if (File.Exists(file))
+        {
+            var recorded = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+            return recorded?["parent"]?.Deserialize<ModelParent>(ModelManifest.Json);
+        }
+        // Runs started before parent.json existed: the pretrained model as it is now.
+        return zoo.ParentFromPretrained(run["pretrained"]?.GetValue<string>());
+    }
+
     public static void Register(CliConsole console, string modelFolder, string trainedWeights)
     {
         string folder = Path.GetFullPath(modelFolder);
@@ -33,8 +61,8 @@ public static class TrainRegistration
         try
         {
             var run = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))) as JsonObject ?? [];
-            // Lineage is read before the new version exists: fine-tuning NAME from itself names the version it started from.
-            var parent = zoo.ParentFromPretrained(run["pretrained"]?.GetValue<string>());
+            // Lineage as recorded when the run started (fine-tuning NAME from itself names the version it started from).
+            var parent = RecordedParent(folder, zoo, run);
             var version = zoo.AddVersion(name, trainedWeights, new ModelVersion
             {
                 Parent = parent,
