@@ -17,6 +17,17 @@ synth() { # synth OUT STYLE ARGS...
     "${acqseg[@]}" synth --style "$style" --out "$out" "$@" > /dev/null
 }
 fresh() { [ ! -d "$1" ] && echo "zoo-data: writing $1"; }
+link_every() { # link_every K DEST IMAGES...: links every K-th image (from the first) and its masks into DEST
+    local k=$1 dest=$2 i=0; shift 2
+    mkdir -p "$dest"
+    for img in "$@"; do
+        if [ $((i % k)) -eq 0 ]; then
+            ln -s "$(realpath "$img")" "$dest"/
+            ln -s "$(realpath "${img%_img.tif}_masks.tif")" "$dest"/
+        fi
+        i=$((i + 1))
+    done
+}
 
 # Held-out synthetic test folders (12 frames, 30 px, density 0.35) and the HITL phase images.
 for style in phase cyto; do
@@ -35,15 +46,7 @@ done
 
 # nuclei: every third DSB training image (names of both folders sorted together) ...
 if fresh .tmp/sizeset/nuclei; then
-    mkdir -p .tmp/sizeset/nuclei
-    i=0
-    for img in $(ls "$train"/fluo/*_img.tif "$train"/brightfield_rgb/*_img.tif); do
-        if [ $((i % 3)) -eq 0 ]; then
-            ln -s "$(realpath "$img")" .tmp/sizeset/nuclei/
-            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/nuclei/
-        fi
-        i=$((i + 1))
-    done
+    link_every 3 .tmp/sizeset/nuclei $(ls "$train"/fluo/*_img.tif "$train"/brightfield_rgb/*_img.tif)
 fi
 # ... and synthetic nuclei of 12-80 px with pixel noise at three levels: the DSB images, even scaled up 1.5x, have no
 # large nuclei under fine-grained noise, and without these the size model read GOWT1's 60 px nuclei as 8 px.
@@ -59,26 +62,8 @@ fi
 # general (gray images only; the two-channel cyto frames cannot share one --chan with them): every second image of
 # the nuclei size set, every second synthetic nucleus frame and the 40 phase size frames.
 if fresh .tmp/sizeset/general; then
-    mkdir -p .tmp/sizeset/general
-    i=0
-    for img in $(ls .tmp/sizeset/nuclei/*_img.tif); do
-        if [ $((i % 2)) -eq 0 ]; then
-            ln -s "$(realpath "$img")" .tmp/sizeset/general/
-            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
-        fi
-        i=$((i + 1))
-    done
-    i=0
-    for img in .tmp/sizeset/nuclei-synth/*_img.tif; do
-        if [ $((i % 2)) -eq 0 ]; then
-            ln -s "$(realpath "$img")" .tmp/sizeset/general/
-            ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
-        fi
-        i=$((i + 1))
-    done
-    for img in .tmp/size/phase/*_img.tif; do
-        ln -s "$(realpath "$img")" .tmp/sizeset/general/
-        ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/general/
-    done
+    link_every 2 .tmp/sizeset/general $(ls .tmp/sizeset/nuclei/*_img.tif)
+    link_every 2 .tmp/sizeset/general .tmp/sizeset/nuclei-synth/*_img.tif
+    link_every 1 .tmp/sizeset/general .tmp/size/phase/*_img.tif
 fi
 echo "zoo-data: done"

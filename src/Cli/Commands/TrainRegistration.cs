@@ -34,16 +34,20 @@ public static class TrainRegistration
     public static void RecordParent(string modelFolder, string? pretrained)
     {
         string folder = Path.GetFullPath(modelFolder);
-        string file = Path.Combine(folder, "training", ParentFile);
-        var zoo = new ModelZoo(Path.GetDirectoryName(folder) ?? ".");
-        var parent = zoo.ParentFromPretrained(pretrained);
+        string file = ParentPath(folder);
+        var parent = ZooOf(folder).ParentFromPretrained(pretrained);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, JsonSerializer.Serialize(new { parent }, ModelManifest.Json));
     }
 
+    private static string ParentPath(string folder) => Path.Combine(folder, "training", ParentFile);
+
+    /// <summary>The zoo a model folder belongs to: its parent folder.</summary>
+    private static ModelZoo ZooOf(string folder) => new(Path.GetDirectoryName(folder) ?? ".");
+
     private static ModelParent? RecordedParent(string folder, ModelZoo zoo, JsonObject run)
     {
-        string file = Path.Combine(folder, "training", ParentFile);
+        string file = ParentPath(folder);
         if (File.Exists(file))
         {
             var recorded = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
@@ -57,7 +61,7 @@ public static class TrainRegistration
     {
         string folder = Path.GetFullPath(modelFolder);
         string name = Path.GetFileName(folder);
-        var zoo = new ModelZoo(Path.GetDirectoryName(folder) ?? ".");
+        var zoo = ZooOf(folder);
         try
         {
             var run = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))) as JsonObject ?? [];

@@ -190,11 +190,7 @@ public static partial class ZooCommand
                 (e, total) => console.Out.WriteLine(string.Create(Inv, $"size epoch {e}/{total}")));
             Zoo(() => zoo.SetSizeModel(n, result.Model, new SizeModelInfo
             {
-                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!)
-                    + (options.Epochs == 10 ? "" : string.Create(Inv, $" --epochs {options.Epochs}"))
-                    + (options.LogScales is { } l ? string.Create(Inv, $" --scales {l.Min},{l.Max}")
-                        : options.ScaleRange == 1.0 ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}"))
-                    + (options.L2 == 1.0 ? "" : string.Create(Inv, $" --l2 {options.L2}")),
+                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!) + NonDefault(options),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
@@ -205,6 +201,16 @@ public static partial class ZooCommand
             return Task.FromResult(CliApp.Ok);
         });
         return cmd;
+    }
+
+    /// <summary>The size-fit options that differ from Cellpose's defaults, as train-size arguments.</summary>
+    private static string NonDefault(SizeTrainOptions options)
+    {
+        var cellpose = new SizeTrainOptions();
+        return (options.Epochs == cellpose.Epochs ? "" : string.Create(Inv, $" --epochs {options.Epochs}"))
+            + (options.LogScales is { } l ? string.Create(Inv, $" --scales {l.Min},{l.Max}")
+                : options.ScaleRange == cellpose.ScaleRange ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}"))
+            + (options.L2 == cellpose.L2 ? "" : string.Create(Inv, $" --l2 {options.L2}"));
     }
 
     private static (double Min, double Max)? ParseScales(string? text)

@@ -40,21 +40,15 @@ public static class ModelCard
         sb.AppendLine("## AP@0.5 per evaluation folder");
         sb.AppendLine();
         if (v.Ap.Count == 0 && v.ApTrueDiameter.Count == 0) sb.AppendLine("Not evaluated yet.");
-        else if (v.ApTrueDiameter.Count == 0)
-        {
-            sb.AppendLine("| folder | AP@0.5 |");
-            sb.AppendLine("|---|---|");
-            foreach (var (folder, ap) in v.Ap) sb.AppendLine(inv, $"| {folder} | {ap:0.000} |");
-            sb.AppendLine(inv, $"| **mean** | **{v.Ap.Values.Average():0.000}** |");
-        }
         else
         {
-            // Second column: every image at its ground-truth diameter, so a gap between the columns is the size model's.
-            sb.AppendLine("| folder | AP@0.5 | AP@0.5 at the true diameter |");
-            sb.AppendLine("|---|---|---|");
+            // A second column once the version was scored at the ground-truth diameters: the gap is the size model's.
+            bool truth = v.ApTrueDiameter.Count > 0;
+            sb.AppendLine(truth ? "| folder | AP@0.5 | AP@0.5 at the true diameter |" : "| folder | AP@0.5 |");
+            sb.AppendLine(truth ? "|---|---|---|" : "|---|---|");
             foreach (string folder in v.Ap.Keys.Union(v.ApTrueDiameter.Keys).Order(StringComparer.Ordinal))
-                sb.AppendLine(inv, $"| {folder} | {Ap(v.Ap, folder)} | {Ap(v.ApTrueDiameter, folder)} |");
-            sb.AppendLine(inv, $"| **mean** | **{Mean(v.Ap)}** | **{Mean(v.ApTrueDiameter)}** |");
+                sb.AppendLine(inv, $"| {folder} | {Ap(v.Ap, folder)} |{(truth ? $" {Ap(v.ApTrueDiameter, folder)} |" : "")}");
+            sb.AppendLine(inv, $"| **mean** | **{Mean(v.Ap)}** |{(truth ? $" **{Mean(v.ApTrueDiameter)}** |" : "")}");
         }
         sb.AppendLine();
 
