@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Network;
@@ -172,7 +173,54 @@ public class ZooCommandTests
         Assert.Equal("size_model", doc.RootElement.GetProperty("diameter_source").GetString());
         Assert.InRange(doc.RootElement.GetProperty("diameter").GetDouble() / truth, 0.85, 1.15);
         Assert.Equal(20.0, doc.RootElement.GetProperty("diameter_style").GetDouble(), 3);
+        var passes = doc.RootElement.GetProperty("diameter_passes").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        Assert.Equal(doc.RootElement.GetProperty("diameter").GetDouble(), Assert.Single(passes), 3);
         Assert.True(doc.RootElement.GetProperty("size_estimate").GetDouble() > 0);
+    }
+
+    [SkippableFact]
+    public void SizeCheck_PrintsEachImagesEstimateAgainstItsMasks_AndAFolderSummary()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "nosize", "--zoo", zoo).ExitCode);
+        var none = CliRun.Of("zoo", "size-check", "nosize", "--dir", tmp.Sub("empty"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, none.ExitCode);
+        Assert.Contains("nosize has no size model; fit one with `acqseg zoo train-size nosize", none.Error);
+
+        string size = tmp.File("size.json");
+        // The style alone says 20 px (A = 0); the refining pass measures the frames' own objects (24 px).
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(size);
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "synth", "--size-model", size, "--zoo", zoo).ExitCode);
+        string frames = tmp.Sub("frames");
+        Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "2", "--out", frames, "--size", "160", "--diameter", "24", "--seed", "4").ExitCode);
+
+        var run = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu", "--refine-passes", "2");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("synth v1, size model with 2 refining pass(es)", lines[0]);
+        foreach (string name in new[] { "synth_nuclei_0000", "synth_nuclei_0001" })
+        {
+            string line = Assert.Single(lines, l => l.Contains(name + "_img.tif"));
+            double truth = TrainingData.Diameter(TiffReader.ReadLabels(Path.Combine(frames, name + "_masks.tif")));
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"masks {truth:0.0}, style 20.0, passes "), line);
+        }
+        Assert.StartsWith("frames: 2/2 estimates within 25 % of the masks' diameter, geometric mean error x", lines[^1]);
+        double error = double.Parse(lines[^1][(lines[^1].LastIndexOf('x') + 1)..], CultureInfo.InvariantCulture);
+        Assert.InRange(error, 1.0, 1.15);
+
+        var set = CliRun.Of("zoo", "size-passes", "synth", "3", "--zoo", zoo);
+        Assert.True(set.ExitCode == 0, set.Error);
+        Assert.Contains("synth v1: size model runs 3 refining pass(es)", set.Out);
+        Assert.Equal(3, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("synth")!).RefinePasses);
+        var own = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu");
+        Assert.True(own.ExitCode == 0, own.Error);
+        Assert.StartsWith("synth v1, size model with 3 refining pass(es)", own.Out);
+        Assert.Equal(CliApp.UsageError, CliRun.Of("zoo", "size-passes", "synth", "0", "--zoo", zoo).ExitCode);
+
+        var bad = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--refine-passes", "0");
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("--refine-passes 0 must be 1 (Cellpose) to 8", bad.Error);
     }
 
     [Fact]
@@ -317,12 +365,21 @@ public class ZooCommandTests
             "--zoo", zoo, "--device", "cpu");
         Assert.True(penalised.ExitCode == 0, penalised.Error);
         Assert.EndsWith(" --epochs 1 --l2 0.1", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.Equal(1, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("tiny")!).RefinePasses);
+
+        var refined = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--refine-passes", "3",
+            "--zoo", zoo, "--device", "cpu");
+        Assert.True(refined.ExitCode == 0, refined.Error);
+        Assert.EndsWith(" --epochs 1 --refine-passes 3", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.Equal(3, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("tiny")!).RefinePasses);
         foreach (var (args, message) in new[]
         {
             (new[] { "--scales", "4,0.5" }, "0.1 <= min < max <= 10"),
             (new[] { "--scales", "0.5" }, "is not MIN,MAX"),
             (new[] { "--scales", "0.5,4", "--scale-range", "1.5" }, "give one of them"),
             (new[] { "--l2", "0" }, "the L2 penalty must be positive"),
+            (new[] { "--refine-passes", "0" }, "--refine-passes 0 must be 1 (Cellpose) to 8"),
+            (new[] { "--refine-passes", "9" }, "--refine-passes 9 must be 1 (Cellpose) to 8"),
         })
         {
             var refused = CliRun.Of(["zoo", "train-size", "tiny", "--dir", frames, .. args, "--zoo", zoo]);

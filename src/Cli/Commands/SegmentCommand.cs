@@ -175,6 +175,8 @@ public static class SegmentCommand
                 ["diameter_source"] = result.SizeEstimate is not null ? "size_model" : settings.Diameter is > 0 ? "given" : "diam_labels",
                 // The size model's style-only guess, before its refining pass (null when no size model ran).
                 ["diameter_style"] = result.SizeEstimate is { } e ? Math.Round(e.StyleDiameter, 3) : null,
+                // What each refining pass measured (one entry for Cellpose's single pass).
+                ["diameter_passes"] = result.SizeEstimate?.PassDiameters.Select(d => Math.Round(d, 3)).ToArray(),
                 ["read"] = Round(t.Read),
                 ["normalize"] = Round(t.Normalize),
                 ["network"] = Round(t.Network),

@@ -15,7 +15,7 @@ namespace AcqSeg.Cli.Commands;
 
 /// <summary>
 /// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR | compare --dir DIR
-/// | add-styles NAME --dir DIR | suggest IMAGE...`: the model registry (models/NAME/manifest.json, card.md, versions/).
+/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR`: the model registry (models/NAME/manifest.json, card.md, versions/).
 /// </summary>
 public static partial class ZooCommand
 {
@@ -26,6 +26,7 @@ public static partial class ZooCommand
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
             List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console), Compare(console),
+            SizeCheck(console), SizePasses(console),
         };
         return zoo;
     }
@@ -160,12 +161,13 @@ public static partial class ZooCommand
             Description = "Ridge penalty of the style-to-diameter regression (Cellpose: 1)",
             DefaultValueFactory = _ => 1.0,
         };
+        var refinePasses = RefinePassesOption("Refining passes the size model asks for when it estimates (Cellpose: 1; more let objects far larger than the training sizes converge)");
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("train-size", "Fit a model's size model (Cellpose: ridge regression from style to log diameter)")
         {
-            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, l2, seed, device, zooDir,
+            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, l2, refinePasses, seed, device, zooDir,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -181,6 +183,7 @@ public static partial class ZooCommand
                 throw new UsageException("--scales and --scale-range both set the crop scales: give one of them");
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new UsageException(ex.Message.Split(" (Parameter")[0]); }
+            int passes = CheckedRefinePasses(r.GetValue(refinePasses));
             var samples = LoadSamples(r.GetValue(dirs)!, r.GetValue(maskSuffix)!, r.GetValue(chan), r.GetValue(chan2));
             var dev = Device(r.GetValue(device)!);
             using var net = CellposeWeights.LoadNetwork(weights);
@@ -188,13 +191,15 @@ public static partial class ZooCommand
             console.Out.WriteLine(string.Create(Inv, $"{samples.Count} images; {options.Epochs} crops of {options.CropSize} per image through {n} v{zoo.Manifest(n).Current}"));
             var result = SizeModelTrainer.Train(net, samples, dev, options, cancel,
                 (e, total) => console.Out.WriteLine(string.Create(Inv, $"size epoch {e}/{total}")));
-            Zoo(() => zoo.SetSizeModel(n, result.Model, new SizeModelInfo
+            Zoo(() => zoo.SetSizeModel(n, result.Model.WithRefinePasses(passes), new SizeModelInfo
             {
-                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!) + NonDefault(options),
+                Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!) + NonDefault(options)
+                    + (passes == 1 ? "" : string.Create(Inv, $" --refine-passes {passes}")),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
                 Created = DateTimeOffset.UtcNow,
+                RefinePasses = passes == 1 ? null : passes,
             }));
             console.Out.WriteLine(string.Create(Inv,
                 $"size model of {n}: {result.Images} images, {result.Crops} crops, train correlation {result.TrainCorrelation:0.000}, {result.Seconds:0.0} s; saved {Path.Combine(zoo.Folder(n), ModelZoo.SizeFile)}"));
@@ -212,6 +217,13 @@ public static partial class ZooCommand
                 : options.ScaleRange == cellpose.ScaleRange ? "" : string.Create(Inv, $" --scale-range {options.ScaleRange}"))
             + (options.L2 == cellpose.L2 ? "" : string.Create(Inv, $" --l2 {options.L2}"));
     }
+
+    private static Option<int> RefinePassesOption(string description) =>
+        new("--refine-passes") { Description = description, DefaultValueFactory = _ => 1 };
+
+    private static int CheckedRefinePasses(int passes) => passes is >= 1 and <= SizeModel.MaxRefinePasses
+        ? passes
+        : throw new UsageException($"--refine-passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}");
 
     private static (double Min, double Max)? ParseScales(string? text)
     {

@@ -7,7 +7,11 @@ using AcqSeg.Segmentation.Training;
 namespace AcqSeg.Segmentation.Sizing;
 
 /// <summary>What the size model found for one image: the final diameter, the style-only guess, and the time it took.</summary>
-public sealed record SizeEstimate(double Diameter, double StyleDiameter, int Objects, float[] Style, double Seconds);
+public sealed record SizeEstimate(double Diameter, double StyleDiameter, int Objects, float[] Style, double Seconds)
+{
+    /// <summary>The diameter measured after each refining pass (one entry for Cellpose's single pass).</summary>
+    public IReadOnlyList<double> PassDiameters { get; init; } = [];
+}
 
 /// <summary>
 /// Cellpose's SizeModel.eval: (1) the style of the image predicts a diameter d; (2) the network runs again at rescale
@@ -15,6 +19,9 @@ public sealed record SizeEstimate(double Diameter, double StyleDiameter, int Obj
 /// back to the image; the final diameter is their median sqrt(area) / (sqrt(pi) / 2), diam_mean when there are none.
 /// The style pass runs at the network's own scale (rescale 1), the scale the size model's training crops had;
 /// Cellpose rescales by diam_mean / diam_labels there, which is 1 for its built-in models.
+/// A size model with <see cref="SizeModel.RefinePasses"/> above 1 repeats step (2) at the diameter the previous pass
+/// measured until it changes by less than <see cref="SettledChange"/> or a pass finds no objects (then the previous
+/// diameter stands).
 /// Does not own the model; not thread-safe (the model is not).
 /// </summary>
 public sealed class SizeEstimator
@@ -40,15 +47,41 @@ public sealed class SizeEstimator
         double styleDiameter = Size.PredictFromStyle(stylePass.Style);
         if (!(styleDiameter > 0)) styleDiameter = Size.DiamMean;
 
+        double diameter = 0;
+        int objects = 0;
+        var passes = new List<double>(Size.RefinePasses);
+        double runAt = styleDiameter;
+        for (int pass = 0; pass < Size.RefinePasses; pass++)
+        {
+            var (measured, count) = MeasureAt(image, baseSettings, runAt);
+            if (!(measured > 0))
+            {
+                // Cellpose's single pass falls back to diam_mean; a later pass keeps what the previous one measured.
+                if (pass == 0) diameter = Size.DiamMean;
+                break;
+            }
+            passes.Add(measured);
+            diameter = measured;
+            objects = count;
+            if (Math.Abs(measured / runAt - 1) < SettledChange) break;
+            runAt = measured;
+        }
+        return new SizeEstimate(diameter, styleDiameter, objects, stylePass.Style, clock.Elapsed.TotalSeconds) { PassDiameters = passes };
+    }
+
+    /// <summary>A refining pass stops the loop once it moves the diameter by less than this fraction.</summary>
+    public const double SettledChange = 0.05;
+
+    /// <summary>Masks at the given diameter, resized back to the image; their median diameter and count.</summary>
+    private (double Diameter, int Objects) MeasureAt(ImageData image, EvalSettings baseSettings, double diameter)
+    {
         // Run at rescale = the size model's diam_mean / d, expressed as the diameter the network's own diam_mean implies.
-        double rescale = Size.DiamMean / styleDiameter;
+        double rescale = Size.DiamMean / diameter;
         var maskPass = Model.Run(image, baseSettings with { Diameter = Model.DiamMean / rescale });
         var masks = MaskDynamics.ComputeMasks(maskPass.DY, maskPass.DX, maskPass.CellProb, maskPass.Height, maskPass.Width,
             new MaskOptions { Interp = false, Rescale = maskPass.Rescale });
         var labels = NearestResize.Labels(masks.Masks, image.Height, image.Width);
-        double diameter = TrainingData.Diameter(labels);
-        if (!(diameter > 0)) diameter = Size.DiamMean;
-        return new SizeEstimate(diameter, styleDiameter, labels.CountObjects(), stylePass.Style, clock.Elapsed.TotalSeconds);
+        return (TrainingData.Diameter(labels), labels.CountObjects());
     }
 }
 

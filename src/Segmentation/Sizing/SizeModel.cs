@@ -7,15 +7,18 @@ namespace AcqSeg.Segmentation.Sizing;
 /// <summary>
 /// Cellpose's size model (models.SizeModel): a linear map from a network's style vector to log object diameter,
 /// d = max(5, exp(A . (style - smean) + log(diam_mean) + ymean)). Only meaningful with the styles of the network it was
-/// trained on. Stored as JSON {"A": [...], "smean": [...], "diam_mean": D, "ymean": Y}; Cellpose's own
-/// <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
+/// trained on. Stored as JSON {"A": [...], "smean": [...], "diam_mean": D, "ymean": Y} plus "refine_passes" when it is
+/// not Cellpose's 1; Cellpose's own <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
 /// </summary>
 public sealed class SizeModel
 {
     /// <summary>The smallest diameter the model predicts (Cellpose clips at 5 pixels).</summary>
     public const double MinimumDiameter = 5.0;
 
-    public SizeModel(float[] a, float[] styleMean, double diamMean, double yMean)
+    /// <summary>The most refining passes a size model may ask for (each is one network pass and one mask reconstruction).</summary>
+    public const int MaxRefinePasses = 8;
+
+    public SizeModel(float[] a, float[] styleMean, double diamMean, double yMean, int refinePasses = 1)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(styleMean);
@@ -23,7 +26,10 @@ public sealed class SizeModel
             throw new ArgumentException($"A has {a.Length} values and smean {styleMean.Length}; both must be the style length");
         if (!(diamMean > 0) || double.IsInfinity(diamMean)) throw new ArgumentOutOfRangeException(nameof(diamMean), diamMean, "diam_mean must be a positive diameter");
         if (!double.IsFinite(yMean)) throw new ArgumentOutOfRangeException(nameof(yMean), yMean, "ymean must be finite");
+        if (refinePasses is < 1 or > MaxRefinePasses)
+            throw new ArgumentOutOfRangeException(nameof(refinePasses), refinePasses, $"refine passes must be 1 (Cellpose) to {MaxRefinePasses}");
         A = a;
+        RefinePasses = refinePasses;
         StyleMean = styleMean;
         DiamMean = diamMean;
         YMean = yMean;
@@ -42,6 +48,17 @@ public sealed class SizeModel
     public double YMean { get; }
 
     public int StyleLength => A.Length;
+
+    /// <summary>
+    /// Refining passes of an estimate (Cellpose: 1). With more, the mask diameter measured at one pass becomes the
+    /// diameter of the next until it changes by less than <see cref="SizeEstimator.SettledChange"/>: objects far larger
+    /// than the training sizes get a style guess that is too small, the network splits them at that scale, and one
+    /// pass measures the pieces; at each larger guess the pieces merge further.
+    /// </summary>
+    public int RefinePasses { get; }
+
+    /// <summary>The same regression with another number of refining passes.</summary>
+    public SizeModel WithRefinePasses(int passes) => new(A, StyleMean, DiamMean, YMean, passes);
 
     /// <summary>The diameter the style alone predicts (Cellpose's _size_estimation).</summary>
     public double PredictFromStyle(ReadOnlySpan<float> style)
@@ -77,6 +94,7 @@ public sealed class SizeModel
             ["diam_mean"] = DiamMean,
             ["ymean"] = YMean,
         };
+        if (RefinePasses != 1) json["refine_passes"] = RefinePasses;
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) + "\n");
@@ -103,7 +121,15 @@ public sealed class SizeModel
             float[] smean = Floats(o, "smean", path);
             double diamMean = Number(o, "diam_mean", path);
             double ymean = Number(o, "ymean", path);
-            return new SizeModel(a, smean, diamMean, ymean);
+            int passes = 1;
+            if (o["refine_passes"] is not null)
+            {
+                double p = Number(o, "refine_passes", path);
+                if (p != Math.Floor(p) || p is < 1 or > MaxRefinePasses)
+                    throw new SizeModelFileException(path, $"'refine_passes' is {p.ToString(CultureInfo.InvariantCulture)}; it must be a whole number from 1 to {MaxRefinePasses}");
+                passes = (int)p;
+            }
+            return new SizeModel(a, smean, diamMean, ymean, passes);
         }
         catch (ArgumentException ex)
         {
@@ -131,7 +157,7 @@ public sealed class SizeModel
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"size model (style length {StyleLength}, diam_mean {DiamMean:0.##}, ymean {YMean:0.####})");
+        string.Create(CultureInfo.InvariantCulture, $"size model (style length {StyleLength}, diam_mean {DiamMean:0.##}, ymean {YMean:0.####}, refine passes {RefinePasses})");
 }
 
 /// <summary>A size-model file that cannot be used; the message names the file and what to do.</summary>

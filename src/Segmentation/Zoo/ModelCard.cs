@@ -58,7 +58,10 @@ public static class ModelCard
         {
             string fit = s.TrainCorrelation is { } r ? string.Create(inv, $", train correlation {r:0.###}") : "";
             string data = s.TrainImages > 0 ? string.Create(inv, $" on {s.TrainImages} images ({s.Crops} crops){fit}") : "";
-            sb.AppendLine(inv, $"`size.json`: Cellpose's style-to-diameter regression{data}; source {s.Source}. `--diameter 0` estimates each image's diameter with it.");
+            string passes = s.RefinePasses is > 1 and var p
+                ? string.Create(inv, $" Up to {p} refining passes, each at the diameter the previous one measured, until it changes by less than 5 % (Cellpose: 1).")
+                : "";
+            sb.AppendLine(inv, $"`size.json`: Cellpose's style-to-diameter regression{data}; source {s.Source}. `--diameter 0` estimates each image's diameter with it.{passes}");
         }
         else if (facts.HasSizeModel) sb.AppendLine("`size.json` present; `--diameter 0` estimates each image's diameter with it.");
         else sb.AppendLine(inv, $"None: `--diameter 0` uses diam_labels ({Num(v.DiamLabels)}). Train one with `acqseg zoo train-size {manifest.Name} --dir DIR`.");

@@ -42,6 +42,9 @@ public sealed record SizeModelInfo
     public int Crops { get; init; }
     public double? TrainCorrelation { get; init; }
     public DateTimeOffset Created { get; init; }
+
+    /// <summary>Refining passes the size model runs (null: Cellpose's 1); also stored in size.json, which is what runs.</summary>
+    public int? RefinePasses { get; init; }
 }
 
 /// <summary>One version of a zoo model: its lineage, training data and measured quality.</summary>

@@ -168,6 +168,26 @@ public sealed class ModelZoo(string root)
         return Update(manifest, manifest.Current, v => v with { SizeModel = info });
     }
 
+    /// <summary>
+    /// Sets how many refining passes the current version's size model runs (1 = Cellpose) without refitting it. The AP
+    /// recorded for the version was measured with the old count: score it again (`zoo eval`).
+    /// </summary>
+    public ModelVersion SetRefinePasses(string name, int passes)
+    {
+        var manifest = Manifest(name);
+        string path = SizeModelPath(name)
+            ?? throw new ZooException($"model '{name}' has no size model; fit one with `acqseg zoo train-size {name} --dir DIR` first");
+        SizeModel size;
+        try { size = SizeModel.Load(path).WithRefinePasses(passes); }
+        catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+        catch (ArgumentOutOfRangeException) { throw new ZooException($"refine passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}"); }
+        size.Save(path);
+        return Update(manifest, manifest.Current, v => v with
+        {
+            SizeModel = (v.SizeModel ?? new SizeModelInfo { Source = SizeFile, Created = DateTimeOffset.UtcNow }) with { RefinePasses = passes == 1 ? null : passes },
+        });
+    }
+
     /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder: as users run it, or with every
     /// image at its ground-truth diameter (<paramref name="atTrueDiameter"/>, kept apart).</summary>
     public ModelVersion RecordAp(string name, string folder, double ap, int? version = null, bool atTrueDiameter = false)

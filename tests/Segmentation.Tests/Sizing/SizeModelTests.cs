@@ -50,6 +50,38 @@ public sealed class SizeModelTests : IDisposable
     }
 
     [Fact]
+    public void RefinePasses_AreSavedOnlyWhenNotCellposesOne_AndLoadBack()
+    {
+        var cellpose = new SizeModel([0.5f], [0.1f], 30, 0);
+        string plain = temp.File("plain.json");
+        cellpose.Save(plain);
+        Assert.DoesNotContain("refine_passes", File.ReadAllText(plain));
+        Assert.Equal(1, SizeModel.Load(plain).RefinePasses);
+
+        string more = temp.File("more.json");
+        cellpose.WithRefinePasses(4).Save(more);
+        Assert.Contains("\"refine_passes\":4", File.ReadAllText(more));
+        var back = SizeModel.Load(more);
+        Assert.Equal(4, back.RefinePasses);
+        Assert.Equal(cellpose.A, back.A);
+        Assert.Equal(cellpose.YMean, back.YMean);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("2.5")]
+    [InlineData("9")]
+    public void Load_BadRefinePasses_NamesTheFileAndTheRange(string value)
+    {
+        string path = temp.File($"bad{value}.json");
+        File.WriteAllText(path, $"{{\"A\":[1],\"smean\":[0],\"diam_mean\":30,\"ymean\":0,\"refine_passes\":{value}}}");
+        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("whole number from 1 to 8", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SizeModel([1f], [0f], 30, 0, refinePasses: 0));
+    }
+
+    [Fact]
     public void Load_CellposeSizeNpy_ReadsTheDictOfArraysAndScalars()
     {
         var m = SizeModel.Load(Fixture("cellpose_size_v1.npy"));

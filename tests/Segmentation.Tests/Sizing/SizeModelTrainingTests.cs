@@ -75,6 +75,32 @@ public sealed class SizeModelTrainingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void RefinePasses_FromAStyleGuessHalfTheTruth_ReachItWhereOnePassFallsShort()
+    {
+        using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
+        // A = 0: the style says 16 px for objects of about 30 px (as nuclei's style read GOWT1's 60 px nuclei as 20-25 px).
+        var cellpose = new SizeModel(new float[256], new float[256], 30, Math.Log(16.0 / 30.0));
+        var f = Frame(32, 11);
+        double truth = TrainingData.Diameter(f.Masks);
+
+        var one = new SizeEstimator(model, cellpose).Estimate(f.Image);
+        var more = new SizeEstimator(model, cellpose.WithRefinePasses(6)).Estimate(f.Image);
+        output.WriteLine($"true {truth:0.0}; one pass {one.Diameter:0.0}; passes {string.Join(" -> ", more.PassDiameters.Select(d => d.ToString("0.0")))}");
+
+        Assert.Equal([one.Diameter], one.PassDiameters);
+        Assert.Equal(one.Diameter, more.PassDiameters[0], 6);
+        Assert.True(one.Diameter / truth < 0.85, $"one pass from 16 px already reaches {one.Diameter:0.0} of {truth:0.0}: the case does not test the passes");
+        // Each pass runs at the diameter the previous one measured: the split pieces grow towards whole objects.
+        Assert.True(more.PassDiameters.Count >= 2, "a second pass should have run");
+        for (int i = 1; i < more.PassDiameters.Count; i++) Assert.True(more.PassDiameters[i] > more.PassDiameters[i - 1]);
+        Assert.InRange(more.Diameter / truth, 0.85, 1.15);
+        Assert.Equal(more.PassDiameters[^1], more.Diameter);
+        // Stopped because the diameter settled or the passes ran out.
+        Assert.True(more.PassDiameters.Count == 6
+            || Math.Abs(more.PassDiameters[^1] / more.PassDiameters[^2] - 1) < SizeEstimator.SettledChange);
+    }
+
+    [SkippableFact]
     public void FrameSegmenter_WithoutSizeModel_FallsBackToDiamLabels()
     {
         using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);

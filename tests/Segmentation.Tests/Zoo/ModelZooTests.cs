@@ -70,6 +70,35 @@ public sealed class ModelZooTests : IDisposable
     }
 
     [Fact]
+    public void SetRefinePasses_RewritesOnlyThePassCount_AndTheCardSaysSo()
+    {
+        var zoo = NewZoo();
+        zoo.AddVersion("m", TinyWeights("a.pth", 1), new ModelVersion());
+        var missing = Assert.Throws<ZooException>(() => zoo.SetRefinePasses("m", 4));
+        Assert.Contains("has no size model; fit one with `acqseg zoo train-size m", missing.Message);
+
+        var size = new SizeModel(Enumerable.Range(0, 64).Select(i => i / 64f).ToArray(), new float[64], 30, 0.25);
+        zoo.SetSizeModel("m", size, new SizeModelInfo { Source = "test", TrainImages = 4, Crops = 40 });
+        string card() => File.ReadAllText(Path.Combine(zoo.Folder("m"), "card.md"));
+        Assert.DoesNotContain("refining passes", card());
+
+        zoo.SetRefinePasses("m", 4);
+        var back = SizeModel.Load(zoo.SizeModelPath("m")!);
+        Assert.Equal(4, back.RefinePasses);
+        Assert.Equal(size.A, back.A);
+        Assert.Equal(0.25, back.YMean, 12);
+        var info = zoo.Manifest("m").Find(1)!.SizeModel!;
+        Assert.Equal((4, 40, "test"), (info.RefinePasses, info.Crops, info.Source));
+        Assert.Contains("Up to 4 refining passes", card());
+
+        zoo.SetRefinePasses("m", 1);
+        Assert.Null(zoo.Manifest("m").Find(1)!.SizeModel!.RefinePasses);
+        Assert.Equal(1, SizeModel.Load(zoo.SizeModelPath("m")!).RefinePasses);
+        Assert.DoesNotContain("refining passes", card());
+        Assert.Throws<ZooException>(() => zoo.SetRefinePasses("m", 9));
+    }
+
+    [Fact]
     public void SetSizeModel_WithStylesOfAnotherWidth_IsRefused()
     {
         var zoo = NewZoo();

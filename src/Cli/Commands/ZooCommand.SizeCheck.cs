@@ -1,0 +1,107 @@
+using System.CommandLine;
+using AcqSeg.Segmentation.Inference;
+using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Segmentation.Training;
+
+namespace AcqSeg.Cli.Commands;
+
+public static partial class ZooCommand
+{
+    /// <summary>Estimates within this factor of the masks' diameter count as right in `zoo size-check`'s summary.</summary>
+    private const double SizeCheckTolerance = 1.25;
+
+    /// <summary>
+    /// `acqseg zoo size-check NAME --dir DIR...`: the size model alone, against labelled images: per image the masks'
+    /// diameter, the style's guess, each refining pass and the final estimate; per folder how many estimates land within
+    /// 25 % of the truth and the geometric mean error factor. `--refine-passes` tries another pass count without
+    /// refitting. Records nothing.
+    /// </summary>
+    private static Command SizeCheck(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "Zoo model name (its current version and size model)" };
+        var dirs = new Option<string[]>("--dir") { Description = "Folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
+        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
+        var refinePasses = new Option<int?>("--refine-passes") { Description = "Refining passes to use instead of the size model's own" };
+        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
+        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var zooDir = ZooOption();
+        var cmd = new Command("size-check", "Compare a model's size estimates with labelled images' mask diameters (per image and per folder; records nothing)")
+        {
+            name, dirs, maskSuffix, refinePasses, chan, chan2, device, zooDir,
+        };
+        cmd.SetAction(r =>
+        {
+            var zoo = Open(r.GetValue(zooDir));
+            string n = r.GetValue(name)!;
+            string weights = Zoo(() => zoo.WeightsPath(n));
+            string sizePath = zoo.SizeModelPath(n)
+                ?? throw new UsageException($"{n} has no size model; fit one with `acqseg zoo train-size {n} --dir DIR`");
+            var size = SizeModel.Load(sizePath);
+            if (r.GetValue(refinePasses) is { } p) size = size.WithRefinePasses(CheckedRefinePasses(p));
+            var folders = r.GetValue(dirs)!;
+            foreach (string dir in folders) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
+            using var model = LoadModel(weights, r.GetValue(device)!);
+            var segmenter = new FrameSegmenter(model, size);
+            var settings = new SegmentSettings { Diameter = 0, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
+            console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current}, size model with {size.RefinePasses} refining pass(es)"));
+            var all = new List<double>();
+            foreach (string dir in folders)
+            {
+                var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
+                if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
+                var ratios = new List<double>();
+                foreach (var pair in pairs)
+                {
+                    double truth = TrainingData.Diameter(TiffReader.ReadLabels(pair.Masks));
+                    if (!(truth > 0)) continue;
+                    var estimate = segmenter.ResolveDiameter(TiffReader.Read(pair.Image), settings).Estimate!;
+                    ratios.Add(estimate.Diameter / truth);
+                    string steps = string.Join(" -> ", estimate.PassDiameters.Select(d => d.ToString("0.0", Inv)));
+                    console.Out.WriteLine(string.Create(Inv,
+                        $"  {Path.GetFileName(pair.Image)}: masks {truth:0.0}, style {estimate.StyleDiameter:0.0}, passes {steps}, estimate {estimate.Diameter:0.0} (x{estimate.Diameter / truth:0.00})"));
+                }
+                all.AddRange(ratios);
+                string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+                console.Out.WriteLine(Summary(folder, ratios));
+            }
+            if (folders.Length > 1) console.Out.WriteLine(Summary("all", all));
+            return CliApp.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>`acqseg zoo size-passes NAME N`: the refining-pass count of the current size model, without refitting.</summary>
+    private static Command SizePasses(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "Zoo model name (its current version's size model)" };
+        var passes = new Argument<int>("passes") { Description = $"Refining passes, 1 (Cellpose) to {SizeModel.MaxRefinePasses}" };
+        var zooDir = ZooOption();
+        var cmd = new Command("size-passes", "Set how many refining passes a model's size model runs (1 = Cellpose; try counts first with `zoo size-check --refine-passes`)")
+        {
+            name, passes, zooDir,
+        };
+        cmd.SetAction(r =>
+        {
+            var zoo = Open(r.GetValue(zooDir));
+            string n = r.GetValue(name)!;
+            int p = CheckedRefinePasses(r.GetValue(passes));
+            var version = Zoo(() => zoo.SetRefinePasses(n, p));
+            console.Out.WriteLine(string.Create(Inv,
+                $"{n} v{version.Version}: size model runs {p} refining pass(es); AP recorded before was measured with the old count, score it again with `acqseg zoo eval {n}`"));
+            return CliApp.Ok;
+        });
+        return cmd;
+    }
+
+    private static string Summary(string label, List<double> ratios)
+    {
+        if (ratios.Count == 0) return $"{label}: no image with objects";
+        int within = ratios.Count(x => x <= SizeCheckTolerance && x >= 1 / SizeCheckTolerance);
+        double errorFactor = Math.Exp(ratios.Average(x => Math.Abs(Math.Log(x))));
+        return string.Create(Inv,
+            $"{label}: {within}/{ratios.Count} estimates within 25 % of the masks' diameter, geometric mean error x{errorFactor:0.000}");
+    }
+}
