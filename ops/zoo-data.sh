@@ -66,4 +66,17 @@ if fresh .tmp/sizeset/general; then
     link_every 2 .tmp/sizeset/general .tmp/sizeset/nuclei-synth/*_img.tif
     link_every 1 .tmp/sizeset/general .tmp/size/phase/*_img.tif
 fi
+# Size checks (`zoo size-check`) outside every fit and outside the evaluation set: every tenth DSB training image from
+# the second (60; 20 of them are also in the nuclei size set) and 20 new synthetic nuclei frames of 16-70 px.
+if fresh .tmp/sizecheck/dsb; then
+    link_every 10 .tmp/sizecheck/dsb $(ls "$train"/fluo/*_img.tif "$train"/brightfield_rgb/*_img.tif | tail -n +2)
+fi
+if fresh .tmp/sizecheck/synth; then
+    for d in 16 25 40 55 70; do
+        for noise in 0.1 0.3; do
+            synth .tmp/sizecheck/synth nuclei --count 2 --size 768 --diameter $d --density 0.2 --noise $noise \
+                --seed $((7000 + d * 10 + ${noise#0.})) --prefix val_d${d}_n${noise#0.}
+        done
+    done
+fi
 echo "zoo-data: done"
