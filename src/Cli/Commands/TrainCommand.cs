@@ -128,6 +128,8 @@ public static class TrainCommand
     private static int Run(CliConsole console, TrainJob job, CancellationToken cancel)
     {
         var o = console.Out;
+        if (OneDnnIsa.LimitOnAffectedCpu())
+            o.WriteLine("AMD family 26 CPU: oneDNN limited to AVX2 for this run (its AVX-512 convolution backward gives wrong gradients here; see DEVELOPERS.md)");
         var device = job.Device.Resolve();
         string training = Path.Combine(job.Output, "training");
         string ckptDir = Path.Combine(training, "checkpoint");
@@ -148,6 +150,9 @@ public static class TrainCommand
         }
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{samples.Count} training images ({pairs.Count} from folders, {synthTotal} synthetic), {samples.Sum(s => s.Objects)} objects, loaded in {load.Elapsed.TotalSeconds:0.0} s"));
+
+        if (device.type == DeviceType.CPU && torch.get_num_threads() > 1 && !TrainingThreads.BackwardIsConsistent())
+            o.WriteLine($"this CPU's multi-threaded convolution backward gave different gradients on repeated runs; training uses 1 thread instead of {torch.get_num_threads()} (see DEVELOPERS.md)");
 
         var info = TrainingCheckpoint.TryRead(ckptDir);
         CellposeNet net;

@@ -15,7 +15,7 @@ namespace AcqSeg.Cli.Commands;
 
 /// <summary>
 /// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR | compare --dir DIR
-/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR`: the model registry (models/NAME/manifest.json, card.md, versions/).
+/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR | size-passes NAME N`: the model registry (models/NAME/manifest.json, card.md, versions/).
 /// </summary>
 public static partial class ZooCommand
 {

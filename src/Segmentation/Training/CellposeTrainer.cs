@@ -84,6 +84,7 @@ public sealed class CellposeTrainer
             throw new InvalidOperationException($"training images have {train[0].Channels} channels, the network takes {_net.InputChannels}");
 
         SetDiamLabels(_net, MeanLabelDiameter(train));
+        using var threads = TrainingThreads.Use(_device);
         var parameters = _net.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.SGD(parameters, schedule.LearningRateAt(Math.Min(startEpoch, schedule.Epochs - 1)),
             schedule.Momentum, weight_decay: schedule.WeightDecay);
@@ -107,7 +108,7 @@ public sealed class CellposeTrainer
             {
                 cancel.ThrowIfCancellationRequested();
                 int n = Math.Min(schedule.BatchSize, order.Length - b);
-                lossSum += Step(optimizer, Crops(train, order, b, n, epoch)) * n;
+                lossSum += Step(optimizer, lr, Crops(train, order, b, n, epoch)) * n;
                 seen += n;
             }
             trainedEpochs++;
@@ -235,7 +236,7 @@ public sealed class CellposeTrainer
         return Loss(y, flows, prob).item<float>();
     }
 
-    private double Step(OptimizerHelper optimizer, AugmentedCrop[] crops)
+    private double Step(SGD optimizer, double lr, AugmentedCrop[] crops)
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
@@ -243,7 +244,7 @@ public sealed class CellposeTrainer
         var (y, _) = _net.forward(x);
         var loss = Loss(y, flows, prob);
         loss.backward();
-        optimizer.step();
+        SgdStep.Apply(optimizer, lr, _options.Schedule.Momentum, _options.Schedule.WeightDecay);
         return loss.item<float>();
     }
 

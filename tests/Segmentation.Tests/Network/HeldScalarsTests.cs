@@ -18,17 +18,7 @@ public class HeldScalarsTests
         net.eval();
         using var fast = new FastCellposeNet(net, ScalarType.Float32, CPU);
         using var x = torch.rand(1, 2, 32, 32);
-        using var stop = new CancellationTokenSource();
-        var collector = new Thread(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-            }
-        }) { IsBackground = true };
-        collector.Start();
-        try
+        using (new ConstantCollection())
         {
             using var noGrad = torch.no_grad();
             var (first, _) = net.forward(x);
@@ -42,11 +32,6 @@ public class HeldScalarsTests
                 var (z, _) = fast.Forward(x);
                 Assert.True(z.allclose(reference, rtol: 1e-3, atol: 1e-3), $"fast pass {i} differs");
             }
-        }
-        finally
-        {
-            stop.Cancel();
-            collector.Join();
         }
     }
 }
