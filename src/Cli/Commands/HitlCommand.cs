@@ -41,8 +41,7 @@ public static class HitlCommand
         };
         cmd.SetAction((r, cancel) =>
         {
-            if (OneDnnIsa.LimitOnAffectedCpu())
-                console.Out.WriteLine("AMD family 26 CPU: oneDNN limited to AVX2 for this run (its AVX-512 convolution backward gives wrong gradients here; see DEVELOPERS.md)");
+            TrainingCpu.LimitOneDnn(console.Out);
             string imgDir = r.GetValue(images)!, testDir = r.GetValue(test)!;
             foreach (var (opt, dir) in new[] { ("--images", imgDir), ("--test", testDir) })
                 if (!Directory.Exists(dir)) throw new UsageException($"{opt} '{dir}' is not a folder");

@@ -128,8 +128,7 @@ public static class TrainCommand
     private static int Run(CliConsole console, TrainJob job, CancellationToken cancel)
     {
         var o = console.Out;
-        if (OneDnnIsa.LimitOnAffectedCpu())
-            o.WriteLine("AMD family 26 CPU: oneDNN limited to AVX2 for this run (its AVX-512 convolution backward gives wrong gradients here; see DEVELOPERS.md)");
+        TrainingCpu.LimitOneDnn(o);
         var device = job.Device.Resolve();
         string training = Path.Combine(job.Output, "training");
         string ckptDir = Path.Combine(training, "checkpoint");

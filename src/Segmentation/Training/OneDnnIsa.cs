@@ -14,6 +14,10 @@ public static class OneDnnIsa
 {
     public const string Variable = "ONEDNN_MAX_CPU_ISA";
 
+    /// <summary>What a training entry point tells the user when <see cref="LimitOnAffectedCpu"/> applied the limit.</summary>
+    public const string Notice =
+        "AMD family 26 CPU: oneDNN limited to AVX2 for this run (its AVX-512 convolution backward gives wrong gradients here; see DEVELOPERS.md)";
+
     /// <summary>Sets ONEDNN_MAX_CPU_ISA=AVX2 on an affected CPU; returns true when it did.</summary>
     public static bool LimitOnAffectedCpu(string cpuInfoPath = "/proc/cpuinfo")
     {
