@@ -1,12 +1,14 @@
+using AcqSeg.Segmentation.Training;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker.Extensions;
 
 // Before any convolution: oneDNN reads its ISA limit once (see OneDnnIsa).
-AcqSeg.Segmentation.Training.OneDnnIsa.LimitOnAffectedCpu();
+bool oneDnnLimited = OneDnnIsa.LimitOnAffectedCpu();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(bus => bus.AddTrainWorkerConsumers());
 builder.AddTrainWorkerServices();
 
 var app = builder.Build();
+if (oneDnnLimited) app.Logger.LogWarning("{CpuNotice}", OneDnnIsa.Notice);
 app.MapDefaultEndpoints();
 app.Run();
