@@ -79,4 +79,19 @@ if fresh .tmp/sizecheck/synth; then
         done
     done
 fi
+# Training frames for nuclei version 4: sparse-to-moderate fields whose nuclei span a 15x brightness range (dim
+# nuclei near the background beside saturated ones), at four sizes, two densities, two noise levels, 8 and 16 bit.
+# The DSB images and the generator's default frames vary brightness by 2x at most.
+if fresh .tmp/train/nuclei-dim; then
+    for d in 15 25 40 60; do
+        for density in 0.12 0.25; do
+            for noise in 0.05 0.15; do
+                bits=$(( (d + ${noise#0.}) % 2 == 0 ? 8 : 16 ))
+                synth .tmp/train/nuclei-dim nuclei --count 5 --size 512 --diameter $d --density $density --noise $noise \
+                    --brightness-range 15 --bit-depth $bits --seed $((3000 + d * 100 + ${density#0.} + ${noise#0.})) \
+                    --prefix dim_d${d}_p${density#0.}_n${noise#0.}
+            done
+        done
+    done
+fi
 echo "zoo-data: done"

@@ -47,6 +47,7 @@ public class SynthCommandTests
     [InlineData("--bit-depth", "12", "--bit-depth")]
     [InlineData("--diameter", "200", "--diameter")]
     [InlineData("--count", "0", "--count")]
+    [InlineData("--brightness-range", "0.5", "--brightness-range")]
     public void Synth_BadValue_IsAUsageErrorNamingTheOption(string option, string value, string named)
     {
         using var tmp = new TempFolder();

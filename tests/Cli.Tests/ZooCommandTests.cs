@@ -47,6 +47,45 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void Import_WithTheTrainRunItCameFrom_RecordsTheRunAndResolvesTheParentFileToItsZooVersion()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "base", "--zoo", zoo).ExitCode);
+        // A `train` run made outside the zoo, fine-tuned from base's model.pth given as a path: its record names the
+        // parent by file and SHA-256, as TrainRegistration.RecordParent writes it for a path.
+        string runDir = tmp.Sub("elsewhere/ft");
+        Directory.CreateDirectory(Path.Combine(runDir, "training"));
+        File.WriteAllText(Path.Combine(runDir, "training", "run.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["schedule"] = "offline", ["epochs"] = 120, ["epochs_completed"] = 120, ["train_images"] = 777, ["train_rois"] = 37419,
+            ["wall_seconds_all_runs"] = 4321.5, ["images_per_second"] = 2.7, ["train_dirs"] = new[] { "data/fluo" },
+            ["synthetic_images"] = 100, ["synthetic_styles"] = new[] { "nuclei" }, ["images_per_epoch"] = 96,
+        }));
+        var fileParent = ModelParent.FromFile(Path.Combine(zoo, "base", "model.pth"), Path.GetDirectoryName(runDir)!);
+        File.WriteAllText(Path.Combine(runDir, "training", "parent.json"), JsonSerializer.Serialize(new { parent = fileParent }, ModelManifest.Json));
+
+        var import = CliRun.Of("zoo", "import", Reference, "--name", "base", "--run", runDir, "--zoo", zoo);
+        Assert.True(import.ExitCode == 0, import.Error);
+        var v2 = new ModelZoo(zoo).Manifest("base").CurrentVersion;
+        Assert.Equal(2, v2.Version);
+        Assert.Equal(ModelParent.FromModel("base", 1), v2.Parent);
+        Assert.Equal("offline", v2.Schedule);
+        Assert.Equal(120, v2.Epochs);
+        Assert.Equal(777, v2.TrainImages);
+        Assert.Equal(37419, v2.TrainRois);
+        Assert.Equal(4321.5, v2.WallSeconds);
+        Assert.Equal("acqseg train --dir data/fluo, plus 100 synthetic nuclei frames, 96 images an epoch", v2.Notes);
+
+        // A parent file that is no zoo version stays a file; a folder without a run record is refused by name.
+        var other = new ModelParent { File = "x.pth", Sha256 = new string('0', 64) };
+        Assert.Equal(other, new ModelZoo(zoo).ResolveParent(other));
+        var missing = CliRun.Of("zoo", "import", Reference, "--name", "base", "--run", tmp.Sub("empty"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, missing.ExitCode);
+        Assert.Contains("no training/run.json", missing.Error);
+    }
+
+    [SkippableFact]
     public void ImportListShowExport_ReferenceWeights_RoundTripWithVersions()
     {
         using var tmp = new TempFolder();

@@ -22,6 +22,7 @@ public static class SynthCommand
         var noise = new Option<double>("--noise") { Description = "Gaussian noise relative to the object contrast", DefaultValueFactory = _ => 0.05 };
         var blur = new Option<double>("--blur") { Description = "Gaussian blur sigma in pixels", DefaultValueFactory = _ => 1.0 };
         var gradient = new Option<double>("--gradient") { Description = "Background ramp relative to the object contrast", DefaultValueFactory = _ => 0.1 };
+        var brightness = new Option<double>("--brightness-range") { Description = "Brightest to dimmest object (2: similar objects; 10-20: dim nuclei beside saturated ones)", DefaultValueFactory = _ => 2.0 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "8 (uint8), 16 (uint16) or 32 (float32)", DefaultValueFactory = _ => 16 };
         var noNuclear = new Option<bool>("--no-nuclear-channel") { Description = "cyto: one channel only (no nuclear second channel)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same frames)" };
@@ -29,7 +30,7 @@ public static class SynthCommand
 
         var cmd = new Command("synth", "Write synthetic frames with known masks (NAME_img.tif + NAME_masks.tif)")
         {
-            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, bitDepth, noNuclear, seed, prefix,
+            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, brightness, bitDepth, noNuclear, seed, prefix,
         };
         cmd.SetAction(r =>
         {
@@ -49,6 +50,7 @@ public static class SynthCommand
                 Noise = r.GetValue(noise),
                 Blur = r.GetValue(blur),
                 BackgroundGradient = r.GetValue(gradient),
+                BrightnessRange = r.GetValue(brightness),
                 BitDepth = r.GetValue(bitDepth),
                 NuclearChannel = !r.GetValue(noNuclear),
             };
@@ -62,6 +64,7 @@ public static class SynthCommand
                     nameof(SynthSettings.SizeJitter) => "--size-jitter",
                     nameof(SynthSettings.Density) => "--density",
                     nameof(SynthSettings.Noise) => "--noise/--blur/--gradient",
+                    nameof(SynthSettings.BrightnessRange) => "--brightness-range",
                     nameof(SynthSettings.BitDepth) => "--bit-depth",
                     _ => "option",
                 };

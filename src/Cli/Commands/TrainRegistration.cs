@@ -57,6 +57,29 @@ public static class TrainRegistration
         return zoo.ParentFromPretrained(run["pretrained"]?.GetValue<string>());
     }
 
+    /// <summary>
+    /// The version a `train` output folder describes (training/run.json, lineage from training/parent.json, parent as
+    /// recorded in the zoo the folder lies in). Throws JsonException or IOException when the record is unreadable.
+    /// </summary>
+    public static ModelVersion DescribeRun(string modelFolder)
+    {
+        string folder = Path.GetFullPath(modelFolder);
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))) as JsonObject ?? [];
+        return new ModelVersion
+        {
+            // Lineage as recorded when the run started (fine-tuning NAME from itself names the version it started from).
+            Parent = RecordedParent(folder, ZooOf(folder), run),
+            Created = DateTimeOffset.UtcNow,
+            Schedule = run["schedule"]?.GetValue<string>(),
+            Epochs = run["epochs_completed"]?.GetValue<int>() ?? run["epochs"]?.GetValue<int>(),
+            TrainImages = run["train_images"]?.GetValue<int>(),
+            TrainRois = run["train_rois"]?.GetValue<int>(),
+            WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),
+            ImagesPerSecond = run["images_per_second"]?.GetValue<double>(),
+            Notes = TrainingNotes(run),
+        };
+    }
+
     public static void Register(CliConsole console, string modelFolder, string trainedWeights)
     {
         string folder = Path.GetFullPath(modelFolder);
@@ -64,21 +87,7 @@ public static class TrainRegistration
         var zoo = ZooOf(folder);
         try
         {
-            var run = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))) as JsonObject ?? [];
-            // Lineage as recorded when the run started (fine-tuning NAME from itself names the version it started from).
-            var parent = RecordedParent(folder, zoo, run);
-            var version = zoo.AddVersion(name, trainedWeights, new ModelVersion
-            {
-                Parent = parent,
-                Created = DateTimeOffset.UtcNow,
-                Schedule = run["schedule"]?.GetValue<string>(),
-                Epochs = run["epochs_completed"]?.GetValue<int>() ?? run["epochs"]?.GetValue<int>(),
-                TrainImages = run["train_images"]?.GetValue<int>(),
-                TrainRois = run["train_rois"]?.GetValue<int>(),
-                WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),
-                ImagesPerSecond = run["images_per_second"]?.GetValue<double>(),
-                Notes = TrainingNotes(run),
-            });
+            var version = zoo.AddVersion(name, trainedWeights, DescribeRun(folder));
             File.Delete(trainedWeights);
             console.Out.WriteLine($"registered {name} version {version.Version} (parent {version.Parent?.ToString() ?? "none"}); card {Path.Combine(folder, ModelZoo.CardFile)}");
         }

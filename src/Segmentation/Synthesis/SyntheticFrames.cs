@@ -89,7 +89,8 @@ public static class SyntheticFrames
                 phase[k] = rng.NextDouble() * 2 * Math.PI;
             }
             double elong = 1 + (cyto ? 0.35 : 0.2) * rng.NextDouble();
-            shapes.Add(new Shape(cy, cx, r, elong, rng.NextDouble() * Math.PI, amp, phase, 0.5 + 0.5 * rng.NextDouble()));
+            double dimmest = 1 / s.BrightnessRange; // 0.5 by default
+            shapes.Add(new Shape(cy, cx, r, elong, rng.NextDouble() * Math.PI, amp, phase, dimmest + (1 - dimmest) * rng.NextDouble()));
         }
         return shapes;
     }

@@ -114,8 +114,10 @@ public sealed class ModelZoo(string root)
     }
 
     /// <summary>Imports a Cellpose (or AcqSeg) .pth as the next version of NAME, with an optional size model
-    /// (AcqSeg JSON or Cellpose *_size.npy).</summary>
-    public ModelVersion Import(string weightsFile, string name, string? sizeModelFile = null, string? notes = null)
+    /// (AcqSeg JSON or Cellpose *_size.npy). <paramref name="trained"/> describes how the weights were trained (a
+    /// `train` run made outside this zoo): its schedule, data and lineage are kept, its parent resolved against this
+    /// zoo (<see cref="ResolveParent"/>); without it the file itself is the parent.</summary>
+    public ModelVersion Import(string weightsFile, string name, string? sizeModelFile = null, string? notes = null, ModelVersion? trained = null)
     {
         if (!File.Exists(weightsFile)) throw new ZooException($"{weightsFile}: file not found; give a Cellpose .pth");
         SizeModel? size = null;
@@ -127,11 +129,10 @@ public sealed class ModelZoo(string root)
             if (size.StyleLength != styleLength)
                 throw new ZooException($"{sizeModelFile}: the size model takes styles of length {size.StyleLength}, {weightsFile} makes {styleLength}; pass the size model trained with these weights");
         }
-        var version = AddVersion(name, weightsFile, new ModelVersion
-        {
-            Parent = ModelParent.FromFile(weightsFile, Root),
-            Notes = notes ?? $"imported from {Path.GetFileName(weightsFile)}",
-        });
+        var info = trained is null
+            ? new ModelVersion { Parent = ModelParent.FromFile(weightsFile, Root), Notes = notes ?? $"imported from {Path.GetFileName(weightsFile)}" }
+            : trained with { Parent = ResolveParent(trained.Parent), Notes = notes ?? trained.Notes };
+        var version = AddVersion(name, weightsFile, info);
         if (size is not null)
             version = SetSizeModel(name, size, new SizeModelInfo { Source = ModelParent.FromFile(sizeModelFile!, Root).File ?? sizeModelFile!, Created = DateTimeOffset.UtcNow });
         return version;
@@ -303,6 +304,26 @@ public sealed class ModelZoo(string root)
         {
             return v with { Notes = $"training/run.json unreadable ({ex.Message})" };
         }
+    }
+
+    /// <summary>
+    /// A parent known only as a file becomes the zoo version whose weights have the same SHA-256, when there is one: a
+    /// run fine-tuned from `models/NAME/model.pth` elsewhere keeps its lineage when its weights are imported here.
+    /// </summary>
+    public ModelParent? ResolveParent(ModelParent? parent)
+    {
+        if (parent is not { Model: null, Sha256: { } sha }) return parent;
+        foreach (string name in Names())
+            foreach (var v in Manifest(name).Versions)
+            {
+                string path;
+                try { path = WeightsPath(name, v.Version); }
+                catch (ZooException) { continue; } // a superseded version whose weights are not on this machine
+                using var stream = File.OpenRead(path);
+                if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) == sha)
+                    return ModelParent.FromModel(name, v.Version);
+            }
+        return parent;
     }
 
     /// <summary>Lineage from a `--pretrained` value: none, a .pth path, or a zoo name (at its current version).</summary>

@@ -104,6 +104,32 @@ public class SyntheticFramesTests
     }
 
     [Theory]
+    [InlineData(2.0, 1.3, 2.3)]
+    [InlineData(20.0, 6.0, 25.0)]
+    public void Generate_BrightnessRange_SetsTheSpreadOfObjectBrightness(double range, double minRatio, double maxRatio)
+    {
+        var f = SyntheticFrames.Generate(new SynthSettings
+        {
+            Height = 384, Width = 384, Diameter = 30, Density = 0.3, Noise = 0, Blur = 0, BackgroundGradient = 0,
+            BitDepth = 32, BrightnessRange = range, Seed = 3,
+        });
+        float[] img = f.Image.Channel(0).ToArray();
+        // Object signal above the flat background (0.05), averaged over each object's pixels.
+        var mean = f.Masks.Labels.Select((v, i) => (v, i)).Where(t => t.v != 0).GroupBy(t => t.v)
+            .Select(g => g.Average(t => img[t.i] - 0.05)).ToArray();
+        Assert.True(mean.Length >= 20, $"{mean.Length} objects");
+        double ratio = mean.Max() / mean.Min();
+        Assert.InRange(ratio, minRatio, maxRatio);
+    }
+
+    [Fact]
+    public void Generate_BrightnessRangeOutOfBounds_IsRefusedWithItsName()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticFrames.Generate(new SynthSettings { BrightnessRange = 0.5 }));
+        Assert.Equal(nameof(SynthSettings.BrightnessRange), ex.ParamName);
+    }
+
+    [Theory]
     [InlineData(8, 8, 30)]
     [InlineData(256, 256, 2)]
     [InlineData(256, 256, 200)]
