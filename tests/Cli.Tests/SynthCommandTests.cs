@@ -48,6 +48,7 @@ public class SynthCommandTests
     [InlineData("--diameter", "200", "--diameter")]
     [InlineData("--count", "0", "--count")]
     [InlineData("--brightness-range", "0.5", "--brightness-range")]
+    [InlineData("--nucleoli", "9", "--nucleoli")]
     public void Synth_BadValue_IsAUsageErrorNamingTheOption(string option, string value, string named)
     {
         using var tmp = new TempFolder();

@@ -23,6 +23,7 @@ public static class SynthCommand
         var blur = new Option<double>("--blur") { Description = "Gaussian blur sigma in pixels", DefaultValueFactory = _ => 1.0 };
         var gradient = new Option<double>("--gradient") { Description = "Background ramp relative to the object contrast", DefaultValueFactory = _ => 0.1 };
         var brightness = new Option<double>("--brightness-range") { Description = "Brightest to dimmest object (2: similar objects; 10-20: dim nuclei beside saturated ones)", DefaultValueFactory = _ => 2.0 };
+        var nucleoli = new Option<int>("--nucleoli") { Description = "nuclei: up to N dim nucleoli per nucleus (0-5; 0 none)" };
         var bitDepth = new Option<int>("--bit-depth") { Description = "8 (uint8), 16 (uint16) or 32 (float32)", DefaultValueFactory = _ => 16 };
         var noNuclear = new Option<bool>("--no-nuclear-channel") { Description = "cyto: one channel only (no nuclear second channel)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same frames)" };
@@ -30,7 +31,7 @@ public static class SynthCommand
 
         var cmd = new Command("synth", "Write synthetic frames with known masks (NAME_img.tif + NAME_masks.tif)")
         {
-            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, brightness, bitDepth, noNuclear, seed, prefix,
+            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, brightness, nucleoli, bitDepth, noNuclear, seed, prefix,
         };
         cmd.SetAction(r =>
         {
@@ -51,6 +52,7 @@ public static class SynthCommand
                 Blur = r.GetValue(blur),
                 BackgroundGradient = r.GetValue(gradient),
                 BrightnessRange = r.GetValue(brightness),
+                Nucleoli = r.GetValue(nucleoli),
                 BitDepth = r.GetValue(bitDepth),
                 NuclearChannel = !r.GetValue(noNuclear),
             };
@@ -65,6 +67,7 @@ public static class SynthCommand
                     nameof(SynthSettings.Density) => "--density",
                     nameof(SynthSettings.Noise) => "--noise/--blur/--gradient",
                     nameof(SynthSettings.BrightnessRange) => "--brightness-range",
+                    nameof(SynthSettings.Nucleoli) => "--nucleoli",
                     nameof(SynthSettings.BitDepth) => "--bit-depth",
                     _ => "option",
                 };

@@ -36,6 +36,12 @@ public sealed record SynthSettings
     /// moves the percentile normalisation's 99th percentile onto mid-bright objects.
     /// </summary>
     public double BrightnessRange { get; init; } = 2;
+    /// <summary>
+    /// Nuclei only: up to this many nucleoli per nucleus, small dim spots inside it (0-N each, uniformly). Real nuclear
+    /// stains leave nucleoli dark; in a saturated nucleus they are the only texture, and a network that never saw them
+    /// may split such a nucleus at its nucleolus. 0 (the default) draws none.
+    /// </summary>
+    public int Nucleoli { get; init; }
     /// <summary>8, 16 (integers scaled to the range) or 32 (float).</summary>
     public int BitDepth { get; init; } = 16;
     /// <summary>Cyto only: add a nuclear channel as the second channel.</summary>
@@ -52,6 +58,7 @@ public sealed record SynthSettings
         if (Density is <= 0 or > 0.9) throw new ArgumentOutOfRangeException(nameof(Density), "density must be in (0, 0.9]");
         if (Noise < 0 || Blur < 0 || BackgroundGradient < 0) throw new ArgumentOutOfRangeException(nameof(Noise), "noise, blur and gradient must be >= 0");
         if (BrightnessRange is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(BrightnessRange), $"brightness range {BrightnessRange} must be in [1, 1000]");
+        if (Nucleoli is < 0 or > 5) throw new ArgumentOutOfRangeException(nameof(Nucleoli), $"nucleoli {Nucleoli} must be 0 to 5 per nucleus");
         if (BitDepth is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(BitDepth), $"bit depth {BitDepth}: use 8, 16 or 32");
     }
 }

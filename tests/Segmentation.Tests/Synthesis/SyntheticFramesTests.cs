@@ -123,6 +123,23 @@ public class SyntheticFramesTests
     }
 
     [Fact]
+    public void Generate_Nucleoli_DimSpotsInsideNucleiOnly_MasksUnchanged()
+    {
+        var s = new SynthSettings { Height = 256, Width = 256, Diameter = 40, Noise = 0, Blur = 0, BitDepth = 32, Seed = 8 };
+        var plain = SyntheticFrames.Generate(s);
+        var spotted = SyntheticFrames.Generate(s with { Nucleoli = 3 });
+        Assert.Equal(plain.Masks.Labels, spotted.Masks.Labels);
+        float[] a = plain.Image.Channel(0).ToArray(), b = spotted.Image.Channel(0).ToArray();
+        int dimmed = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (plain.Masks.Labels[i] == 0) Assert.Equal(a[i], b[i]); // the background is untouched
+            else if (b[i] < 0.6f * a[i]) dimmed++;
+        }
+        Assert.InRange(dimmed, 20, a.Length / 20); // some dark spots, a small part of the frame
+    }
+
+    [Fact]
     public void Generate_BrightnessRangeOutOfBounds_IsRefusedWithItsName()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticFrames.Generate(new SynthSettings { BrightnessRange = 0.5 }));
