@@ -60,7 +60,7 @@ public class ZooCommandTests
         {
             ["schedule"] = "offline", ["epochs"] = 120, ["epochs_completed"] = 120, ["train_images"] = 777, ["train_rois"] = 37419,
             ["wall_seconds_all_runs"] = 4321.5, ["images_per_second"] = 2.7, ["train_dirs"] = new[] { "data/fluo" },
-            ["synthetic_images"] = 100, ["synthetic_styles"] = new[] { "nuclei" }, ["images_per_epoch"] = 96,
+            ["synthetic_images"] = 100, ["synthetic_styles"] = new[] { "nuclei" }, ["images_per_epoch"] = 96, ["learning_rate"] = 0.05,
         }));
         var fileParent = ModelParent.FromFile(Path.Combine(zoo, "base", "model.pth"), Path.GetDirectoryName(runDir)!);
         File.WriteAllText(Path.Combine(runDir, "training", "parent.json"), JsonSerializer.Serialize(new { parent = fileParent }, ModelManifest.Json));
@@ -75,7 +75,7 @@ public class ZooCommandTests
         Assert.Equal(777, v2.TrainImages);
         Assert.Equal(37419, v2.TrainRois);
         Assert.Equal(4321.5, v2.WallSeconds);
-        Assert.Equal("acqseg train --dir data/fluo, plus 100 synthetic nuclei frames, 96 images an epoch", v2.Notes);
+        Assert.Equal("acqseg train --dir data/fluo, plus 100 synthetic nuclei frames, 96 images an epoch, lr 0.05 (the offline schedule's is 0.2)", v2.Notes);
 
         // A parent file that is no zoo version stays a file; a folder without a run record is refused by name.
         var other = new ModelParent { File = "x.pth", Sha256 = new string('0', 64) };

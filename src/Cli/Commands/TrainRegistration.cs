@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AcqSeg.Segmentation.Training;
 using AcqSeg.Segmentation.Zoo;
 
 namespace AcqSeg.Cli.Commands;
@@ -20,6 +22,9 @@ public static class TrainRegistration
         string kind = styles.Count > 0 ? $"synthetic {string.Join("/", styles)} frames" : "synthetic frames";
         if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} {kind}" : $" on {synthetic} {kind}";
         if (run["images_per_epoch"]?.GetValue<int>() is { } perEpoch) notes += $", {perEpoch} images an epoch";
+        if (run["schedule"]?.GetValue<string>() is { } schedule && run["learning_rate"]?.GetValue<double>() is { } lr
+            && schedule is "offline" or "online" && TrainSchedule.Named(schedule).LearningRate is var usual && lr != usual)
+            notes += string.Create(CultureInfo.InvariantCulture, $", lr {lr} (the {schedule} schedule's is {usual})");
         int? epochs = run["epochs"]?.GetValue<int>(), done = run["epochs_completed"]?.GetValue<int>();
         if (epochs is { } e && done is { } d && d < e)
             notes += $"; stopped after epoch {d} of a {e}-epoch {run["schedule"]?.GetValue<string>()} schedule (a later run resumes from training/checkpoint)";
