@@ -172,11 +172,7 @@ public static class HitlCommand
     /// <summary>What must match for a run to continue in the same output folder.</summary>
     private sealed record HitlRunSettings(string Pretrained, string PretrainedSha256, string FirstImage, int TestImages, int Epochs, int Chan, int Chan2, int Seed);
 
-    private static string ModelChecksum(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
+    private static string ModelChecksum(string path) => AcqSeg.Segmentation.Zoo.ModelSuggester.Sha256(path);
 
     /// <summary>The offline baselines' AP (from pretrained, from scratch) a previous run of this folder recorded for the same images and epochs.</summary>
     private static (double FromPretrained, double FromScratch)? RecordedBaselines(string outDir, int images, int epochs)

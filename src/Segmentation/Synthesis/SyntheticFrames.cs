@@ -68,6 +68,7 @@ public static class SyntheticFrames
         double irregular = cyto ? 0.12 : 0.06;
         // Separate objects keep their centres apart; whole cells are packed closer and clipped against each other.
         double minGap = cyto ? 0.75 : 1.0;
+        double dimmest = 1 / s.BrightnessRange; // 0.5 by default
         var shapes = new List<Shape>();
         int attempts = target * 40;
         for (int a = 0; a < attempts && shapes.Count < target; a++)
@@ -89,7 +90,6 @@ public static class SyntheticFrames
                 phase[k] = rng.NextDouble() * 2 * Math.PI;
             }
             double elong = 1 + (cyto ? 0.35 : 0.2) * rng.NextDouble();
-            double dimmest = 1 / s.BrightnessRange; // 0.5 by default
             shapes.Add(new Shape(cy, cx, r, elong, rng.NextDouble() * Math.PI, amp, phase, dimmest + (1 - dimmest) * rng.NextDouble()));
         }
         return shapes;

@@ -26,8 +26,7 @@ public sealed record ModelParent
         string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(zooRoot)) ?? full;
         string relative = System.IO.Path.GetRelativePath(baseDir, full);
         bool nearby = !System.IO.Path.IsPathRooted(relative) && !relative.StartsWith("../../", StringComparison.Ordinal);
-        using var stream = System.IO.File.OpenRead(full);
-        return new() { File = nearby ? relative : full, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) };
+        return new() { File = nearby ? relative : full, Sha256 = ModelSuggester.Sha256(full) };
     }
 
     public override string ToString() =>

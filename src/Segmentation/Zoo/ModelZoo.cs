@@ -319,8 +319,7 @@ public sealed class ModelZoo(string root)
                 string path;
                 try { path = WeightsPath(name, v.Version); }
                 catch (ZooException) { continue; } // a superseded version whose weights are not on this machine
-                using var stream = File.OpenRead(path);
-                if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) == sha)
+                if (ModelSuggester.Sha256(path) == sha)
                     return ModelParent.FromModel(name, v.Version);
             }
         return parent;
