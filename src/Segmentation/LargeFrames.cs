@@ -28,9 +28,14 @@ public static partial class LargeFrames
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 
-    /// <summary>For the duration of a large frame's network pass, large native blocks bypass the heap (Linux/glibc only).</summary>
-    public static IDisposable NativeHeapScope(long pixels) =>
-        pixels >= PixelThreshold && OperatingSystem.IsLinux() && SetMmapThreshold(LargeFrameMmapThreshold) ? new Restore() : NoScope.Instance;
+    /// <summary>For the duration of a large frame's network pass, large native blocks bypass the heap (Linux/glibc only).
+    /// In a training process (<see cref="Training.TrainingHeap"/>), mapping is allowed again for the scope.</summary>
+    public static IDisposable NativeHeapScope(long pixels)
+    {
+        if (pixels < PixelThreshold || !OperatingSystem.IsLinux() || !SetMmapThreshold(LargeFrameMmapThreshold)) return NoScope.Instance;
+        Training.TrainingHeap.AllowMapping(true);
+        return new Restore();
+    }
 
     private static bool SetMmapThreshold(int bytes)
     {
@@ -49,6 +54,7 @@ public static partial class LargeFrames
         public void Dispose()
         {
             SetMmapThreshold(DefaultMaxMmapThreshold);
+            Training.TrainingHeap.AllowMapping(false);
             try
             {
                 malloc_trim(0);

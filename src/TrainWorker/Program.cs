@@ -4,6 +4,7 @@ using AcqSeg.TrainWorker.Extensions;
 
 // Before any convolution: oneDNN reads its ISA limit once (see OneDnnIsa).
 bool oneDnnLimited = OneDnnIsa.LimitOnAffectedCpu();
+TrainingHeap.Keep(); // fine-tuning reuses the same large buffers every step
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(bus => bus.AddTrainWorkerConsumers());
 builder.AddTrainWorkerServices();
