@@ -94,4 +94,16 @@ if fresh .tmp/train/nuclei-dim; then
         done
     done
 fi
+# Training frames for nuclei version 5: sparse fields of nuclei with up to 3 dark nucleoli each, a 20x brightness
+# range (8 bit, so the brightest clip), nuclei of 25-70 px. Where version 4 failed on GOWT1: large saturated nuclei
+# missed or split at their nucleolus.
+if fresh .tmp/train/nuclei-nucleoli; then
+    for d in 25 35 50 70; do
+        for den in 8 15; do
+            synth .tmp/train/nuclei-nucleoli nuclei --count 8 --size 512 --diameter $d --size-jitter 0.3 \
+                --density 0.$(printf %02d $den) --nucleoli 3 --brightness-range 20 --bit-depth 8 \
+                --seed $((7000 + d * 100 + den)) --prefix nucleoli_d${d}_p${den}
+        done
+    done
+fi
 echo "zoo-data: done"
