@@ -29,11 +29,11 @@ public static partial class LargeFrames
     }
 
     /// <summary>For the duration of a large frame's network pass, large native blocks bypass the heap (Linux/glibc only).
-    /// In a training process (<see cref="Training.TrainingHeap"/>), mapping is allowed again for the scope.</summary>
+    /// In a process that keeps its large buffers (<see cref="NativeHeap"/>), glibc's defaults apply for the scope.</summary>
     public static IDisposable NativeHeapScope(long pixels)
     {
         if (pixels < PixelThreshold || !OperatingSystem.IsLinux() || !SetMmapThreshold(LargeFrameMmapThreshold)) return NoScope.Instance;
-        Training.TrainingHeap.AllowMapping(true);
+        NativeHeap.AllowMapping(true);
         return new Restore();
     }
 
@@ -54,7 +54,7 @@ public static partial class LargeFrames
         public void Dispose()
         {
             SetMmapThreshold(DefaultMaxMmapThreshold);
-            Training.TrainingHeap.AllowMapping(false);
+            NativeHeap.AllowMapping(false);
             try
             {
                 malloc_trim(0);

@@ -1,10 +1,11 @@
+using AcqSeg.Segmentation;
 using AcqSeg.Segmentation.Training;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker.Extensions;
 
 // Before any convolution: oneDNN reads its ISA limit once (see OneDnnIsa).
 bool oneDnnLimited = OneDnnIsa.LimitOnAffectedCpu();
-TrainingHeap.Keep(); // fine-tuning reuses the same large buffers every step
+NativeHeap.KeepLargeBuffers(); // fine-tuning reuses the same large buffers every step
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(bus => bus.AddTrainWorkerConsumers());
 builder.AddTrainWorkerServices();

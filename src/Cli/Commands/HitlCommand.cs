@@ -41,7 +41,7 @@ public static class HitlCommand
         };
         cmd.SetAction((r, cancel) =>
         {
-            TrainingCpu.Prepare(console.Out);
+            TrainingCpu.LimitOneDnn(console.Out);
             string imgDir = r.GetValue(images)!, testDir = r.GetValue(test)!;
             foreach (var (opt, dir) in new[] { ("--images", imgDir), ("--test", testDir) })
                 if (!Directory.Exists(dir)) throw new UsageException($"{opt} '{dir}' is not a folder");

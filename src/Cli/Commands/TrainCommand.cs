@@ -128,7 +128,7 @@ public static class TrainCommand
     private static int Run(CliConsole console, TrainJob job, CancellationToken cancel)
     {
         var o = console.Out;
-        TrainingCpu.Prepare(o);
+        TrainingCpu.LimitOneDnn(o);
         var device = job.Device.Resolve();
         string training = Path.Combine(job.Output, "training");
         string ckptDir = Path.Combine(training, "checkpoint");

@@ -198,7 +198,6 @@ public static partial class ZooCommand
             int passes = CheckedRefinePasses(r.GetValue(refinePasses));
             var samples = LoadSamples(r.GetValue(dirs)!, r.GetValue(maskSuffix)!, r.GetValue(chan), r.GetValue(chan2));
             var dev = Device(r.GetValue(device)!);
-            TrainingHeap.Keep(); // thousands of same-size crops: reuse buffers instead of faulting them in each time
             using var net = CellposeWeights.LoadNetwork(weights);
             net.to(dev);
             console.Out.WriteLine(string.Create(Inv, $"{samples.Count} images; {options.Epochs} crops of {options.CropSize} per image through {n} v{zoo.Manifest(n).Current}"));
