@@ -16,10 +16,14 @@ namespace AcqSeg.Segmentation;
 /// </summary>
 public static partial class NativeHeap
 {
-    private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD in glibc's malloc.h
+    // mallopt parameters in glibc's malloc.h, and the values glibc starts with on 64-bit Linux.
+    private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
+    private const int MallocMmapThreshold = -3; // M_MMAP_THRESHOLD
     private const int MallocMmapMax = -4; // M_MMAP_MAX
     private const int GlibcDefaultMmapMax = 65536;
     private const int GlibcDefaultTrimThreshold = 128 * 1024;
+    private const int GlibcMaxDynamicMmapThreshold = 32 << 20; // the upper bound of glibc's dynamic mmap threshold
+    private const int LargeFrameMmapThreshold = 4 << 20;
 
     private static int kept;
 
@@ -30,15 +34,7 @@ public static partial class NativeHeap
     public static bool KeepLargeBuffers()
     {
         if (Active) return true;
-        if (!OperatingSystem.IsLinux()) return false;
-        try
-        {
-            if (mallopt(MallocTrimThreshold, int.MaxValue) != 1 || mallopt(MallocMmapMax, 0) != 1) return false;
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false; // not glibc (musl): nothing to tune
-        }
+        if (!OperatingSystem.IsLinux() || !Set(MallocTrimThreshold, int.MaxValue) || !Set(MallocMmapMax, 0)) return false;
         Volatile.Write(ref kept, 1);
         return true;
     }
@@ -47,26 +43,61 @@ public static partial class NativeHeap
     internal static void Release()
     {
         if (!Active) return;
-        mallopt(MallocMmapMax, GlibcDefaultMmapMax);
-        mallopt(MallocTrimThreshold, GlibcDefaultTrimThreshold);
+        Set(MallocMmapMax, GlibcDefaultMmapMax);
+        Set(MallocTrimThreshold, GlibcDefaultTrimThreshold);
         Volatile.Write(ref kept, 0);
     }
 
-    /// <summary>Gives glibc its defaults back while a large frame's network pass runs (<see cref="LargeFrames"/> returns
-    /// that frame's blocks to the system at once), and the kept setting afterwards.</summary>
-    internal static void AllowMapping(bool allow)
+    /// <summary>
+    /// Start of a large frame's network pass (<see cref="LargeFrames"/>): blocks of 4 MB and more are mapped and unmapped
+    /// directly, which returns them to the system at once, and a process that keeps its large buffers gets glibc's
+    /// defaults back for the pass (the tiles would fragment a kept heap). False where there is nothing to tune.
+    /// </summary>
+    internal static bool BeginLargeFrame()
     {
-        if (!Active) return;
+        if (!OperatingSystem.IsLinux() || !Set(MallocMmapThreshold, LargeFrameMmapThreshold)) return false;
+        if (Active)
+        {
+            Set(MallocMmapMax, GlibcDefaultMmapMax);
+            Set(MallocTrimThreshold, GlibcDefaultTrimThreshold);
+        }
+        return true;
+    }
+
+    /// <summary>End of a large frame's network pass: glibc's threshold ceiling, the kept setting if it was in force,
+    /// and the freed heap returned to the system.</summary>
+    internal static void EndLargeFrame()
+    {
+        Set(MallocMmapThreshold, GlibcMaxDynamicMmapThreshold);
+        if (Active)
+        {
+            Set(MallocMmapMax, 0);
+            Set(MallocTrimThreshold, int.MaxValue);
+        }
         try
         {
-            mallopt(MallocMmapMax, allow ? GlibcDefaultMmapMax : 0);
-            mallopt(MallocTrimThreshold, allow ? GlibcDefaultTrimThreshold : int.MaxValue);
+            malloc_trim(0);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
         }
     }
 
+    private static bool Set(int param, int value)
+    {
+        try
+        {
+            return mallopt(param, value) == 1;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // not glibc (musl): nothing to tune
+        }
+    }
+
     [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
     private static partial int mallopt(int param, int value);
+
+    [LibraryImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static partial int malloc_trim(nuint pad);
 }
