@@ -15,4 +15,12 @@ source "$repo/ops/services.sh"
 acqseg_start_services
 
 dotnet build AcqSeg.sln -c Release -warnaserror -nologo -v q
-dotnet test AcqSeg.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+
+# The projects run side by side and their output interleaves; a copy of it goes to a log so that the failures can be
+# repeated at the very end, where a reader of only the tail of the output (a CI page) sees them.
+log="$(mktemp -t acqseg-test.XXXXXX.log)"
+status=0
+dotnet test AcqSeg.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+bash "$repo/ops/test-summary.sh" "$log"
+rm -f "$log"
+exit "$status"

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using AcqSeg.Segmentation.Io;
+using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public sealed partial class AcquisitionWatcher(
     private readonly ConcurrentQueue<string> notified = new();
     private readonly Dictionary<string, (long Size, DateTime Modified)> registered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> invalidSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> unroutedUntil = new(StringComparer.Ordinal);
     private FileStabilityTracker tracker = new(TimeSpan.Zero);
     private volatile int pendingCount;
     private volatile bool scannedOnce;
@@ -123,10 +125,12 @@ public sealed partial class AcquisitionWatcher(
                 // Renamed away or deleted before it was complete.
                 tracker.Forget(path);
                 invalidSince.Remove(path);
+                unroutedUntil.Remove(path);
                 continue;
             }
             var now = clock.GetUtcNow();
             if (!tracker.Observe(path, info.Length, info.LastWriteTimeUtc, now)) continue;
+            if (unroutedUntil.TryGetValue(path, out var retryAt) && now < retryAt) continue;
             if (!OpensAsTiff(path, out string? problem))
             {
                 if (!invalidSince.TryGetValue(path, out var since)) invalidSince[path] = since = now;
@@ -140,6 +144,13 @@ public sealed partial class AcquisitionWatcher(
                 registered[path] = (info.Length, info.LastWriteTimeUtc);
                 tracker.Forget(path);
                 invalidSince.Remove(path);
+                if (unroutedUntil.Remove(path)) LogRouted(path);
+            }
+            catch (MessageNotRoutedException ex)
+            {
+                // Stored Acquired but nobody got it: no segment worker has bound its queue on this broker yet.
+                if (!unroutedUntil.ContainsKey(path)) LogUnrouted(path, ex.Message);
+                unroutedUntil[path] = now.AddMilliseconds(o.UnroutedRetryMilliseconds);
             }
             catch (IOException ex)
             {
@@ -180,6 +191,12 @@ public sealed partial class AcquisitionWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stable but does not open as a TIFF ({Problem}); publishing it so it fails with that reason")]
     private partial void LogInvalidButStable(string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stored Acquired but was not delivered: {Problem}. Start a segment worker on this broker and virtual host; the frame is published again every few seconds until one takes it")]
+    private partial void LogUnrouted(string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Path} delivered after a segment worker bound its queue")]
+    private partial void LogRouted(string path);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Path} not readable yet ({Problem}); retrying")]
     private partial void LogRetry(string path, string problem);

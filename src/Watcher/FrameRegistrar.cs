@@ -47,7 +47,9 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
                 return false;
             }
         }
-        await bus.Publish(new FrameAcquired(id, acquisition, fullPath, sha, size, model, now), cancel);
+        // Mandatory: a broker with no segment queue bound yet returns the message (MessageNotRoutedException) instead of
+        // dropping it; the row stays Acquired and the watcher publishes it again.
+        await bus.PublishRoutedAsync(new FrameAcquired(id, acquisition, fullPath, sha, size, model, now), cancel);
         AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model).Inc();
         LogAcquired(id, acquisition, fullPath, model, source);
         return true;

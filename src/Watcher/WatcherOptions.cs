@@ -30,6 +30,11 @@ public sealed class WatcherOptions : IValidatableObject
     [Range(0, 3_600_000)]
     public int InvalidTiffGraceMilliseconds { get; set; } = 5000;
 
+    /// <summary>A frame the broker returned because no segment queue is bound yet (no worker has connected to this
+    /// broker) is published again after this long.</summary>
+    [Range(100, 600_000)]
+    public int UnroutedRetryMilliseconds { get; set; } = 2000;
+
     /// <summary>Folders below a root that are not acquisitions (e.g. an output root inside a watched folder).</summary>
     public List<string> ExcludeFolders { get; set; } = [];
 

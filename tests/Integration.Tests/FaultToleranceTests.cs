@@ -70,6 +70,40 @@ public sealed class FaultToleranceTests
     }
 
     [SkippableFact]
+    public async Task WatcherStartedBeforeAnySegmentWorker_FramesWaitAcquired_AndAreSegmentedOnceAWorkerConnects()
+    {
+        // A new virtual host: no segment queue exists, so RabbitMQ would drop a plain publish of FrameAcquired.
+        await using var vhost = await Broker.CreateVirtualHostAsync();
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        using var tmp = new TempFolder("acqseg-it-no-worker");
+        string watch = tmp.Sub("watch");
+        await using var database = await PostgresServer.CreateDatabaseAsync();
+        RunSettings Settings() => ServiceUnderTest.RealServerSettings(watch, tmp.Sub("out"), Lineage, model, vhost.Bus, database.ConnectionString);
+        var fastRetry = new Dictionary<string, string?> { ["Watcher:UnroutedRetryMilliseconds"] = "300" };
+
+        await using var watcher = await ServiceUnderTest.StartRoleAsync(PipelineRole.Watcher, Settings(), fastRetry);
+        for (int i = 0; i < 3; i++)
+            Frames.WriteViaRename(Path.Combine(watch, $"early_{i}.tif"), Frames.TiffBytes(Frames.Nuclei(60 + i).Image, 16));
+        await Eventually.HoldsAsync("3 frames stored", TimeSpan.FromMinutes(1), async () =>
+        {
+            int n = (await watcher.Frames.ListAsync()).Count;
+            return (n == 3, $"{n} rows");
+        });
+        // Several retry periods with nobody to deliver to: the frames wait, Acquired.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(await watcher.Frames.ListAsync(), f => Assert.Equal(FrameStates.Acquired, f.State));
+        Assert.Equal(0u, await Broker.ConsumersAsync(vhost.Amqp, SegmentQueue));
+
+        await using var worker = await ServiceUnderTest.StartRoleAsync(PipelineRole.SegmentWorker, Settings());
+        await Eventually.HoldsAsync("the waiting frames segmented", TimeSpan.FromMinutes(3), async () =>
+        {
+            var rows = await worker.Frames.ListAsync();
+            return (rows.Count == 3 && rows.All(r => r.State is FrameStates.Segmented or FrameStates.Flagged),
+                string.Join(", ", rows.Select(r => $"{Path.GetFileName(r.Path)} {r.State}")));
+        });
+    }
+
+    [SkippableFact]
     public async Task RabbitMqRestartedDuringARun_FramesBeforeDuringAndAfter_AllEndInATerminalState()
     {
         await using var vhost = await Broker.CreateVirtualHostAsync();
