@@ -8,8 +8,10 @@ echo
 echo "==== test summary ===="
 # One line per project: "Passed!  - Failed: 0, Passed: 70, ... - AcqSeg.Cli.Tests.dll" (minimal) or the normal
 # verbosity's "Test Run Successful/Failed" blocks; both carry the counts.
-grep -E "^(Passed|Failed)! +- |Total tests:|^ +(Passed|Failed|Skipped): +[0-9]|Test Run (Successful|Failed|Aborted)|Test host process crashed|The active test run was aborted" "$log" \
+grep -E "^(Passed|Failed)! +- |Total tests:|^ +(Passed|Failed|Skipped): +[0-9]|Test Run (Successful|Failed|Aborted)" "$log" \
   | sed -E 's/^ +//' || true
+# A crashed test host: the reason and (with --blame) the test that was running.
+grep -E -A4 "The active test run was aborted|Test host process crashed" "$log" | head -n 20 || true
 failed=$(grep -cE "^ +Failed [A-Za-z_][A-Za-z0-9_.]*" "$log" || true)
 echo "failed tests: ${failed:-0}"
 # Each failed test: its name, then its error message up to the stack trace (at most 12 lines each).

@@ -20,7 +20,8 @@ dotnet build AcqSeg.sln -c Release -warnaserror -nologo -v q
 # repeated at the very end, where a reader of only the tail of the output (a CI page) sees them.
 log="$(mktemp -t acqseg-test.XXXXXX.log)"
 status=0
-dotnet test AcqSeg.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# --blame: a test host that crashes names the test it was running (no dump is written).
+dotnet test AcqSeg.sln -c Release --no-build -nologo --blame --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 bash "$repo/ops/test-summary.sh" "$log"
 rm -f "$log"
 exit "$status"

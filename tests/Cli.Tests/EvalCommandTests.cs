@@ -30,6 +30,10 @@ public class EvalCommandTests
         Assert.Equal(1.0 / 3, a.GetProperty("ap50").GetDouble(), 9);
         Assert.Equal(1.0 / 3, a.GetProperty("ap90").GetDouble(), 9);
         Assert.Equal(1, a.GetProperty("fp50").GetInt32());
+        // The unmatched truth has no prediction on it; the extra square lies on background.
+        Assert.Equal(1, a.GetProperty("missed50").GetInt32());
+        Assert.Equal(0, a.GetProperty("merged50").GetInt32());
+        Assert.Equal(1, a.GetProperty("spurious50").GetInt32());
         Assert.Equal(1.0, images[1].GetProperty("ap75").GetDouble());
         var mean = doc.RootElement.GetProperty("mean");
         Assert.Equal((1.0 / 3 + 1) / 2, mean.GetProperty("ap50").GetDouble(), 9);
@@ -48,6 +52,20 @@ public class EvalCommandTests
         Assert.Contains("b_masks.tif", run.Error);
         Assert.Contains("mean", run.Out);
         Assert.Contains("1.000", run.Out);
+    }
+
+    [Fact]
+    public void Eval_Table_EndsWithWhyObjectsWentUnmatched()
+    {
+        using var tmp = new TempFolder();
+        // Two touching 4x4 squares predicted as one 4x8 object: one matched, one merged.
+        TiffWriter.WriteLabels(tmp.File("x_masks.tif"), Squares((1, 0, 0, 4), (2, 0, 4, 4)));
+        var merged = new int[20 * 20];
+        for (int y = 0; y < 4; y++) for (int x = 0; x < 8; x++) merged[y * 20 + x] = 7;
+        TiffWriter.WriteLabels(tmp.File("x_cp_masks.tif"), new LabelImage(merged, 20, 20));
+        var run = CliRun.Of("eval", "--pred", tmp.Path, "--gt", tmp.Path);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("errors at 0.5: 1 true objects unmatched (0 missed, 1 merged, 0 split, 0 misshapen); 0 spurious predictions", run.Out);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public static class EvalCommand
             Description = "Comma-separated IoU thresholds",
             DefaultValueFactory = _ => "0.5,0.75,0.9",
         };
-        var cmd = new Command("eval", "Score predicted masks against ground truth (AP, precision, recall, F1, IoU, AJI)") { pred, gt, json, thresholds };
+        var cmd = new Command("eval", "Score predicted masks against ground truth (AP, precision, recall, F1, IoU, AJI, and why objects went unmatched)") { pred, gt, json, thresholds };
         cmd.SetAction(r => Run(console, r.GetValue(pred)!, r.GetValue(gt)!, r.GetValue(json), ParseThresholds(r.GetValue(thresholds)!)));
         return cmd;
     }
@@ -124,6 +124,9 @@ public static class EvalCommand
             + string.Join(" ", mean.Thresholds.Select(t => t.AveragePrecision.ToString("0.000", inv).PadLeft(6)))
             + string.Create(inv, $" {m0.Precision,6:0.000} {m0.Recall,6:0.000} {m0.F1,6:0.000} {m0.MeanMatchedIou,6:0.000} {mean.AggregatedJaccard,6:0.000}"));
         o.WriteLine(string.Create(inv, $"({scored.Count} images; precision, recall, F1 and IoU at threshold {m0.Threshold})"));
+        var e = ErrorBreakdown.Sum(scored.Select(x => x.Scores.Thresholds[0].Errors!).ToList());
+        o.WriteLine(string.Create(inv,
+            $"errors at {e.Threshold}: {e.FalseNegatives} true objects unmatched ({e.Missed} missed, {e.Merged} merged, {e.Split} split, {e.Misshapen} misshapen); {e.Spurious} spurious predictions"));
     }
 
     private static void WriteJson(TextWriter o, List<(string Name, ImageScores Scores)> scored, MeanScores mean)
@@ -141,6 +144,14 @@ public static class EvalCommand
                 d[Key("tp", t.Threshold)] = t.TruePositives;
                 d[Key("fp", t.Threshold)] = t.FalsePositives;
                 d[Key("fn", t.Threshold)] = t.FalseNegatives;
+                if (t.Errors is { } e)
+                {
+                    d[Key("missed", t.Threshold)] = e.Missed;
+                    d[Key("merged", t.Threshold)] = e.Merged;
+                    d[Key("split", t.Threshold)] = e.Split;
+                    d[Key("misshapen", t.Threshold)] = e.Misshapen;
+                    d[Key("spurious", t.Threshold)] = e.Spurious;
+                }
             }
             d["aji"] = s.Scores.AggregatedJaccard;
             return d;

@@ -16,7 +16,11 @@ public sealed record ThresholdScores(
     double Precision,
     double Recall,
     double F1,
-    double MeanMatchedIou);
+    double MeanMatchedIou)
+{
+    /// <summary>What the false negatives and positives were (set by <see cref="SegmentationMetrics.Evaluate"/>).</summary>
+    public ErrorBreakdown? Errors { get; init; }
+}
 
 /// <summary>Scores of one image: per threshold, and the aggregated Jaccard index.</summary>
 public sealed record ImageScores(int TrueObjects, int PredictedObjects, IReadOnlyList<ThresholdScores> Thresholds, double AggregatedJaccard)

@@ -17,7 +17,11 @@ public static class SegmentationMetrics
         var overlap = ObjectOverlap.Compute(truth, pred);
         var ths = thresholds ?? DefaultThresholds;
         var perThreshold = new List<ThresholdScores>(ths.Count);
-        foreach (double th in ths) perThreshold.Add(ScoreAt(overlap, th));
+        foreach (double th in ths)
+        {
+            var matches = Match(overlap, th);
+            perThreshold.Add(Score(overlap, matches, th) with { Errors = ErrorBreakdown.Classify(overlap, matches, th) });
+        }
         return new ImageScores(overlap.TrueCount, overlap.PredCount, perThreshold, AggregatedJaccard(overlap));
     }
 
@@ -57,9 +61,10 @@ public static class SegmentationMetrics
         return new MeanScores(images.Count, means, aji / images.Count);
     }
 
-    public static ThresholdScores ScoreAt(ObjectOverlap overlap, double threshold)
+    public static ThresholdScores ScoreAt(ObjectOverlap overlap, double threshold) => Score(overlap, Match(overlap, threshold), threshold);
+
+    private static ThresholdScores Score(ObjectOverlap overlap, IReadOnlyList<ObjectMatch> matches, double threshold)
     {
-        var matches = Match(overlap, threshold);
         int nt = overlap.TrueCount, np = overlap.PredCount;
         int tp = matches.Count, fp = np - tp, fn = nt - tp;
         bool bothEmpty = nt == 0 && np == 0;

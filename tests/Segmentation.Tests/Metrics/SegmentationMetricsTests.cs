@@ -66,6 +66,54 @@ public sealed class SegmentationMetricsTests
     }
 
     [Fact]
+    public void Errors_TwoObjectsMerged_TheUnmatchedOneIsMerged()
+    {
+        var truth = new TestMasks(10, 10).Rect(1, 0, 0, 10, 5).Rect(2, 0, 5, 10, 10).Image();
+        var pred = new TestMasks(10, 10).Rect(1, 0, 0, 10, 10).Image();
+
+        var at05 = SegmentationMetrics.Evaluate(truth, pred).At(0.5);
+
+        Assert.Equal(new ErrorBreakdown(0.5, Missed: 0, Merged: 1, Split: 0, Misshapen: 0, Spurious: 0), at05.Errors);
+        Assert.Equal(at05.FalseNegatives, at05.Errors!.FalseNegatives);
+    }
+
+    [Fact]
+    public void Errors_ObjectCutInThreeStrips_IsSplit_AndTheStripsAreNotSpurious()
+    {
+        var truth = new TestMasks(12, 12).Rect(1, 0, 0, 12, 12).Image();
+        var pred = new TestMasks(12, 12).Rect(1, 0, 0, 12, 4).Rect(2, 0, 4, 12, 8).Rect(3, 0, 8, 12, 12).Image();
+
+        var at05 = SegmentationMetrics.Evaluate(truth, pred).At(0.5);
+
+        Assert.Equal((0, 3, 1), (at05.TruePositives, at05.FalsePositives, at05.FalseNegatives));
+        Assert.Equal(new ErrorBreakdown(0.5, Missed: 0, Merged: 0, Split: 1, Misshapen: 0, Spurious: 0), at05.Errors);
+    }
+
+    [Fact]
+    public void Errors_ObjectNotFoundAndPredictionOnBackground_AreMissedAndSpurious()
+    {
+        var truth = new TestMasks(20, 20).Rect(1, 0, 0, 5, 5).Rect(2, 10, 10, 15, 15).Image();
+        var pred = new TestMasks(20, 20).Rect(1, 0, 0, 5, 5).Rect(2, 5, 15, 9, 19).Image();
+
+        var at05 = SegmentationMetrics.Evaluate(truth, pred).At(0.5);
+
+        Assert.Equal(new ErrorBreakdown(0.5, Missed: 1, Merged: 0, Split: 0, Misshapen: 0, Spurious: 1), at05.Errors);
+    }
+
+    [Fact]
+    public void Errors_OnePredictionOverlappingTooLittle_IsMisshapen_AtHalfButMatchedAtALowerThreshold()
+    {
+        // 60 of the truth's 100 pixels, 30 outside: IoU 60 / 130 = 0.46.
+        var truth = new TestMasks(10, 14).Rect(1, 0, 0, 10, 10).Image();
+        var pred = new TestMasks(10, 14).Rect(1, 0, 4, 10, 13).Image();
+
+        var s = SegmentationMetrics.Evaluate(truth, pred, [0.4, 0.5]);
+
+        Assert.Equal(new ErrorBreakdown(0.5, Missed: 0, Merged: 0, Split: 0, Misshapen: 1, Spurious: 0), s.At(0.5).Errors);
+        Assert.Equal(new ErrorBreakdown(0.4, 0, 0, 0, 0, 0), s.At(0.4).Errors);
+    }
+
+    [Fact]
     public void Evaluate_MissingAndExtraObjects_CountAsFalseNegativeAndFalsePositive()
     {
         var truth = new TestMasks(20, 20).Rect(1, 0, 0, 5, 5).Rect(2, 10, 10, 15, 15).Image();
