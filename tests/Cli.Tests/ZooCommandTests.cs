@@ -294,6 +294,31 @@ public class ZooCommandTests
     }
 
     [Fact]
+    public void Train_FromANarrowerPretrainedWithWiderWidths_WidensItFirst_AndRecordsWhatItWidened()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string[] Tiny(string name, string widths, params string[] more) =>
+            ["train", "--synth-style", "nuclei", "--synth-count", "2", "--epochs", "1", "--widths", widths, "--name", name,
+                "--out", Path.Combine(zoo, name), "--device", "cpu", "--checkpoint-every", "100", .. more];
+        Assert.Equal(0, CliRun.Of(Tiny("narrow", "2,4,8,16,32")).ExitCode);
+        string narrowPth = Path.Combine(zoo, "narrow", "model.pth");
+
+        var wide = CliRun.Of(Tiny("wide", "2,8,16,32,64", "--pretrained", narrowPth));
+
+        Assert.True(wide.ExitCode == 0, wide.Error);
+        Assert.Contains("widened from [2, 4, 8, 16, 32] to [2, 8, 16, 32, 64]", wide.Out);
+        using (var net = CellposeWeights.LoadNetwork(Path.Combine(zoo, "wide", "model.pth")))
+            Assert.Equal([2, 8, 16, 32, 64], net.Widths);
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(zoo, "wide", "training", "run.json")));
+        Assert.Equal([2, 4, 8, 16, 32], run.RootElement.GetProperty("widened_from").EnumerateArray().Select(e => e.GetInt32()));
+
+        var bad = CliRun.Of(Tiny("odd", "2,6,8,16,32", "--pretrained", narrowPth));
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("level 1 (6) must be a multiple of the network's 4", bad.Error);
+    }
+
+    [Fact]
     public void Train_ResumedAfterItsPretrainedModelGotANewVersion_NamesTheVersionItStartedFrom()
     {
         using var tmp = new TempFolder();

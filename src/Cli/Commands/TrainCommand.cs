@@ -40,7 +40,11 @@ public static class TrainCommand
         var name = new Option<string>("--name") { Description = "Model name (zoo folder name)", Required = true };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: the zoo's models/NAME)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same data: same weights)" };
-        var widths = new Option<string>("--widths") { Description = "Network widths when training from scratch", DefaultValueFactory = _ => "2,32,64,128,256" };
+        var widths = new Option<string>("--widths")
+        {
+            Description = "Network widths when training from scratch; with --pretrained, wider widths (multiples of its own) widen it first, keeping what it computes",
+            DefaultValueFactory = _ => "2,32,64,128,256",
+        };
         var diamMean = new Option<double>("--diam-mean") { Description = "Object diameter images are rescaled to (from scratch)", DefaultValueFactory = _ => 30.0 };
         var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of these styles (comma-separated): nuclei, cyto, phase, brightfield" };
         var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add per style", DefaultValueFactory = _ => 0 };
@@ -105,15 +109,18 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetValue(diamMean), synth, nSynth, dev, stop, norms);
+                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
     }
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
-        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, double DiamMean, IReadOnlyList<SynthStyle> Synth, int SynthCount,
-        DeviceChoice Device, int? StopAfterEpoch, int NormCrops);
+        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, bool WidthsGiven, double DiamMean, IReadOnlyList<SynthStyle> Synth,
+        int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops);
+
+    /// <summary>Symmetry-breaking noise of a widened network, relative to each weight tensor's spread.</summary>
+    private const double WideningNoise = 0.01;
 
     private static int[] ParseWidths(string text)
     {
@@ -155,6 +162,7 @@ public static class TrainCommand
 
         var info = TrainingCheckpoint.TryRead(ckptDir);
         CellposeNet net;
+        int[]? widenedFrom = null;
         int startEpoch = 0;
         if (info is not null && info.Schedule == job.Schedule.Name && info.Seed == job.Seed && info.NextEpoch < job.Schedule.Epochs
             && job.Schedule.ContinuesFrom(job.Schedule with { Epochs = info.Epochs }, info.NextEpoch))
@@ -176,6 +184,16 @@ public static class TrainCommand
             string path = ModelLocator.Resolve(job.Pretrained);
             net = CellposeWeights.LoadNetwork(path);
             o.WriteLine($"fine-tuning from {path} (diam_mean {net.DiamMean:0.##})");
+            if (job.WidthsGiven && !net.Widths.SequenceEqual(job.Widths))
+            {
+                var narrow = net;
+                widenedFrom = narrow.Widths.ToArray();
+                try { net = NetworkWidening.Widen(narrow, job.Widths, WideningNoise, job.Seed); }
+                catch (ArgumentException ex) { throw new UsageException($"--widths {string.Join(",", job.Widths)} with --pretrained {job.Pretrained}: {ex.Message}"); }
+                finally { narrow.Dispose(); }
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"widened from [{string.Join(", ", widenedFrom)}] to [{string.Join(", ", net.Widths)}]: the same outputs up to noise of {WideningNoise} of each weight's spread, which lets the copies of a channel part"));
+            }
             TrainRegistration.RecordParent(job.Output, job.Pretrained);
         }
 
@@ -237,6 +255,7 @@ public static class TrainCommand
                 ["learning_rate"] = job.Schedule.LearningRate,
                 ["weight_decay"] = job.Schedule.WeightDecay,
                 ["widths"] = net.Widths,
+                ["widened_from"] = widenedFrom,
                 ["diam_mean"] = net.DiamMean,
                 ["diam_labels"] = net.DiamLabels,
                 ["train_dirs"] = job.Dirs,
