@@ -21,17 +21,25 @@ public class NetworkWideningTests
         return net;
     }
 
+    /// <summary>The narrow network and its widened copy on the same random input (eval mode).</summary>
+    private static (CellposeNet Wide, Tensor NarrowOut, Tensor NarrowStyle, Tensor WideOut, Tensor WideStyle) Compare(
+        CellposeNet narrow, int[] widths, double noise)
+    {
+        var wide = NetworkWidening.Widen(narrow, widths, noise, seed: 1);
+        wide.eval();
+        manual_seed(9);
+        using var x = randn(2, 2, 32, 32);
+        var (yn, sn) = narrow.forward(x);
+        var (yw, sw) = wide.forward(x);
+        return (wide, yn, sn, yw, sw);
+    }
+
     [Fact]
     public void Widen_WithoutNoise_ComputesTheSameOutputs_AndTheStyleTiledAndRenormalised()
     {
         using var narrow = RandomNarrow();
-        using var wide = NetworkWidening.Widen(narrow, [2, 8, 16, 24, 32], noise: 0, seed: 1);
-        wide.eval();
-        manual_seed(9);
-        using var x = randn(2, 2, 32, 32);
-
-        var (yn, sn) = narrow.forward(x);
-        var (yw, sw) = wide.forward(x);
+        var (wide, yn, sn, yw, sw) = Compare(narrow, [2, 8, 16, 24, 32], noise: 0);
+        using var _ = wide;
 
         Assert.Equal([2, 8, 16, 24, 32], wide.Widths);
         Assert.Equal(17, wide.DiamMean, 6);
@@ -47,13 +55,8 @@ public class NetworkWideningTests
     public void Widen_WithNoise_StaysCloseToTheNarrowNetwork_ButTheCopiesOfAChannelDiffer()
     {
         using var narrow = RandomNarrow();
-        using var wide = NetworkWidening.Widen(narrow, [2, 8, 16, 16, 32], noise: 0.01, seed: 1);
-        wide.eval();
-        manual_seed(9);
-        using var x = randn(1, 2, 32, 32);
-
-        var (yn, _) = narrow.forward(x);
-        var (yw, _) = wide.forward(x);
+        var (wide, yn, _, yw, _) = Compare(narrow, [2, 8, 16, 16, 32], noise: 0.01);
+        using var _ = wide;
 
         double scale = yn.abs().max().item<float>();
         double diff = (yw - yn).abs().max().item<float>();
