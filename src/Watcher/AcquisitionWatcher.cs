@@ -19,7 +19,10 @@ public sealed partial class AcquisitionWatcher(
     private readonly ConcurrentQueue<string> notified = new();
     private readonly Dictionary<string, (long Size, DateTime Modified)> registered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> invalidSince = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> unroutedUntil = new(StringComparer.Ordinal);
+    // Set while the broker returns FrameAcquired (no segment queue bound yet): a property of the broker, not of a frame,
+    // so one frame probes per retry period and the others wait unhashed.
+    private DateTimeOffset? unroutedSince;
+    private DateTimeOffset unroutedRetryAt;
     private FileStabilityTracker tracker = new(TimeSpan.Zero);
     private volatile int pendingCount;
     private volatile bool scannedOnce;
@@ -125,12 +128,11 @@ public sealed partial class AcquisitionWatcher(
                 // Renamed away or deleted before it was complete.
                 tracker.Forget(path);
                 invalidSince.Remove(path);
-                unroutedUntil.Remove(path);
                 continue;
             }
             var now = clock.GetUtcNow();
             if (!tracker.Observe(path, info.Length, info.LastWriteTimeUtc, now)) continue;
-            if (unroutedUntil.TryGetValue(path, out var retryAt) && now < retryAt) continue;
+            if (unroutedSince is not null && now < unroutedRetryAt) continue;
             if (!OpensAsTiff(path, out string? problem))
             {
                 if (!invalidSince.TryGetValue(path, out var since)) invalidSince[path] = since = now;
@@ -144,13 +146,18 @@ public sealed partial class AcquisitionWatcher(
                 registered[path] = (info.Length, info.LastWriteTimeUtc);
                 tracker.Forget(path);
                 invalidSince.Remove(path);
-                if (unroutedUntil.Remove(path)) LogRouted(path);
+                if (unroutedSince is { } since)
+                {
+                    LogRouted(path, (now - since).TotalSeconds);
+                    unroutedSince = null;
+                }
             }
             catch (MessageNotRoutedException ex)
             {
                 // Stored Acquired but nobody got it: no segment worker has bound its queue on this broker yet.
-                if (!unroutedUntil.ContainsKey(path)) LogUnrouted(path, ex.Message);
-                unroutedUntil[path] = now.AddMilliseconds(o.UnroutedRetryMilliseconds);
+                if (unroutedSince is null) LogUnrouted(path, ex.Message, o.UnroutedRetryMilliseconds / 1000.0);
+                unroutedSince ??= now;
+                unroutedRetryAt = now.AddMilliseconds(o.UnroutedRetryMilliseconds);
             }
             catch (IOException ex)
             {
@@ -192,11 +199,11 @@ public sealed partial class AcquisitionWatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stable but does not open as a TIFF ({Problem}); publishing it so it fails with that reason")]
     private partial void LogInvalidButStable(string path, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stored Acquired but was not delivered: {Problem}. Start a segment worker on this broker and virtual host; the frame is published again every few seconds until one takes it")]
-    private partial void LogUnrouted(string path, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is stored Acquired but was not delivered: {Problem}. Start a segment worker on this broker and virtual host; until one binds its queue, one waiting frame is published every {RetrySeconds} s and the others wait")]
+    private partial void LogUnrouted(string path, string problem, double retrySeconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Path} delivered after a segment worker bound its queue")]
-    private partial void LogRouted(string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Path} delivered: a segment worker bound its queue after {Seconds:F0} s; waiting frames follow")]
+    private partial void LogRouted(string path, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Path} not readable yet ({Problem}); retrying")]
     private partial void LogRetry(string path, string problem);

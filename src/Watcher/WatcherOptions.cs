@@ -30,8 +30,8 @@ public sealed class WatcherOptions : IValidatableObject
     [Range(0, 3_600_000)]
     public int InvalidTiffGraceMilliseconds { get; set; } = 5000;
 
-    /// <summary>A frame the broker returned because no segment queue is bound yet (no worker has connected to this
-    /// broker) is published again after this long.</summary>
+    /// <summary>While the broker returns frames because no segment queue is bound yet (no worker has connected to this
+    /// broker), one waiting frame is published again this often; the others wait until it goes through.</summary>
     [Range(100, 600_000)]
     public int UnroutedRetryMilliseconds { get; set; } = 2000;
 

@@ -84,14 +84,17 @@ public sealed class FaultToleranceTests
         await using var watcher = await ServiceUnderTest.StartRoleAsync(PipelineRole.Watcher, Settings(), fastRetry);
         for (int i = 0; i < 3; i++)
             Frames.WriteViaRename(Path.Combine(watch, $"early_{i}.tif"), Frames.TiffBytes(Frames.Nuclei(60 + i).Image, 16));
-        await Eventually.HoldsAsync("3 frames stored", TimeSpan.FromMinutes(1), async () =>
+        await Eventually.HoldsAsync("a frame stored", TimeSpan.FromMinutes(1), async () =>
         {
             int n = (await watcher.Frames.ListAsync()).Count;
-            return (n == 3, $"{n} rows");
+            return (n >= 1, $"{n} rows");
         });
-        // Several retry periods with nobody to deliver to: the frames wait, Acquired.
+        // Several retry periods with nobody to deliver to: one frame probes, stored Acquired; the others wait unstored
+        // (the watcher tracks them; a restarted watcher finds them again).
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.All(await watcher.Frames.ListAsync(), f => Assert.Equal(FrameStates.Acquired, f.State));
+        var waiting = await watcher.Frames.ListAsync();
+        Assert.Single(waiting);
+        Assert.Equal(FrameStates.Acquired, waiting[0].State);
         Assert.Equal(0u, await Broker.ConsumersAsync(vhost.Amqp, SegmentQueue));
 
         await using var worker = await ServiceUnderTest.StartRoleAsync(PipelineRole.SegmentWorker, Settings());
