@@ -34,7 +34,7 @@ public static partial class NativeHeap
     public static bool KeepLargeBuffers()
     {
         if (Active) return true;
-        if (!OperatingSystem.IsLinux() || !Set(MallocTrimThreshold, int.MaxValue) || !Set(MallocMmapMax, 0)) return false;
+        if (!OperatingSystem.IsLinux() || !SetKept()) return false;
         Volatile.Write(ref kept, 1);
         return true;
     }
@@ -43,8 +43,7 @@ public static partial class NativeHeap
     internal static void Release()
     {
         if (!Active) return;
-        Set(MallocMmapMax, GlibcDefaultMmapMax);
-        Set(MallocTrimThreshold, GlibcDefaultTrimThreshold);
+        SetDefaults();
         Volatile.Write(ref kept, 0);
     }
 
@@ -56,11 +55,7 @@ public static partial class NativeHeap
     internal static bool BeginLargeFrame()
     {
         if (!OperatingSystem.IsLinux() || !Set(MallocMmapThreshold, LargeFrameMmapThreshold)) return false;
-        if (Active)
-        {
-            Set(MallocMmapMax, GlibcDefaultMmapMax);
-            Set(MallocTrimThreshold, GlibcDefaultTrimThreshold);
-        }
+        if (Active) SetDefaults();
         return true;
     }
 
@@ -69,11 +64,7 @@ public static partial class NativeHeap
     internal static void EndLargeFrame()
     {
         Set(MallocMmapThreshold, GlibcMaxDynamicMmapThreshold);
-        if (Active)
-        {
-            Set(MallocMmapMax, 0);
-            Set(MallocTrimThreshold, int.MaxValue);
-        }
+        if (Active) SetKept();
         try
         {
             malloc_trim(0);
@@ -81,6 +72,16 @@ public static partial class NativeHeap
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
         }
+    }
+
+    /// <summary>The kept setting: no mapped blocks, freed heap kept.</summary>
+    private static bool SetKept() => Set(MallocTrimThreshold, int.MaxValue) && Set(MallocMmapMax, 0);
+
+    /// <summary>glibc's own values of what <see cref="SetKept"/> changes.</summary>
+    private static void SetDefaults()
+    {
+        Set(MallocMmapMax, GlibcDefaultMmapMax);
+        Set(MallocTrimThreshold, GlibcDefaultTrimThreshold);
     }
 
     private static bool Set(int param, int value)
