@@ -10,8 +10,10 @@ namespace AcqSeg.Segmentation;
 /// faults, 32 s of kernel time and 2.6-3.0 images/s to 1.3 million, 9 s and 4.2 images/s (same losses; resident 5.0 GB
 /// instead of 4.6); segmenting GOWT1's six 1024 x 1024 frames took 28.0 s instead of 80.7 s on the exact path and 10.6
 /// instead of 16.1 s on the fast path. <see cref="KeepLargeBuffers"/> turns glibc's mmap use off (M_MMAP_MAX 0) and
-/// defers returning freed heap to the system (M_TRIM_THRESHOLD 2 GiB). Blocks larger than a thread arena's 64 MB heap
-/// are still mapped when a thread other than the main one asks for them. A large frame's network pass gets glibc's
+/// defers returning freed heap to the system (M_TRIM_THRESHOLD 2 GiB). That holds whole for the main thread. A thread
+/// other than the main one has an arena of 64 MB heaps: a larger block is still mapped, and a block that does not fit
+/// in the rest of the thread's current heap gets a heap of its own, which glibc unmaps when the block is freed (a fresh
+/// thread holding 20 MB faulted all of a 48 MB block's pages on every reuse). A large frame's network pass gets glibc's
 /// defaults back (<see cref="LargeFrames"/>): its tiles would fragment a kept heap.
 /// </summary>
 public static partial class NativeHeap

@@ -1,102 +1,86 @@
-using System.Runtime.InteropServices;
+using System.Diagnostics;
 using AcqSeg.Segmentation;
 
 namespace AcqSeg.Segmentation.Tests;
 
-/// <summary>glibc's malloc settings are process-wide: these tests run alone.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessHeapCollection
-{
-    public const string Name = "Process-wide heap settings";
-}
-
 /// <summary>
 /// What <see cref="NativeHeap"/> is for: a large block freed and asked for again (a training step's buffers) must not
-/// fault its pages back in. Counted with the thread's minor page faults (getrusage), so the test sees what the kernel did.
+/// fault its pages back in. Counted with the thread's minor page faults (getrusage), so the test sees what the kernel
+/// did, in a child process on its main thread (<see cref="HeapProbe"/> says why).
 /// </summary>
-[Collection(ProcessHeapCollection.Name)]
 public sealed class NativeHeapTests
 {
-    // Over glibc's 32 MB ceiling for its dynamic mmap threshold, under the 64 MB of a thread arena's heap.
-    private const int Block = 48 << 20;
-    private const int Pages = Block / 4096;
-
     [Fact]
     public void KeepLargeBuffers_ReusesAFreedLargeBlockWithoutPageFaults()
     {
         if (!OperatingSystem.IsLinux()) return; // the setting is glibc's; elsewhere it reports false
-        try
-        {
-            Assert.True(NativeHeap.KeepLargeBuffers());
-            Assert.True(NativeHeap.Active);
-            long kept = FaultsOfAskingTwice(trimBetween: false);
-            Assert.True(kept < Pages / 10, $"{kept} page faults reusing a {Block >> 20} MB block kept in the heap (pages: {Pages})");
-        }
-        finally
-        {
-            NativeHeap.Release();
-        }
-        Assert.False(NativeHeap.Active);
-        // The count sees pages that went back to the system: with glibc's defaults, and malloc_trim for a freed block
-        // that did not reach the top of its heap, the same reuse faults them in again.
-        long returned = FaultsOfAskingTwice(trimBetween: true);
-        Assert.True(returned > Pages / 2, $"{returned} page faults once the block went back to the system (pages: {Pages})");
+        var counts = RunProbe(HeapProbe.KeepCase);
+        Assert.Equal("True", counts["applied"]);
+        long kept = long.Parse(counts["kept"]);
+        Assert.True(kept < HeapProbe.Pages / 10, $"{kept} page faults reusing a {HeapProbe.Block >> 20} MB block kept in the heap (pages: {HeapProbe.Pages})");
+        Assert.Equal("False", counts["active_after_release"]);
+        long returned = long.Parse(counts["returned"]);
+        Assert.True(returned > HeapProbe.Pages / 2, $"{returned} page faults once the block went back to the system (pages: {HeapProbe.Pages})");
     }
 
     [Fact]
     public void LargeFrameScope_EndsWithTheKeptSettingBack()
     {
         if (!OperatingSystem.IsLinux()) return;
-        try
-        {
-            Assert.True(NativeHeap.KeepLargeBuffers());
-            // Inside, glibc's defaults apply (measured on an 8192 x 8192 frame, see DEVELOPERS.md); which blocks get
-            // mapped there depends on what the heap already holds, so only the state after the scope is asserted.
-            using (LargeFrames.NativeHeapScope(LargeFrames.PixelThreshold)) FaultsOfAskingTwice(trimBetween: false);
-            long after = FaultsOfAskingTwice(trimBetween: false);
-            Assert.True(after < Pages / 10, $"{after} page faults once the large frame is done: the kept setting is back");
-        }
-        finally
-        {
-            NativeHeap.Release();
-        }
+        var counts = RunProbe(HeapProbe.LargeFrameCase);
+        Assert.Equal("True", counts["applied"]);
+        long after = long.Parse(counts["after"]);
+        Assert.True(after < HeapProbe.Pages / 10, $"{after} page faults once the large frame is done: the kept setting is back");
     }
 
-    /// <summary>Asks for a large block, writes every page and frees it, twice; the minor faults of the second time.</summary>
-    private static long FaultsOfAskingTwice(bool trimBetween)
+    [Fact]
+    public void Probe_UnknownCase_IsRefusedNamingTheCases()
     {
-        TouchOnce();
-        if (trimBetween) malloc_trim(0);
-        long before = MinorFaults();
-        TouchOnce();
-        return MinorFaults() - before;
+        var (code, _, error) = Run(HeapProbe.Verb, "nonsense");
+        Assert.Equal(2, code);
+        Assert.Contains(HeapProbe.KeepCase, error);
+        Assert.Contains(HeapProbe.LargeFrameCase, error);
     }
 
-    private static void TouchOnce()
+    /// <summary>Runs this test assembly as a program; its name=value lines.</summary>
+    private static Dictionary<string, string> RunProbe(string probeCase)
     {
-        IntPtr block = Marshal.AllocHGlobal(Block); // malloc on Unix
-        try
-        {
-            for (int offset = 0; offset < Block; offset += 4096) Marshal.WriteByte(block, offset, 1);
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(block);
-        }
+        var (code, output, error) = Run(HeapProbe.Verb, probeCase);
+        Assert.True(code == 0, $"heap probe {probeCase} exited {code}: {error}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('=', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1]);
     }
 
-    private static long MinorFaults()
+    private static (int Code, string Output, string Error) Run(params string[] args)
     {
-        var usage = new long[18]; // struct rusage: two timevals, then 14 longs; ru_minflt is the fifth long
-        Assert.Equal(0, getrusage(RusageThread, usage));
-        return usage[4 + 4];
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(HeapProbe).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the heap probe");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"heap probe {string.Join(' ', args)} ran over 2 minutes");
+        }
+        return (process.ExitCode, output.Result, error.Result);
     }
 
-    private const int RusageThread = 1;
-
-    [DllImport("libc.so.6")]
-    private static extern int malloc_trim(nuint pad);
-
-    [DllImport("libc.so.6")]
-    private static extern int getrusage(int who, [Out] long[] usage);
+    /// <summary>The dotnet host running these tests (testhost is started by it), else the one on PATH.</summary>
+    private static string DotnetHost()
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(fromEnvironment)) return fromEnvironment;
+        string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
+        return "dotnet";
+    }
 }
