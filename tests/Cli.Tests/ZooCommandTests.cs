@@ -319,6 +319,30 @@ public class ZooCommandTests
     }
 
     [Fact]
+    public void Train_WidenedRunStoppedAndResumed_StillRecordsWhatItWidened()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string[] Tiny(string name, string widths, params string[] more) =>
+            ["train", "--synth-style", "nuclei", "--synth-count", "2", "--widths", widths, "--name", name,
+                "--out", Path.Combine(zoo, name), "--device", "cpu", "--checkpoint-every", "1", .. more];
+        Assert.Equal(0, CliRun.Of(Tiny("narrow", "2,4,8,16,32", "--epochs", "1")).ExitCode);
+        string narrowPth = Path.Combine(zoo, "narrow", "model.pth");
+        string[] wide = Tiny("wide", "2,8,16,32,64", "--epochs", "2", "--pretrained", narrowPth);
+
+        var started = CliRun.Of([.. wide, "--stop-after-epoch", "1"]);
+        Assert.True(started.ExitCode == 0, started.Error);
+        var resumed = CliRun.Of(wide);
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("resuming from", resumed.Out);
+        Assert.DoesNotContain("widened from", resumed.Out); // the checkpoint is already wide
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(zoo, "wide", "training", "run.json")));
+        Assert.Equal(2, run.RootElement.GetProperty("epochs_completed").GetInt32());
+        Assert.Equal([2, 4, 8, 16, 32], run.RootElement.GetProperty("widened_from").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
     public void Train_ResumedAfterItsPretrainedModelGotANewVersion_NamesTheVersionItStartedFrom()
     {
         using var tmp = new TempFolder();

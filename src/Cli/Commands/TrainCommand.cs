@@ -171,6 +171,7 @@ public static class TrainCommand
                 o.WriteLine($"checkpoint was written by a {info.Epochs}-epoch run; its {info.NextEpoch} epochs had the same learning rates under {job.Schedule.Epochs}");
             net = CellposeWeights.LoadNetwork(Path.Combine(ckptDir, TrainingCheckpoint.NetworkFile));
             startEpoch = info.NextEpoch;
+            widenedFrom = info.WidenedFrom;
             o.WriteLine($"resuming from {ckptDir} at epoch {startEpoch}");
         }
         else if (job.Pretrained.Equals("none", StringComparison.OrdinalIgnoreCase))
@@ -231,7 +232,7 @@ public static class TrainCommand
                     TrainingCheckpoint.Save(ckptDir, net, optimizer, new CheckpointInfo
                     {
                         NextEpoch = next, Epochs = job.Schedule.Epochs, Schedule = job.Schedule.Name, Seed = job.Seed,
-                        Widths = net.Widths.ToArray(), TrainImages = kept, Saved = DateTimeOffset.UtcNow,
+                        Widths = net.Widths.ToArray(), WidenedFrom = widenedFrom, TrainImages = kept, Saved = DateTimeOffset.UtcNow,
                     });
                     curve.WriteCsv(Path.Combine(training, "loss.csv"));
                     curve.WritePng(Path.Combine(training, "loss.png"));

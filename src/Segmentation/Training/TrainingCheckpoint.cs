@@ -14,6 +14,8 @@ public sealed record CheckpointInfo
     [JsonPropertyName("schedule")] public string Schedule { get; init; } = "";
     [JsonPropertyName("seed")] public int Seed { get; init; }
     [JsonPropertyName("widths")] public int[] Widths { get; init; } = [];
+    /// <summary>The pretrained network's widths when the run widened it first; a resumed run reports them too.</summary>
+    [JsonPropertyName("widened_from")] public int[]? WidenedFrom { get; init; }
     [JsonPropertyName("train_images")] public int TrainImages { get; init; }
     [JsonPropertyName("saved")] public DateTimeOffset Saved { get; init; }
 }
