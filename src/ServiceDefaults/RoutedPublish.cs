@@ -16,8 +16,9 @@ public static class RoutedPublish
         {
             await bus.Publish(message, context =>
             {
-                var rabbit = context as RabbitMqSendContext ?? (context.TryGetPayload(out RabbitMqSendContext? payload) ? payload : null);
-                if (rabbit is not null) rabbit.Mandatory = true;
+                // On RabbitMQ the context is the transport's send context, and MassTransit's TryGetPayload returns the
+                // context itself when it is of the asked type (or finds it behind a wrapping context).
+                if (context.TryGetPayload(out RabbitMqSendContext? rabbit) && rabbit is not null) rabbit.Mandatory = true;
             }, cancel);
         }
         catch (MessageReturnedException ex)

@@ -61,6 +61,9 @@ public static class SegmentationMetrics
         return new MeanScores(images.Count, means, aji / images.Count);
     }
 
+    /// <summary>The scores at one threshold without <see cref="ThresholdScores.Errors"/>: the quick path behind
+    /// <see cref="AveragePrecision"/> (training's test AP, zoo comparisons, benchmarks), which need no breakdown.
+    /// <see cref="Evaluate"/> classifies the errors.</summary>
     public static ThresholdScores ScoreAt(ObjectOverlap overlap, double threshold) => Score(overlap, Match(overlap, threshold), threshold);
 
     private static ThresholdScores Score(ObjectOverlap overlap, IReadOnlyList<ObjectMatch> matches, double threshold)
