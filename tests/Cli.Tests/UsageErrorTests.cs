@@ -84,6 +84,7 @@ public class UsageErrorTests
     [InlineData("--stop-after-epoch", "0", "--stop-after-epoch 0 must be >= 1")]
     [InlineData("--epochs", "0", "epochs 0 must be >= 1")]
     [InlineData("--test-dir", "/nonexistent/test", "--test-dir '/nonexistent/test' is not a folder")]
+    [InlineData("--gamma-augment", "0.5", "--gamma-augment 0.5 must be between 1 (off) and 10")]
     public void Train_BadOptionValue_NamesTheOptionAndExits2(string option, string value, string message)
     {
         using var tmp = new TempFolder();

@@ -404,16 +404,18 @@ public class ZooCommandTests
     }
 
     [Fact]
-    public void Train_SeveralSyntheticStyles_EachInItsOwnChannels_SubsetPerEpoch_RecordedInTheVersion()
+    public void Train_SeveralSyntheticStyles_EachInItsOwnChannels_SubsetPerEpoch_GammaAugment_RecordedInTheVersion()
     {
         using var tmp = new TempFolder();
         string folder = Path.Combine(tmp.Sub("models"), "mixed");
         var run = CliRun.Of("train", "--synth-style", "nuclei,cyto", "--synth-count", "2", "--images-per-epoch", "3", "--epochs", "1",
-            "--widths", "2,8,16,32,64", "--name", "mixed", "--out", folder, "--device", "cpu", "--min-train-masks", "1");
+            "--widths", "2,8,16,32,64", "--name", "mixed", "--out", folder, "--device", "cpu", "--min-train-masks", "1", "--gamma-augment", "1.5");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("4 training images (0 from folders, 4 synthetic)", run.Out);
         var v = new ModelZoo(Path.GetDirectoryName(folder)!).Manifest("mixed").Find(1)!;
-        Assert.Contains("on 4 synthetic nuclei/cyto frames, 3 images an epoch", v.Notes);
+        Assert.Contains("on 4 synthetic nuclei/cyto frames, 3 images an epoch, intensity gamma in [1/1.5, 1.5]", v.Notes);
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))))
+            Assert.Equal(1.5, json.RootElement.GetProperty("gamma_augment").GetDouble());
         Assert.Equal((1, 2), AcqSeg.Cli.Commands.TrainCommand.SynthChannels(SynthStyle.Cyto));
         Assert.Equal((0, 0), AcqSeg.Cli.Commands.TrainCommand.SynthChannels(SynthStyle.Phase));
 

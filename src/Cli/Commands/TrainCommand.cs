@@ -54,12 +54,17 @@ public static class TrainCommand
             Description = "Augmented crops the BatchNorm statistics are recomputed over with the final weights (0 = keep the running averages, as Cellpose)",
             DefaultValueFactory = _ => 64,
         };
+        var maxGamma = new Option<double>("--gamma-augment")
+        {
+            Description = "Intensity augmentation (not in Cellpose): each crop's normalised image raised to a power drawn log-uniformly in [1/G, G]; 1 = off",
+            DefaultValueFactory = _ => 1.0,
+        };
         var stopAfter = new Option<int?>("--stop-after-epoch") { Description = "End this run after epoch N and register the model as it is; the same command without it resumes to the schedule's end" };
 
         var cmd = new Command("train", "Train or fine-tune a model (Cellpose's training loop)")
         {
             dirs, maskSuffix, pretrained, epochs, schedule, lr, wd, batch, minMasks, perEpoch, chan, chan2, testDir, testEvery, checkpointEvery,
-            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter, normCrops,
+            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter, normCrops, maxGamma,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -97,6 +102,8 @@ public static class TrainCommand
             int? stop = r.GetValue(stopAfter);
             int norms = r.GetValue(normCrops);
             if (norms < 0) throw new UsageException($"--norm-crops {norms} must be >= 0");
+            double gamma = r.GetValue(maxGamma);
+            if (!(gamma >= 1 && gamma <= 10)) throw new UsageException($"--gamma-augment {gamma.ToString(CultureInfo.InvariantCulture)} must be between 1 (off) and 10, e.g. 2 for exponents in [0.5, 2]");
             if (stop is < 1) throw new UsageException($"--stop-after-epoch {stop} must be >= 1");
             string? test = r.GetValue(testDir);
             if (test is not null && !Directory.Exists(test)) throw new UsageException($"--test-dir '{test}' is not a folder");
@@ -109,7 +116,7 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms);
+                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms, gamma);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
@@ -117,7 +124,7 @@ public static class TrainCommand
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
         string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, bool WidthsGiven, double DiamMean, IReadOnlyList<SynthStyle> Synth,
-        int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops);
+        int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops, double MaxGamma);
 
     /// <summary>Symmetry-breaking noise of a widened network, relative to each weight tensor's spread.</summary>
     private const double WideningNoise = 0.01;
@@ -204,7 +211,7 @@ public static class TrainCommand
             var trainer = new CellposeTrainer(net, device, new TrainOptions
             {
                 Schedule = job.Schedule, Seed = job.Seed, CheckpointEvery = job.CheckpointEvery, TestEvery = job.TestEvery,
-                StopAfterEpoch = job.StopAfterEpoch, NormCrops = job.NormCrops,
+                StopAfterEpoch = job.StopAfterEpoch, NormCrops = job.NormCrops, MaxGamma = job.MaxGamma,
             });
             int endEpoch = CellposeTrainer.StopEpoch(job.Schedule, job.StopAfterEpoch);
             if (startEpoch >= endEpoch)
@@ -266,6 +273,7 @@ public static class TrainCommand
                 ["synthetic_styles"] = job.Synth.Select(st => st.ToString().ToLowerInvariant()).ToArray(),
                 ["images_per_epoch"] = job.Schedule.ImagesPerEpoch,
                 ["norm_crops"] = job.NormCrops,
+                ["gamma_augment"] = job.MaxGamma,
                 ["seed"] = job.Seed,
                 ["wall_seconds_this_run"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
                 ["wall_seconds_all_runs"] = Math.Round(curve.Reports.Sum(rr => rr.Seconds), 1),

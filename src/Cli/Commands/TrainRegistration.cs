@@ -22,6 +22,8 @@ public static class TrainRegistration
         string kind = styles.Count > 0 ? $"synthetic {string.Join("/", styles)} frames" : "synthetic frames";
         if (synthetic > 0) notes += dirs.Count > 0 ? $", plus {synthetic} {kind}" : $" on {synthetic} {kind}";
         if (run["images_per_epoch"]?.GetValue<int>() is { } perEpoch) notes += $", {perEpoch} images an epoch";
+        if (run["gamma_augment"]?.GetValue<double>() is { } gamma && gamma > 1)
+            notes += string.Create(CultureInfo.InvariantCulture, $", intensity gamma in [1/{gamma}, {gamma}]");
         if (run["schedule"]?.GetValue<string>() is { } schedule && run["learning_rate"]?.GetValue<double>() is { } lr
             && schedule is "offline" or "online" && TrainSchedule.Named(schedule).LearningRate is var usual && lr != usual)
             notes += string.Create(CultureInfo.InvariantCulture, $", lr {lr} (the {schedule} schedule's is {usual})");

@@ -32,6 +32,11 @@ public sealed record TrainOptions
     /// as Cellpose does). See <see cref="CellposeTrainer.RecalibrateNorms"/>.
     /// </summary>
     public int NormCrops { get; init; } = 64;
+    /// <summary>
+    /// Largest exponent of the intensity augmentation (<see cref="IntensityGamma"/>): each crop gets x^g with g
+    /// log-uniform in [1/MaxGamma, MaxGamma]. 1 = off, Cellpose's training.
+    /// </summary>
+    public double MaxGamma { get; init; } = 1.0;
 }
 
 /// <summary>
@@ -49,6 +54,8 @@ public sealed class CellposeTrainer
     public CellposeTrainer(CellposeNet net, Device device, TrainOptions options)
     {
         options.Schedule.Validate();
+        if (!(options.MaxGamma >= 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxGamma, "MaxGamma must be at least 1 (1 = no intensity augmentation)");
         _net = net;
         _device = device;
         _options = options;
@@ -160,8 +167,11 @@ public sealed class CellposeTrainer
             double rescale = _options.Rescale ? Math.Max(5, s.Diameter) / diamMean : 1.0;
             double range = _options.Rescale ? 0.5 : 1.0;
             var rng = new Random(Seeds.Mix(_options.Seed, epoch, b + i));
-            crops[i] = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX,
+            var crop = RandomRotateResize.Apply(s.Image, s.Channels, s.Height, s.Width, s.CellProb, s.FlowY, s.FlowX,
                 rescale, range, _options.CropSize, rng);
+            // Drawn after the affine draws, so a run without it crops exactly as before.
+            if (_options.MaxGamma > 1) IntensityGamma.Apply(crop.Image, _options.MaxGamma, rng);
+            crops[i] = crop;
         });
         return crops;
     }

@@ -74,6 +74,28 @@ public class CellposeTrainerTests
     }
 
     [Fact]
+    public void Train_GammaAugmentation_IsDeterministicForASeed_AndChangesWhatIsLearned()
+    {
+        var samples = Samples(4);
+        using var plain = NewNet(5);
+        using var a = NewNet(5);
+        using var b = NewNet(5);
+        new CellposeTrainer(plain, torch.CPU, Options(2)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        new CellposeTrainer(a, torch.CPU, Options(2) with { MaxGamma = 2 }).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        new CellposeTrainer(b, torch.CPU, Options(2) with { MaxGamma = 2 }).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+        var (wp, wa, wb) = (Weights(plain), Weights(a), Weights(b));
+        foreach (var (k, v) in wa) Assert.True(v.SequenceEqual(wb[k]), $"{k} differs between two runs of the same seed");
+        Assert.Contains(wa.Keys, k => !wa[k].SequenceEqual(wp[k]));
+    }
+
+    [Fact]
+    public void Train_GammaBelowOne_IsRefused()
+    {
+        using var net = NewNet(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CellposeTrainer(net, torch.CPU, Options(1) with { MaxGamma = 0.5 }));
+    }
+
+    [Fact]
     public void Train_ResumedFromACheckpoint_EndsWhereAnUninterruptedRunEnds()
     {
         var samples = Samples(4);
