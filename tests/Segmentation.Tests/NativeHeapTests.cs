@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using AcqSeg.Segmentation;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests;
 
@@ -53,34 +53,7 @@ public sealed class NativeHeapTests
             .ToDictionary(parts => parts[0], parts => parts[1]);
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(HeapProbe).Assembly.Location);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the heap probe");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"heap probe {string.Join(' ', args)} ran over 2 minutes");
-        }
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    /// <summary>The dotnet host running these tests (testhost is started by it), else the one on PATH.</summary>
-    private static string DotnetHost()
-    {
-        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(fromEnvironment)) return fromEnvironment;
-        string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
-        return "dotnet";
-    }
+    /// <summary>This test assembly run as a program (its entry point is HeapProbe).</summary>
+    private static ChildProcessResult Run(params string[] args) =>
+        ChildProcess.Run(ChildProcess.DotnetHost(), [typeof(HeapProbe).Assembly.Location, .. args], TimeSpan.FromMinutes(2));
 }

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -162,14 +161,8 @@ public sealed partial class OpsFilesTests
     {
         string promtool = Path.Combine(Path.GetDirectoryName(Servers.PrometheusBinary)!, "promtool");
         Skip.IfNot(File.Exists(promtool), $"promtool not beside {Servers.PrometheusBinary}");
-        var start = new ProcessStartInfo(promtool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("check");
-        start.ArgumentList.Add("config");
-        start.ArgumentList.Add(Path.Combine(Root, "ops", "prometheus", "prometheus.yml"));
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, output);
+        var run = ChildProcess.Run(promtool, ["check", "config", Path.Combine(Root, "ops", "prometheus", "prometheus.yml")], TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
     }
 
     [Fact]

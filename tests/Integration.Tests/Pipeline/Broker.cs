@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using AcqSeg.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -54,15 +54,11 @@ public static class Broker
     /// <summary>rabbitmqctl against the node ops/services.sh started (its node name: rabbit@localhost).</summary>
     private static async Task RabbitMqCtlAsync(string command, params string[] args)
     {
-        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-q");
-        start.ArgumentList.Add(command);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        start.Environment["RABBITMQ_NODENAME"] = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") ?? "rabbit@localhost";
-        using var p = Process.Start(start) ?? throw new InvalidOperationException("could not start rabbitmqctl");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        if (p.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command} exited {p.ExitCode}: {await stdout} {await stderr}");
+        var environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_NODENAME"] = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") ?? "rabbit@localhost",
+        };
+        var run = await ChildProcess.RunAsync("rabbitmqctl", ["-q", command, .. args], TimeSpan.FromMinutes(2), environment);
+        if (run.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command} exited {run.ExitCode}: {run.Output} {run.Error}");
     }
 }

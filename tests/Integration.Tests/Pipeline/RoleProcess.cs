@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AcqSeg.Service;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;
 
@@ -16,7 +17,7 @@ public sealed class RoleProcess : IDisposable
     {
         string dll = Path.Combine(AppContext.BaseDirectory, assembly);
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: the test project references the role's project, so the build puts it there", dll);
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
