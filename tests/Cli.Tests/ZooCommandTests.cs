@@ -425,6 +425,43 @@ public class ZooCommandTests
     }
 
     [Fact]
+    public void Average_OfTwoZooVersions_WritesTheMeanNetwork_AndRefusesWhatCannotBeAveraged()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string first = tmp.File("first.pth"), second = tmp.File("second.pth"), wide = tmp.File("wide.pth");
+        TorchSharp.torch.manual_seed(1);
+        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, first);
+        TorchSharp.torch.manual_seed(2);
+        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, second);
+        using (var net = new CellposeNet([2, 16, 32, 64, 128], diamMean: 16)) CellposeWeights.Save(net, wide);
+        Assert.Equal(0, CliRun.Of("zoo", "import", first, "--name", "m", "--zoo", zoo).ExitCode);
+        Assert.Equal(0, CliRun.Of("zoo", "import", second, "--name", "m", "--zoo", zoo).ExitCode);
+
+        string mean = tmp.File("mean.pth");
+        var run = CliRun.Of("zoo", "average", "m@1", "m", "--weight", "0.5", "--out", mean, "--zoo", zoo);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains($"wrote {mean}: 0.5 x ", run.Out);
+        var (a, b, m) = (CellposeWeights.ReadStateDict(first), CellposeWeights.ReadStateDict(second), CellposeWeights.ReadStateDict(mean));
+        string key = "downsample.down.res_down_0.conv.conv_0.2.weight";
+        var expected = ((a[key] + b[key]) / 2).data<float>().ToArray();
+        var got = m[key].data<float>().ToArray();
+        Assert.False(a[key].data<float>().ToArray().SequenceEqual(b[key].data<float>().ToArray()));
+        for (int i = 0; i < got.Length; i++) Assert.Equal(expected[i], got[i], 5);
+
+        var widths = CliRun.Of("zoo", "average", first, wide, "--out", tmp.File("x.pth"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, widths.ExitCode);
+        Assert.Contains("widths differ", widths.Error);
+        var weight = CliRun.Of("zoo", "average", first, second, "--weight", "2", "--out", tmp.File("x.pth"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, weight.ExitCode);
+        Assert.Contains("--weight 2 must be between 0", weight.Error);
+        var version = CliRun.Of("zoo", "average", "m@9", second, "--out", tmp.File("x.pth"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, version.ExitCode);
+        Assert.Contains("has no version 9", version.Error);
+        Assert.False(File.Exists(tmp.File("x.pth")));
+    }
+
+    [Fact]
     public void TrainSize_WiderOrLogScales_AreUsedAndRecorded_BadValuesAreUsageErrors()
     {
         using var tmp = new TempFolder();

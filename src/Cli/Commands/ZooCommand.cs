@@ -26,7 +26,7 @@ public static partial class ZooCommand
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
             List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console), Compare(console),
-            SizeCheck(console), SizePasses(console),
+            SizeCheck(console), SizePasses(console), Average(console),
         };
         return zoo;
     }
