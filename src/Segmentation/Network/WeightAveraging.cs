@@ -6,7 +6,7 @@ namespace AcqSeg.Segmentation.Network;
 /// A network whose weights lie on the line between two networks of the same shape: (1 - t) A + t B, for every floating
 /// tensor, batch-norm running statistics and diam_labels included (the batch counter is A's). Between a model and its
 /// own fine-tune (one lineage, so the two sit in one basin of the loss) this can keep what each does better: Wortsman
-/// et al.'s WiSE-FT (2022), and docs/zoo-training.md for nuclei version 6. Networks with different widths or diam_mean
+/// et al.'s WiSE-FT (2022); docs/zoo-training.md has the nuclei average of session 12 (scored, not shipped). Networks with different widths or diam_mean
 /// are refused: their weights do not mean the same things.
 /// </summary>
 public static class WeightAveraging

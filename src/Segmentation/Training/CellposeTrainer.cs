@@ -34,7 +34,8 @@ public sealed record TrainOptions
     public int NormCrops { get; init; } = 64;
     /// <summary>
     /// Largest exponent of the intensity augmentation (<see cref="IntensityGamma"/>): each crop gets x^g with g
-    /// log-uniform in [1/MaxGamma, MaxGamma]. 1 = off, Cellpose's training.
+    /// log-uniform in [1/MaxGamma, MaxGamma]. 1 = off, Cellpose's training. The end-of-run BatchNorm recalibration
+    /// draws its crops the same way, so the statistics match what the weights were trained on.
     /// </summary>
     public double MaxGamma { get; init; } = 1.0;
 }
