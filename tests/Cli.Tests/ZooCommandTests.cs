@@ -237,7 +237,7 @@ public class ZooCommandTests
         var run = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu", "--refine-passes", "2");
         Assert.True(run.ExitCode == 0, run.Error);
         var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("synth v1, size model with 2 refining pass(es)", lines[0]);
+        Assert.Equal("synth v1, size model with 2 refining pass(es), stopping below a 5 % change", lines[0]);
         foreach (string name in new[] { "synth_nuclei_0000", "synth_nuclei_0001" })
         {
             string line = Assert.Single(lines, l => l.Contains(name + "_img.tif"));
@@ -250,12 +250,19 @@ public class ZooCommandTests
 
         var set = CliRun.Of("zoo", "size-passes", "synth", "3", "--zoo", zoo);
         Assert.True(set.ExitCode == 0, set.Error);
-        Assert.Contains("synth v1: size model runs 3 refining pass(es)", set.Out);
+        Assert.Contains("synth v1: size model runs 3 refining pass(es), stopping below a 5 % change", set.Out);
         Assert.Equal(3, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("synth")!).RefinePasses);
         var own = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu");
         Assert.True(own.ExitCode == 0, own.Error);
         Assert.StartsWith("synth v1, size model with 3 refining pass(es)", own.Out);
         Assert.Equal(CliApp.UsageError, CliRun.Of("zoo", "size-passes", "synth", "0", "--zoo", zoo).ExitCode);
+        var tight = CliRun.Of("zoo", "size-passes", "synth", "3", "--settle", "0.02", "--zoo", zoo);
+        Assert.True(tight.ExitCode == 0, tight.Error);
+        Assert.Contains("stopping below a 2 % change", tight.Out);
+        Assert.Equal(0.02, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("synth")!).SettledChange);
+        var loose = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu", "--settle", "0.9");
+        Assert.Equal(CliApp.UsageError, loose.ExitCode);
+        Assert.Contains("--settle 0.9: the settled change must be a fraction from 0.005 to 0.5", loose.Error);
 
         var bad = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--refine-passes", "0");
         Assert.Equal(CliApp.UsageError, bad.ExitCode);

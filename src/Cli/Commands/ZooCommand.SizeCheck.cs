@@ -24,13 +24,14 @@ public static partial class ZooCommand
         var dirs = new Option<string[]>("--dir") { Description = "Folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
         var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
         var refinePasses = new Option<int?>("--refine-passes") { Description = "Refining passes to use instead of the size model's own" };
+        var settle = new Option<double?>("--settle") { Description = "Stopping fraction of the passes to use instead of the size model's own" };
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
         var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("size-check", "Compare a model's size estimates with labelled images' mask diameters (per image and per folder; records nothing)")
         {
-            name, dirs, maskSuffix, refinePasses, chan, chan2, device, zooDir,
+            name, dirs, maskSuffix, refinePasses, settle, chan, chan2, device, zooDir,
         };
         cmd.SetAction(r =>
         {
@@ -41,12 +42,13 @@ public static partial class ZooCommand
                 ?? throw new UsageException($"{n} has no size model; fit one with `acqseg zoo train-size {n} --dir DIR`");
             var size = SizeModel.Load(sizePath);
             if (r.GetValue(refinePasses) is { } p) size = size.WithRefinePasses(CheckedRefinePasses(p));
+            if (r.GetValue(settle) is { } st) size = size.WithRefinePasses(size.RefinePasses, CheckedSettle(st));
             var folders = r.GetValue(dirs)!;
             foreach (string dir in folders) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
             using var model = LoadModel(weights, r.GetValue(device)!);
             var segmenter = new FrameSegmenter(model, size);
             var settings = new SegmentSettings { Diameter = 0, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
-            console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current}, size model with {size.RefinePasses} refining pass(es)"));
+            console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current}, size model with {size.RefinePasses} refining pass(es), stopping below a {size.SettledChange * 100:0.#} % change"));
             var all = new List<double>();
             foreach (string dir in folders)
             {
@@ -73,24 +75,28 @@ public static partial class ZooCommand
         return cmd;
     }
 
-    /// <summary>`acqseg zoo size-passes NAME N`: the refining-pass count of the current size model, without refitting.</summary>
+    /// <summary>`acqseg zoo size-passes NAME N [--settle F]`: the refining-pass count (and stopping fraction) of the current
+    /// size model, without refitting.</summary>
     private static Command SizePasses(CliConsole console)
     {
         var name = new Argument<string>("name") { Description = "Zoo model name (its current version's size model)" };
         var passes = new Argument<int>("passes") { Description = $"Refining passes, 1 (Cellpose) to {SizeModel.MaxRefinePasses}" };
+        var settle = SettleOption();
         var zooDir = ZooOption();
         var cmd = new Command("size-passes", "Set how many refining passes a model's size model runs (1 = Cellpose; try counts first with `zoo size-check --refine-passes`)")
         {
-            name, passes, zooDir,
+            name, passes, settle, zooDir,
         };
         cmd.SetAction(r =>
         {
             var zoo = Open(r.GetValue(zooDir));
             string n = r.GetValue(name)!;
             int p = CheckedRefinePasses(r.GetValue(passes));
-            var version = Zoo(() => zoo.SetRefinePasses(n, p));
+            double? st = r.GetValue(settle) is { } given ? CheckedSettle(given) : null;
+            var version = Zoo(() => zoo.SetRefinePasses(n, p, st));
+            double now = version.SizeModel?.SettledChange ?? SizeModel.DefaultSettledChange;
             console.Out.WriteLine(string.Create(Inv,
-                $"{n} v{version.Version}: size model runs {p} refining pass(es); AP recorded before was measured with the old count, score it again with `acqseg zoo eval {n}`"));
+                $"{n} v{version.Version}: size model runs {p} refining pass(es), stopping below a {now * 100:0.#} % change; AP recorded before was measured with the old count, score it again with `acqseg zoo eval {n}`"));
             return CliApp.Ok;
         });
         return cmd;

@@ -174,12 +174,13 @@ public static partial class ZooCommand
             DefaultValueFactory = _ => 1.0,
         };
         var refinePasses = RefinePassesOption("Refining passes the size model asks for when it estimates (Cellpose: 1; more let objects far larger than the training sizes converge)");
+        var settle = SettleOption();
         var seed = new Option<int>("--seed") { Description = "Random seed" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var zooDir = ZooOption();
         var cmd = new Command("train-size", "Fit a model's size model (Cellpose: ridge regression from style to log diameter)")
         {
-            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, l2, refinePasses, seed, device, zooDir,
+            name, dirs, maskSuffix, chan, chan2, epochs, crop, scaleRange, scales, l2, refinePasses, settle, seed, device, zooDir,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -196,6 +197,7 @@ public static partial class ZooCommand
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new UsageException(ex.Message.Split(" (Parameter")[0]); }
             int passes = CheckedRefinePasses(r.GetValue(refinePasses));
+            double settled = CheckedSettle(r.GetValue(settle));
             var samples = LoadSamples(r.GetValue(dirs)!, r.GetValue(maskSuffix)!, r.GetValue(chan), r.GetValue(chan2));
             var dev = Device(r.GetValue(device)!);
             using var net = CellposeWeights.LoadNetwork(weights);
@@ -203,15 +205,17 @@ public static partial class ZooCommand
             console.Out.WriteLine(string.Create(Inv, $"{samples.Count} images; {options.Epochs} crops of {options.CropSize} per image through {n} v{zoo.Manifest(n).Current}"));
             var result = SizeModelTrainer.Train(net, samples, dev, options, cancel,
                 (e, total) => console.Out.WriteLine(string.Create(Inv, $"size epoch {e}/{total}")));
-            Zoo(() => zoo.SetSizeModel(n, result.Model.WithRefinePasses(passes), new SizeModelInfo
+            Zoo(() => zoo.SetSizeModel(n, result.Model.WithRefinePasses(passes, settled), new SizeModelInfo
             {
                 Source = "acqseg zoo train-size " + string.Join(" ", r.GetValue(dirs)!) + NonDefault(options)
-                    + (passes == 1 ? "" : string.Create(Inv, $" --refine-passes {passes}")),
+                    + (passes == 1 ? "" : string.Create(Inv, $" --refine-passes {passes}"))
+                    + (settled == SizeModel.DefaultSettledChange ? "" : string.Create(Inv, $" --settle {settled}")),
                 TrainImages = result.Images,
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
                 Created = DateTimeOffset.UtcNow,
                 RefinePasses = passes == 1 ? null : passes,
+                SettledChange = settled == SizeModel.DefaultSettledChange ? null : settled,
             }));
             console.Out.WriteLine(string.Create(Inv,
                 $"size model of {n}: {result.Images} images, {result.Crops} crops, train correlation {result.TrainCorrelation:0.000}, {result.Seconds:0.0} s; saved {Path.Combine(zoo.Folder(n), ModelZoo.SizeFile)}"));
@@ -232,6 +236,16 @@ public static partial class ZooCommand
 
     private static Option<int> RefinePassesOption(string description) =>
         new("--refine-passes") { Description = description, DefaultValueFactory = _ => 1 };
+
+    private static Option<double?> SettleOption() =>
+        new("--settle") { Description = $"Refining passes stop once one moves the diameter by less than this fraction (default {SizeModel.DefaultSettledChange})" };
+
+    private static double CheckedSettle(double? settle) => settle switch
+    {
+        null => SizeModel.DefaultSettledChange,
+        >= SizeModel.MinSettledChange and <= SizeModel.MaxSettledChange => settle.Value,
+        _ => throw new UsageException(string.Create(Inv, $"--settle {settle}: {SizeModel.SettleRange}")),
+    };
 
     private static int CheckedRefinePasses(int passes) => passes is >= 1 and <= SizeModel.MaxRefinePasses
         ? passes

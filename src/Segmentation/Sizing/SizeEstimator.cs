@@ -20,7 +20,7 @@ public sealed record SizeEstimate(double Diameter, double StyleDiameter, int Obj
 /// The style pass runs at the network's own scale (rescale 1), the scale the size model's training crops had;
 /// Cellpose rescales by diam_mean / diam_labels there, which is 1 for its built-in models.
 /// A size model with <see cref="SizeModel.RefinePasses"/> above 1 repeats step (2) at the diameter the previous pass
-/// measured until it changes by less than <see cref="SettledChange"/> or a pass finds no objects (then the previous
+/// measured until it changes by less than <see cref="SizeModel.SettledChange"/> or a pass finds no objects (then the previous
 /// diameter stands).
 /// Does not own the model; not thread-safe (the model is not).
 /// </summary>
@@ -63,14 +63,11 @@ public sealed class SizeEstimator
             passes.Add(measured);
             diameter = measured;
             objects = count;
-            if (Math.Abs(measured / runAt - 1) < SettledChange) break;
+            if (Math.Abs(measured / runAt - 1) < Size.SettledChange) break;
             runAt = measured;
         }
         return new SizeEstimate(diameter, styleDiameter, objects, stylePass.Style, clock.Elapsed.TotalSeconds) { PassDiameters = passes };
     }
-
-    /// <summary>A refining pass stops the loop once it moves the diameter by less than this fraction.</summary>
-    public const double SettledChange = 0.05;
 
     /// <summary>Masks at the given diameter, resized back to the image; their median diameter and count.</summary>
     private (double Diameter, int Objects) MeasureAt(ImageData image, EvalSettings baseSettings, double diameter)

@@ -8,7 +8,7 @@ namespace AcqSeg.Segmentation.Sizing;
 /// Cellpose's size model (models.SizeModel): a linear map from a network's style vector to log object diameter,
 /// d = max(5, exp(A . (style - smean) + log(diam_mean) + ymean)). Only meaningful with the styles of the network it was
 /// trained on. Stored as JSON {"A": [...], "smean": [...], "diam_mean": D, "ymean": Y} plus "refine_passes" when it is
-/// not Cellpose's 1; Cellpose's own <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
+/// not Cellpose's 1 and "settle" when the passes stop at another change than <see cref="DefaultSettledChange"/>; Cellpose's own <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
 /// </summary>
 public sealed class SizeModel
 {
@@ -18,7 +18,14 @@ public sealed class SizeModel
     /// <summary>The most refining passes a size model may ask for (each is one network pass and one mask reconstruction).</summary>
     public const int MaxRefinePasses = 8;
 
-    public SizeModel(float[] a, float[] styleMean, double diamMean, double yMean, int refinePasses = 1)
+    /// <summary>Refining passes stop once one moves the diameter by less than this fraction, unless the file says otherwise.</summary>
+    public const double DefaultSettledChange = 0.05;
+
+    /// <summary>The range a size model's stopping fraction may take (below 0.5 %, passes chase noise to the last one).</summary>
+    public const double MinSettledChange = 0.005, MaxSettledChange = 0.5;
+
+    public SizeModel(float[] a, float[] styleMean, double diamMean, double yMean, int refinePasses = 1,
+        double settledChange = DefaultSettledChange)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(styleMean);
@@ -28,7 +35,10 @@ public sealed class SizeModel
         if (!double.IsFinite(yMean)) throw new ArgumentOutOfRangeException(nameof(yMean), yMean, "ymean must be finite");
         if (refinePasses is < 1 or > MaxRefinePasses)
             throw new ArgumentOutOfRangeException(nameof(refinePasses), refinePasses, $"refine passes must be 1 (Cellpose) to {MaxRefinePasses}");
+        if (!(settledChange >= MinSettledChange && settledChange <= MaxSettledChange))
+            throw new ArgumentOutOfRangeException(nameof(settledChange), settledChange, SettleRange);
         A = a;
+        SettledChange = settledChange;
         RefinePasses = refinePasses;
         StyleMean = styleMean;
         DiamMean = diamMean;
@@ -51,14 +61,25 @@ public sealed class SizeModel
 
     /// <summary>
     /// Refining passes of an estimate (Cellpose: 1). With more, the mask diameter measured at one pass becomes the
-    /// diameter of the next until it changes by less than <see cref="SizeEstimator.SettledChange"/>: objects far larger
+    /// diameter of the next until it changes by less than <see cref="SettledChange"/>: objects far larger
     /// than the training sizes get a style guess that is too small, the network splits them at that scale, and one
     /// pass measures the pieces; at each larger guess the pieces merge further.
     /// </summary>
     public int RefinePasses { get; }
 
-    /// <summary>The same regression with another number of refining passes.</summary>
-    public SizeModel WithRefinePasses(int passes) => new(A, StyleMean, DiamMean, YMean, passes);
+    /// <summary>
+    /// The refining passes stop once one moves the diameter by less than this fraction. Small nuclei estimated from
+    /// above approach their size by 5-15 % a pass, so 5 % can stop them early (docs/zoo-training.md, session 13).
+    /// </summary>
+    public double SettledChange { get; }
+
+    /// <summary>What a stopping fraction must be, for messages.</summary>
+    public static string SettleRange { get; } =
+        string.Create(CultureInfo.InvariantCulture, $"the settled change must be a fraction from {MinSettledChange} to {MaxSettledChange} (default {DefaultSettledChange})");
+
+    /// <summary>The same regression with another number of refining passes (and stopping fraction, when given).</summary>
+    public SizeModel WithRefinePasses(int passes, double? settledChange = null) =>
+        new(A, StyleMean, DiamMean, YMean, passes, settledChange ?? SettledChange);
 
     /// <summary>The diameter the style alone predicts (Cellpose's _size_estimation).</summary>
     public double PredictFromStyle(ReadOnlySpan<float> style)
@@ -95,6 +116,7 @@ public sealed class SizeModel
             ["ymean"] = YMean,
         };
         if (RefinePasses != 1) json["refine_passes"] = RefinePasses;
+        if (SettledChange != DefaultSettledChange) json["settle"] = SettledChange;
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) + "\n");
@@ -129,7 +151,14 @@ public sealed class SizeModel
                     throw new SizeModelFileException(path, $"'refine_passes' is {p.ToString(CultureInfo.InvariantCulture)}; it must be a whole number from 1 to {MaxRefinePasses}");
                 passes = (int)p;
             }
-            return new SizeModel(a, smean, diamMean, ymean, passes);
+            double settle = DefaultSettledChange;
+            if (o["settle"] is not null)
+            {
+                settle = Number(o, "settle", path);
+                if (!(settle >= MinSettledChange && settle <= MaxSettledChange))
+                    throw new SizeModelFileException(path, $"'settle' is {settle.ToString(CultureInfo.InvariantCulture)}; {SettleRange}");
+            }
+            return new SizeModel(a, smean, diamMean, ymean, passes, settle);
         }
         catch (ArgumentException ex)
         {
@@ -157,7 +186,7 @@ public sealed class SizeModel
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"size model (style length {StyleLength}, diam_mean {DiamMean:0.##}, ymean {YMean:0.####}, refine passes {RefinePasses})");
+        string.Create(CultureInfo.InvariantCulture, $"size model (style length {StyleLength}, diam_mean {DiamMean:0.##}, ymean {YMean:0.####}, refine passes {RefinePasses}, settled below {SettledChange:0.###})");
 }
 
 /// <summary>A size-model file that cannot be used; the message names the file and what to do.</summary>

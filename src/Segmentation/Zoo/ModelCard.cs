@@ -60,7 +60,7 @@ public static class ModelCard
             string fit = s.TrainCorrelation is { } r ? string.Create(inv, $", train correlation {r:0.###}") : "";
             string data = s.TrainImages > 0 ? string.Create(inv, $" on {s.TrainImages} images ({s.Crops} crops){fit}") : "";
             string passes = s.RefinePasses is > 1 and var p
-                ? string.Create(inv, $" Up to {p} refining passes, each at the diameter the previous one measured, until it changes by less than {SizeEstimator.SettledChange * 100:0.#} % (Cellpose: 1).")
+                ? string.Create(inv, $" Up to {p} refining passes, each at the diameter the previous one measured, until it changes by less than {(s.SettledChange ?? SizeModel.DefaultSettledChange) * 100:0.#} % (Cellpose: 1).")
                 : "";
             sb.AppendLine(inv, $"`size.json`: Cellpose's style-to-diameter regression{data}; source {s.Source}. `--diameter 0` estimates each image's diameter with it.{passes}");
         }

@@ -44,6 +44,9 @@ public sealed record SizeModelInfo
 
     /// <summary>Refining passes the size model runs (null: Cellpose's 1); also stored in size.json, which is what runs.</summary>
     public int? RefinePasses { get; init; }
+
+    /// <summary>The fraction below which the passes stop (null: <see cref="Sizing.SizeModel.DefaultSettledChange"/>); also in size.json.</summary>
+    public double? SettledChange { get; init; }
 }
 
 /// <summary>One version of a zoo model: its lineage, training data and measured quality.</summary>

@@ -170,22 +170,28 @@ public sealed class ModelZoo(string root)
     }
 
     /// <summary>
-    /// Sets how many refining passes the current version's size model runs (1 = Cellpose) without refitting it. The AP
-    /// recorded for the version was measured with the old count: score it again (`zoo eval`).
+    /// Sets how many refining passes the current version's size model runs (1 = Cellpose), and when given the fraction
+    /// below which they stop, without refitting it. The AP recorded for the version was measured with the old
+    /// setting: score it again (`zoo eval`).
     /// </summary>
-    public ModelVersion SetRefinePasses(string name, int passes)
+    public ModelVersion SetRefinePasses(string name, int passes, double? settledChange = null)
     {
         var manifest = Manifest(name);
         string path = SizeModelPath(name)
             ?? throw new ZooException($"model '{name}' has no size model; fit one with `acqseg zoo train-size {name} --dir DIR` first");
         SizeModel size;
-        try { size = SizeModel.Load(path).WithRefinePasses(passes); }
+        try { size = SizeModel.Load(path).WithRefinePasses(passes, settledChange); }
         catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "settledChange") { throw new ZooException($"settled change {settledChange}: {SizeModel.SettleRange}"); }
         catch (ArgumentOutOfRangeException) { throw new ZooException($"refine passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}"); }
         size.Save(path);
         return Update(manifest, manifest.Current, v => v with
         {
-            SizeModel = (v.SizeModel ?? new SizeModelInfo { Source = SizeFile, Created = DateTimeOffset.UtcNow }) with { RefinePasses = passes == 1 ? null : passes },
+            SizeModel = (v.SizeModel ?? new SizeModelInfo { Source = SizeFile, Created = DateTimeOffset.UtcNow }) with
+            {
+                RefinePasses = passes == 1 ? null : passes,
+                SettledChange = size.SettledChange == SizeModel.DefaultSettledChange ? null : size.SettledChange,
+            },
         });
     }
 

@@ -67,6 +67,41 @@ public sealed class SizeModelTests : IDisposable
         Assert.Equal(cellpose.YMean, back.YMean);
     }
 
+    [Fact]
+    public void SettledChange_IsSavedOnlyWhenNotTheDefault_AndLoadsBack()
+    {
+        var size = new SizeModel([0.5f], [0.1f], 30, 0, refinePasses: 4);
+        Assert.Equal(SizeModel.DefaultSettledChange, size.SettledChange);
+        string plain = temp.File("settle-default.json");
+        size.Save(plain);
+        Assert.DoesNotContain("settle", File.ReadAllText(plain));
+        Assert.Equal(0.05, SizeModel.Load(plain).SettledChange);
+
+        string tight = temp.File("settle-tight.json");
+        var tighter = size.WithRefinePasses(8, 0.02);
+        tighter.Save(tight);
+        Assert.Contains("\"settle\":0.02", File.ReadAllText(tight));
+        var back = SizeModel.Load(tight);
+        Assert.Equal((8, 0.02), (back.RefinePasses, back.SettledChange));
+        // Another pass count keeps the stopping fraction unless a new one is given.
+        Assert.Equal(0.02, back.WithRefinePasses(3).SettledChange);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0.001")]
+    [InlineData("0.6")]
+    [InlineData("\"x\"")]
+    public void Load_BadSettle_NamesTheFileAndTheRange(string value)
+    {
+        string path = temp.File($"bad-settle-{value.Trim('"')}.json");
+        File.WriteAllText(path, $"{{\"A\":[1],\"smean\":[0],\"diam_mean\":30,\"ymean\":0,\"refine_passes\":4,\"settle\":{value}}}");
+        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("'settle'", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SizeModel([1f], [0f], 30, 0, 4, settledChange: 0.6));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("2.5")]

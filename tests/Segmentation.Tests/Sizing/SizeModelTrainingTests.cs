@@ -97,7 +97,14 @@ public sealed class SizeModelTrainingTests(ITestOutputHelper output)
         Assert.Equal(more.PassDiameters[^1], more.Diameter);
         // Stopped because the diameter settled or the passes ran out.
         Assert.True(more.PassDiameters.Count == 6
-            || Math.Abs(more.PassDiameters[^1] / more.PassDiameters[^2] - 1) < SizeEstimator.SettledChange);
+            || Math.Abs(more.PassDiameters[^1] / more.PassDiameters[^2] - 1) < SizeModel.DefaultSettledChange);
+
+        // A tighter stopping fraction changes only when the passes stop: the same passes, then perhaps more.
+        var tight = new SizeEstimator(model, cellpose.WithRefinePasses(6, 0.005)).Estimate(f.Image);
+        Assert.True(tight.PassDiameters.Count >= more.PassDiameters.Count);
+        Assert.Equal(more.PassDiameters, tight.PassDiameters.Take(more.PassDiameters.Count));
+        Assert.True(tight.PassDiameters.Count == 6
+            || Math.Abs(tight.PassDiameters[^1] / tight.PassDiameters[^2] - 1) < 0.005);
     }
 
     [SkippableFact]

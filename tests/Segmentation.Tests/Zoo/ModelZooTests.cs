@@ -96,6 +96,16 @@ public sealed class ModelZooTests : IDisposable
         Assert.Equal(1, SizeModel.Load(zoo.SizeModelPath("m")!).RefinePasses);
         Assert.DoesNotContain("refining passes", card());
         Assert.Throws<ZooException>(() => zoo.SetRefinePasses("m", 9));
+
+        zoo.SetRefinePasses("m", 8, 0.02);
+        Assert.Equal((8, 0.02), (SizeModel.Load(zoo.SizeModelPath("m")!).RefinePasses, SizeModel.Load(zoo.SizeModelPath("m")!).SettledChange));
+        Assert.Equal(0.02, zoo.Manifest("m").Find(1)!.SizeModel!.SettledChange);
+        Assert.Contains("Up to 8 refining passes, each at the diameter the previous one measured, until it changes by less than 2 %", card());
+        zoo.SetRefinePasses("m", 4);
+        Assert.Equal(0.02, SizeModel.Load(zoo.SizeModelPath("m")!).SettledChange);
+        var refused = Assert.Throws<ZooException>(() => zoo.SetRefinePasses("m", 4, 0.9));
+        Assert.Contains("settled change", refused.Message);
+        Assert.Equal(0.02, SizeModel.Load(zoo.SizeModelPath("m")!).SettledChange);
     }
 
     [Fact]
