@@ -182,7 +182,7 @@ public sealed class ModelZoo(string root)
         SizeModel size;
         try { size = SizeModel.Load(path).WithRefinePasses(passes, settledChange); }
         catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
-        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "settledChange") { throw new ZooException($"settled change {settledChange}: {SizeModel.SettleRange}"); }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "settledChange") { throw new ZooException(string.Create(CultureInfo.InvariantCulture, $"settled change {settledChange}: {SizeModel.SettleRange}")); }
         catch (ArgumentOutOfRangeException) { throw new ZooException($"refine passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}"); }
         size.Save(path);
         return Update(manifest, manifest.Current, v => v with

@@ -104,7 +104,7 @@ public sealed class ModelZooTests : IDisposable
         zoo.SetRefinePasses("m", 4);
         Assert.Equal(0.02, SizeModel.Load(zoo.SizeModelPath("m")!).SettledChange);
         var refused = Assert.Throws<ZooException>(() => zoo.SetRefinePasses("m", 4, 0.9));
-        Assert.Contains("settled change", refused.Message);
+        Assert.Contains("settled change 0.9: the settled change must be a fraction from 0.005 to 0.5", refused.Message);
         Assert.Equal(0.02, SizeModel.Load(zoo.SizeModelPath("m")!).SettledChange);
     }
 
