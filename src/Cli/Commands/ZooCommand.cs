@@ -214,8 +214,6 @@ public static partial class ZooCommand
                 Crops = result.Crops,
                 TrainCorrelation = Math.Round(result.TrainCorrelation, 4),
                 Created = DateTimeOffset.UtcNow,
-                RefinePasses = passes == 1 ? null : passes,
-                SettledChange = settled == SizeModel.DefaultSettledChange ? null : settled,
             }));
             console.Out.WriteLine(string.Create(Inv,
                 $"size model of {n}: {result.Images} images, {result.Crops} crops, train correlation {result.TrainCorrelation:0.000}, {result.Seconds:0.0} s; saved {Path.Combine(zoo.Folder(n), ModelZoo.SizeFile)}"));
@@ -243,7 +241,7 @@ public static partial class ZooCommand
     private static double CheckedSettle(double? settle) => settle switch
     {
         null => SizeModel.DefaultSettledChange,
-        >= SizeModel.MinSettledChange and <= SizeModel.MaxSettledChange => settle.Value,
+        { } f when SizeModel.IsValidSettledChange(f) => f,
         _ => throw new UsageException(string.Create(Inv, $"--settle {settle}: {SizeModel.SettleRange}")),
     };
 

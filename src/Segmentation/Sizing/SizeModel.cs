@@ -8,7 +8,8 @@ namespace AcqSeg.Segmentation.Sizing;
 /// Cellpose's size model (models.SizeModel): a linear map from a network's style vector to log object diameter,
 /// d = max(5, exp(A . (style - smean) + log(diam_mean) + ymean)). Only meaningful with the styles of the network it was
 /// trained on. Stored as JSON {"A": [...], "smean": [...], "diam_mean": D, "ymean": Y} plus "refine_passes" when it is
-/// not Cellpose's 1 and "settle" when the passes stop at another change than <see cref="DefaultSettledChange"/>; Cellpose's own <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
+/// not Cellpose's 1 and "settle" when the passes stop at another change than <see cref="DefaultSettledChange"/>;
+/// Cellpose's own <c>*_size.npy</c> files are read by <see cref="CellposeSizeFile"/>.
 /// </summary>
 public sealed class SizeModel
 {
@@ -24,6 +25,9 @@ public sealed class SizeModel
     /// <summary>The range a size model's stopping fraction may take (below 0.5 %, passes chase noise to the last one).</summary>
     public const double MinSettledChange = 0.005, MaxSettledChange = 0.5;
 
+    /// <summary>Whether a stopping fraction lies in [<see cref="MinSettledChange"/>, <see cref="MaxSettledChange"/>] (NaN does not).</summary>
+    public static bool IsValidSettledChange(double fraction) => fraction is >= MinSettledChange and <= MaxSettledChange;
+
     public SizeModel(float[] a, float[] styleMean, double diamMean, double yMean, int refinePasses = 1,
         double settledChange = DefaultSettledChange)
     {
@@ -35,7 +39,7 @@ public sealed class SizeModel
         if (!double.IsFinite(yMean)) throw new ArgumentOutOfRangeException(nameof(yMean), yMean, "ymean must be finite");
         if (refinePasses is < 1 or > MaxRefinePasses)
             throw new ArgumentOutOfRangeException(nameof(refinePasses), refinePasses, $"refine passes must be 1 (Cellpose) to {MaxRefinePasses}");
-        if (!(settledChange >= MinSettledChange && settledChange <= MaxSettledChange))
+        if (!IsValidSettledChange(settledChange))
             throw new ArgumentOutOfRangeException(nameof(settledChange), settledChange, SettleRange);
         A = a;
         SettledChange = settledChange;
@@ -155,7 +159,7 @@ public sealed class SizeModel
             if (o["settle"] is not null)
             {
                 settle = Number(o, "settle", path);
-                if (!(settle >= MinSettledChange && settle <= MaxSettledChange))
+                if (!IsValidSettledChange(settle))
                     throw new SizeModelFileException(path, $"'settle' is {settle.ToString(CultureInfo.InvariantCulture)}; {SettleRange}");
             }
             return new SizeModel(a, smean, diamMean, ymean, passes, settle);

@@ -47,6 +47,13 @@ public sealed record SizeModelInfo
 
     /// <summary>The fraction below which the passes stop (null: <see cref="Sizing.SizeModel.DefaultSettledChange"/>); also in size.json.</summary>
     public double? SettledChange { get; init; }
+
+    /// <summary>This record with the refining-pass settings of <paramref name="size"/> (defaults kept as null).</summary>
+    public SizeModelInfo WithPassesOf(Sizing.SizeModel size) => this with
+    {
+        RefinePasses = size.RefinePasses == 1 ? null : size.RefinePasses,
+        SettledChange = size.SettledChange == Sizing.SizeModel.DefaultSettledChange ? null : size.SettledChange,
+    };
 }
 
 /// <summary>One version of a zoo model: its lineage, training data and measured quality.</summary>

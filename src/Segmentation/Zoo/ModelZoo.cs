@@ -158,7 +158,8 @@ public sealed class ModelZoo(string root)
         return written;
     }
 
-    /// <summary>Stores a size model for the current version (size.json) and records it in the manifest.</summary>
+    /// <summary>Stores a size model for the current version (size.json) and records it in the manifest; the recorded
+    /// pass settings are the size model's own, so the manifest cannot disagree with size.json.</summary>
     public ModelVersion SetSizeModel(string name, SizeModel size, SizeModelInfo info)
     {
         var manifest = Manifest(name);
@@ -166,7 +167,7 @@ public sealed class ModelZoo(string root)
         if (size.StyleLength != styleLength)
             throw new ZooException($"the size model takes styles of length {size.StyleLength}, model '{name}' makes {styleLength}");
         size.Save(Path.Combine(Folder(name), SizeFile));
-        return Update(manifest, manifest.Current, v => v with { SizeModel = info });
+        return Update(manifest, manifest.Current, v => v with { SizeModel = info.WithPassesOf(size) });
     }
 
     /// <summary>
@@ -187,11 +188,7 @@ public sealed class ModelZoo(string root)
         size.Save(path);
         return Update(manifest, manifest.Current, v => v with
         {
-            SizeModel = (v.SizeModel ?? new SizeModelInfo { Source = SizeFile, Created = DateTimeOffset.UtcNow }) with
-            {
-                RefinePasses = passes == 1 ? null : passes,
-                SettledChange = size.SettledChange == SizeModel.DefaultSettledChange ? null : size.SettledChange,
-            },
+            SizeModel = (v.SizeModel ?? new SizeModelInfo { Source = SizeFile, Created = DateTimeOffset.UtcNow }).WithPassesOf(size),
         });
     }
 
