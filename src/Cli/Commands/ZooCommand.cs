@@ -245,7 +245,7 @@ public static partial class ZooCommand
         _ => throw new UsageException(string.Create(Inv, $"--settle {settle}: {SizeModel.SettleRange}")),
     };
 
-    private static int CheckedRefinePasses(int passes) => passes is >= 1 and <= SizeModel.MaxRefinePasses
+    private static int CheckedRefinePasses(int passes) => SizeModel.IsValidRefinePasses(passes)
         ? passes
         : throw new UsageException($"--refine-passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}");
 

@@ -19,6 +19,9 @@ public sealed class SizeModel
     /// <summary>The most refining passes a size model may ask for (each is one network pass and one mask reconstruction).</summary>
     public const int MaxRefinePasses = 8;
 
+    /// <summary>Whether a refining-pass count lies in [1 (Cellpose), <see cref="MaxRefinePasses"/>].</summary>
+    public static bool IsValidRefinePasses(double passes) => passes == Math.Floor(passes) && passes is >= 1 and <= MaxRefinePasses;
+
     /// <summary>Refining passes stop once one moves the diameter by less than this fraction, unless the file says otherwise.</summary>
     public const double DefaultSettledChange = 0.05;
 
@@ -37,7 +40,7 @@ public sealed class SizeModel
             throw new ArgumentException($"A has {a.Length} values and smean {styleMean.Length}; both must be the style length");
         if (!(diamMean > 0) || double.IsInfinity(diamMean)) throw new ArgumentOutOfRangeException(nameof(diamMean), diamMean, "diam_mean must be a positive diameter");
         if (!double.IsFinite(yMean)) throw new ArgumentOutOfRangeException(nameof(yMean), yMean, "ymean must be finite");
-        if (refinePasses is < 1 or > MaxRefinePasses)
+        if (!IsValidRefinePasses(refinePasses))
             throw new ArgumentOutOfRangeException(nameof(refinePasses), refinePasses, $"refine passes must be 1 (Cellpose) to {MaxRefinePasses}");
         if (!IsValidSettledChange(settledChange))
             throw new ArgumentOutOfRangeException(nameof(settledChange), settledChange, SettleRange);
@@ -151,7 +154,7 @@ public sealed class SizeModel
             if (o["refine_passes"] is not null)
             {
                 double p = Number(o, "refine_passes", path);
-                if (p != Math.Floor(p) || p is < 1 or > MaxRefinePasses)
+                if (!IsValidRefinePasses(p))
                     throw new SizeModelFileException(path, $"'refine_passes' is {p.ToString(CultureInfo.InvariantCulture)}; it must be a whole number from 1 to {MaxRefinePasses}");
                 passes = (int)p;
             }
