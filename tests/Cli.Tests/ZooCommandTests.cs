@@ -47,6 +47,34 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void Target_IsStatedAfterZooEval_AndOnTheCard_BadTargetsAreUsageErrors()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
+        string eval = tmp.Sub("synthref");
+        File.Copy(SharedData.Reference("synth_256.tif"), Path.Combine(eval, "synth_256.tif"));
+        File.Copy(SharedData.Reference("synth_256_cp_masks.tif"), Path.Combine(eval, "synth_256_masks.tif"));
+
+        // A folder path is recorded by its last part, as zoo eval records it.
+        var set = CliRun.Of("zoo", "target", "ref", "synthetic", "--folder", eval + "/", "--min", "0.95", "--zoo", zoo);
+        Assert.True(set.ExitCode == 0, set.Error);
+        Assert.Contains("ref: target 'synthetic' = mean AP@0.5 >= 0.950 over synthref; v1: not scored yet at the estimate", set.Out);
+        var run = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--diameter", "30", "--zoo", zoo, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("target 'synthetic' (>= 0.950): 1.0000 (met)", run.Out);
+        Assert.Contains("| synthetic | synthref | 0.950 | 1.0000, **met** | not scored on synthref |", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
+
+        Assert.Equal(CliApp.UsageError, CliRun.Of("zoo", "target", "ref", "x", "--min", "0.9", "--zoo", zoo).ExitCode);
+        Assert.Contains("--min", CliRun.Of("zoo", "target", "ref", "x", "--folder", "a", "--zoo", zoo).Error);
+        Assert.Contains("must lie in (0, 1]", CliRun.Of("zoo", "target", "ref", "x", "--folder", "a", "--min", "2", "--zoo", zoo).Error);
+        Assert.Contains("no target 'x'", CliRun.Of("zoo", "target", "ref", "x", "--remove", "--zoo", zoo).Error);
+        var removed = CliRun.Of("zoo", "target", "ref", "synthetic", "--remove", "--zoo", zoo);
+        Assert.True(removed.ExitCode == 0, removed.Error);
+        Assert.DoesNotContain("## Targets", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
+    }
+
+    [SkippableFact]
     public void Import_WithTheTrainRunItCameFrom_RecordsTheRunAndResolvesTheParentFileToItsZooVersion()
     {
         using var tmp = new TempFolder();

@@ -15,7 +15,7 @@ namespace AcqSeg.Cli.Commands;
 
 /// <summary>
 /// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR | compare --dir DIR
-/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR | size-passes NAME N`: the model registry (models/NAME/manifest.json, card.md, versions/).
+/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR | size-passes NAME N | average A B | target NAME LABEL`: the model registry (models/NAME/manifest.json, card.md, versions/).
 /// </summary>
 public static partial class ZooCommand
 {
@@ -26,7 +26,7 @@ public static partial class ZooCommand
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
             List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console), Compare(console),
-            SizeCheck(console), SizePasses(console), Average(console),
+            SizeCheck(console), SizePasses(console), Average(console), Target(console),
         };
         return zoo;
     }
@@ -310,6 +310,9 @@ public static partial class ZooCommand
                 console.Out.WriteLine(string.Create(Inv,
                     $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
             }
+            var scored = Zoo(() => zoo.Manifest(n));
+            foreach (var t in scored.Targets ?? [])
+                console.Out.WriteLine($"target '{t.Label}' (>= {t.MinAp.ToString("0.000", Inv)}){(atTruth ? " at the true diameter" : "")}: {Standing(t, atTruth ? scored.CurrentVersion.ApTrueDiameter : scored.CurrentVersion.Ap)}");
             return CliApp.Ok;
         });
         return cmd;

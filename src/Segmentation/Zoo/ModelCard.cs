@@ -53,6 +53,19 @@ public static class ModelCard
         }
         sb.AppendLine();
 
+        if (manifest.Targets is { Count: > 0 } targets)
+        {
+            sb.AppendLine("## Targets");
+            sb.AppendLine();
+            sb.AppendLine("Mean AP@0.5 over each group of folders (each folder weighs the same), current version:");
+            sb.AppendLine();
+            sb.AppendLine("| target | folders | required | at the size model's estimate | at the true diameter |");
+            sb.AppendLine("|---|---|---|---|---|");
+            foreach (var t in targets)
+                sb.AppendLine(inv, $"| {t.Label} | {string.Join(", ", t.Folders)} | {t.MinAp:0.000} | {Standing(t, v.Ap)} | {Standing(t, v.ApTrueDiameter)} |");
+            sb.AppendLine();
+        }
+
         sb.AppendLine("## Size model");
         sb.AppendLine();
         if (facts.HasSizeModel && v.SizeModel is { } s)
@@ -87,6 +100,13 @@ public static class ModelCard
                 $"| {x.Version}{mark} | {x.Parent?.ToString() ?? "none"} | {x.Created.UtcDateTime:yyyy-MM-dd HH:mm} | {x.Schedule ?? "-"} | {Count(x.Epochs)} | {Count(x.TrainImages)} | {Count(x.TrainRois)} | {ap} | {Duration(x.WallSeconds)} | {(x.ImagesPerSecond is { } i ? i.ToString("0.##", inv) : "-")} |");
         }
         return sb.ToString();
+    }
+
+    private static string Standing(AccuracyTarget target, IReadOnlyDictionary<string, double> aps)
+    {
+        if (target.MeanOf(aps) is not { } mean)
+            return "not scored on " + string.Join(", ", target.Folders.Where(f => !aps.ContainsKey(f)));
+        return string.Create(CultureInfo.InvariantCulture, $"{mean:0.0000}, {(target.IsMetBy(mean) ? "**met**" : $"not met ({mean - target.MinAp:+0.0000;-0.0000})")}");
     }
 
     private static string Ap(IReadOnlyDictionary<string, double> aps, string folder) =>

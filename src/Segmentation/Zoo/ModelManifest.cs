@@ -88,6 +88,31 @@ public sealed record ModelVersion
     public SizeModelInfo? SizeModel { get; init; }
 }
 
+/// <summary>An accuracy a model must reach: the mean AP@0.5 over a group of evaluation folders (e.g. issue 3's
+/// "nuclei: 0.85 on the three fluorescence folders"). The card states each target against the current version.</summary>
+public sealed record AccuracyTarget
+{
+    /// <summary>Short name of the group, e.g. "fluorescence".</summary>
+    public string Label { get; init; } = "";
+
+    /// <summary>Evaluation folder names (as `zoo eval` records them) whose APs are averaged, each folder weighing the same.</summary>
+    public string[] Folders { get; init; } = [];
+
+    /// <summary>The mean AP@0.5 the group must reach.</summary>
+    public double MinAp { get; init; }
+
+    /// <summary>The group's mean AP@0.5 in <paramref name="aps"/>, or null while a folder of it has not been scored.</summary>
+    public double? MeanOf(IReadOnlyDictionary<string, double> aps)
+    {
+        ArgumentNullException.ThrowIfNull(aps);
+        if (Folders.Length == 0 || Folders.Any(f => !aps.ContainsKey(f))) return null;
+        return Folders.Average(f => aps[f]);
+    }
+
+    /// <summary>Whether a mean meets the target (strictly: 0.8499 does not meet 0.85, so the card shows 4 decimals).</summary>
+    public bool IsMetBy(double mean) => mean >= MinAp;
+}
+
 /// <summary>
 /// models/NAME/manifest.json: every version of one model and which is current. The current version's weights are
 /// models/NAME/model.pth (what `--model NAME` loads); older ones are in models/NAME/versions/V/.
@@ -107,6 +132,9 @@ public sealed record ModelManifest
     public string Name { get; init; } = "";
     public int Current { get; init; }
     public List<ModelVersion> Versions { get; init; } = [];
+
+    /// <summary>What the model must reach (null: none set); stated on the card against the current version.</summary>
+    public List<AccuracyTarget>? Targets { get; init; }
 
     public ModelVersion CurrentVersion => Find(Current)
         ?? throw new InvalidOperationException($"model '{Name}': current version {Current} is not in its manifest");

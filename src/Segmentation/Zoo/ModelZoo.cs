@@ -207,6 +207,35 @@ public sealed class ModelZoo(string root)
         });
     }
 
+    /// <summary>Sets (or replaces, by label) an accuracy target of NAME; the card states it against the current version.</summary>
+    public ModelManifest SetTarget(string name, AccuracyTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (string.IsNullOrWhiteSpace(target.Label)) throw new ZooException("a target needs a label, e.g. 'fluorescence'");
+        if (target.Folders.Length == 0 || target.Folders.Any(string.IsNullOrWhiteSpace))
+            throw new ZooException($"target '{target.Label}' needs at least one evaluation folder name (as `zoo eval` records it)");
+        if (target.Folders.Distinct(StringComparer.Ordinal).Count() != target.Folders.Length)
+            throw new ZooException($"target '{target.Label}' names a folder twice");
+        if (!(target.MinAp is > 0 and <= 1)) throw new ZooException(string.Create(CultureInfo.InvariantCulture, $"target '{target.Label}': AP {target.MinAp} must lie in (0, 1]"));
+        var manifest = Manifest(name);
+        var targets = (manifest.Targets ?? []).Where(t => t.Label != target.Label).Append(target).ToList();
+        var updated = manifest with { Targets = targets };
+        Save(updated);
+        return updated;
+    }
+
+    /// <summary>Removes NAME's target with this label.</summary>
+    public ModelManifest RemoveTarget(string name, string label)
+    {
+        var manifest = Manifest(name);
+        if (manifest.Targets?.Any(t => t.Label == label) != true)
+            throw new ZooException($"model '{name}' has no target '{label}'{(manifest.Targets is { Count: > 0 } ts ? "; targets: " + string.Join(", ", ts.Select(t => t.Label)) : "")}");
+        var rest = manifest.Targets.Where(t => t.Label != label).ToList();
+        var updated = manifest with { Targets = rest.Count == 0 ? null : rest };
+        Save(updated);
+        return updated;
+    }
+
     public void SaveStyles(string name, StyleSet styles)
     {
         ArgumentNullException.ThrowIfNull(styles);

@@ -207,6 +207,57 @@ public sealed class ModelZooTests : IDisposable
     }
 
     [Fact]
+    public void Targets_AreStatedOnTheCardAgainstTheCurrentVersion_KeptAcrossVersions_AndRemovable()
+    {
+        var zoo = NewZoo();
+        zoo.AddVersion("nuclei", TinyWeights("a.pth", 1), new ModelVersion());
+        zoo.RecordAp("nuclei", "fluo_a", 0.90);
+        zoo.RecordAp("nuclei", "fluo_b", 0.7998);
+        zoo.RecordAp("nuclei", "he", 0.74);
+        zoo.RecordAp("nuclei", "fluo_a", 0.91, atTrueDiameter: true);
+        zoo.SetTarget("nuclei", new AccuracyTarget { Label = "fluorescence", Folders = ["fluo_a", "fluo_b"], MinAp = 0.85 });
+        zoo.SetTarget("nuclei", new AccuracyTarget { Label = "H&E", Folders = ["he"], MinAp = 0.70 });
+        // Replaced by label, not added twice.
+        zoo.SetTarget("nuclei", new AccuracyTarget { Label = "H&E", Folders = ["he"], MinAp = 0.75 });
+
+        string Card() => File.ReadAllText(Path.Combine(zoo.Folder("nuclei"), "card.md"));
+        // (0.90 + 0.7998) / 2 = 0.8499: below 0.85, and the card shows enough decimals to see why.
+        Assert.Contains("| fluorescence | fluo_a, fluo_b | 0.850 | 0.8499, not met (-0.0001) | not scored on fluo_b |", Card());
+        Assert.Contains("| H&E | he | 0.750 | 0.7400, not met (-0.0100) | not scored on he |", Card());
+        Assert.Equal(2, zoo.Manifest("nuclei").Targets!.Count);
+
+        zoo.RecordAp("nuclei", "fluo_b", 0.8);
+        Assert.Contains("| fluorescence | fluo_a, fluo_b | 0.850 | 0.8500, **met** |", Card());
+
+        // A new version starts unscored; the targets stay with the model.
+        zoo.AddVersion("nuclei", TinyWeights("b.pth", 2), new ModelVersion());
+        Assert.Contains("| H&E | he | 0.750 | not scored on he | not scored on he |", Card());
+
+        zoo.RemoveTarget("nuclei", "H&E");
+        Assert.DoesNotContain("| H&E |", Card());
+        zoo.RemoveTarget("nuclei", "fluorescence");
+        Assert.DoesNotContain("## Targets", Card());
+        Assert.Null(zoo.Manifest("nuclei").Targets);
+        Assert.DoesNotContain("targets", File.ReadAllText(Path.Combine(zoo.Folder("nuclei"), "manifest.json")));
+    }
+
+    [Theory]
+    [InlineData("", "a", 0.8, "needs a label")]
+    [InlineData("x", "", 0.8, "at least one evaluation folder")]
+    [InlineData("x", "a", 0.0, "must lie in (0, 1]")]
+    [InlineData("x", "a", 1.5, "must lie in (0, 1]")]
+    [InlineData("x", "a,a", 0.8, "names a folder twice")]
+    public void SetTarget_Refuses_WhatCannotBeATarget(string label, string folders, double min, string message)
+    {
+        var zoo = NewZoo();
+        zoo.AddVersion("nuclei", TinyWeights("a.pth", 1), new ModelVersion());
+        string[] names = folders.Length == 0 ? [] : folders.Split(',');
+        var ex = Assert.Throws<ZooException>(() => zoo.SetTarget("nuclei", new AccuracyTarget { Label = label, Folders = names, MinAp = min }));
+        Assert.Contains(message, ex.Message);
+        Assert.Contains("no target 'y'", Assert.Throws<ZooException>(() => zoo.RemoveTarget("nuclei", "y")).Message);
+    }
+
+    [Fact]
     public void Manifest_OfFolderWithoutOne_IsDescribedFromWeightsAndRunJson()
     {
         var zoo = NewZoo();
