@@ -14,16 +14,23 @@ public class ZooCommandTests
 {
     private static string Reference => SharedData.Reference("cpnet_synth_e40.pth");
 
+    /// <summary>A zoo holding the reference weights as 'ref', and an evaluation folder 'synthref' whose ground truth is
+    /// Cellpose's own output for these weights, so AP@0.5 there must be 1.</summary>
+    private static (string Zoo, string Eval) ReferenceZooWithItsOwnMasks(TempFolder tmp)
+    {
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
+        string eval = tmp.Sub("synthref");
+        File.Copy(SharedData.Reference("synth_256.tif"), Path.Combine(eval, "synth_256.tif"));
+        File.Copy(SharedData.Reference("synth_256_cp_masks.tif"), Path.Combine(eval, "synth_256_masks.tif"));
+        return (zoo, eval);
+    }
+
     [SkippableFact]
     public void Eval_RecordsApPerEvaluationFolderInManifestAndCard_AsRunAndAtTheTrueDiameter()
     {
         using var tmp = new TempFolder();
-        string zoo = tmp.Sub("models");
-        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
-        // An evaluation folder whose ground truth is Cellpose's own output for these weights: AP@0.5 must be 1.
-        string eval = tmp.Sub("synthref");
-        File.Copy(SharedData.Reference("synth_256.tif"), Path.Combine(eval, "synth_256.tif"));
-        File.Copy(SharedData.Reference("synth_256_cp_masks.tif"), Path.Combine(eval, "synth_256_masks.tif"));
+        var (zoo, eval) = ReferenceZooWithItsOwnMasks(tmp);
         var run = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--diameter", "30", "--zoo", zoo, "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("mean AP@0.5 1.000 over 1 images", run.Out);
@@ -50,11 +57,7 @@ public class ZooCommandTests
     public void Target_IsStatedAfterZooEval_AndOnTheCard_BadTargetsAreUsageErrors()
     {
         using var tmp = new TempFolder();
-        string zoo = tmp.Sub("models");
-        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
-        string eval = tmp.Sub("synthref");
-        File.Copy(SharedData.Reference("synth_256.tif"), Path.Combine(eval, "synth_256.tif"));
-        File.Copy(SharedData.Reference("synth_256_cp_masks.tif"), Path.Combine(eval, "synth_256_masks.tif"));
+        var (zoo, eval) = ReferenceZooWithItsOwnMasks(tmp);
 
         // A folder path is recorded by its last part, as zoo eval records it.
         var set = CliRun.Of("zoo", "target", "ref", "synthetic", "--folder", eval + "/", "--min", "0.95", "--zoo", zoo);
