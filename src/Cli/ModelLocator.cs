@@ -1,8 +1,8 @@
 namespace AcqSeg.Cli;
 
 /// <summary>
-/// Turns `--model` into a weight file: a path to a .pth as given, or a zoo name looked up as models/NAME/model.pth in
-/// the zoo folder ($ACQSEG_ZOO, else the `models` folder beside the program, else the repository's `models` folder).
+/// Turns `--model` into a weight file: a path to a .pth as given, a zoo name looked up as models/NAME/model.pth, or
+/// NAME@V for any recorded version of it (models/NAME/versions/V/model.pth once superseded), in the zoo folder ($ACQSEG_ZOO, else the `models` folder beside the program, else the repository's `models` folder).
 /// </summary>
 public static class ModelLocator
 {
@@ -47,6 +47,8 @@ public static class ModelLocator
         if (string.IsNullOrWhiteSpace(model)) throw new UsageException("--model is empty; give a zoo name or a .pth path");
         if (File.Exists(model)) return Path.GetFullPath(model);
         bool looksLikePath = model.Contains('/') || model.Contains('\\') || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+        if (!looksLikePath && model.Split('@') is [var name, var version])
+            return ZooVersion(model, name, version);
         if (!looksLikePath)
         {
             string? root = ZooRoot();
@@ -56,10 +58,27 @@ public static class ModelLocator
                 if (File.Exists(candidate)) return candidate;
             }
         }
-        var names = ZooNames();
-        string known = names.Count == 0 ? "the zoo has no models" : "zoo models: " + string.Join(", ", names);
+        string known = Known();
         throw new UsageException(looksLikePath
             ? $"--model '{model}': file not found; give an existing .pth path or a zoo name ({known})"
             : $"--model '{model}': no such zoo model and no such file ({known})");
+    }
+
+    /// <summary>NAME@V: a superseded (or the current) version's weights, with its own size model beside them.</summary>
+    private static string ZooVersion(string model, string name, string version)
+    {
+        if (!int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v))
+            throw new UsageException($"--model '{model}': the version after @ must be a number, e.g. nuclei@5");
+        string? root = ZooRoot();
+        if (root is null || !File.Exists(Path.Combine(root, name, "model.pth")))
+            throw new UsageException($"--model '{model}': no zoo model '{name}' ({Known()})");
+        try { return new AcqSeg.Segmentation.Zoo.ModelZoo(root).WeightsPath(name, v); }
+        catch (AcqSeg.Segmentation.Zoo.ZooException ex) { throw new UsageException($"--model '{model}': {ex.Message}"); }
+    }
+
+    private static string Known()
+    {
+        var names = ZooNames();
+        return names.Count == 0 ? "the zoo has no models" : "zoo models: " + string.Join(", ", names);
     }
 }

@@ -29,6 +29,20 @@ public class UsageErrorTests
     }
 
     [Fact]
+    public void ModelAtVersion_IsThatVersionsWeights_UnknownVersionsAreNamed()
+    {
+        // The repository's zoo keeps every nuclei version; version 1 was superseded long ago.
+        string first = ModelLocator.Resolve("nuclei@1");
+        Assert.EndsWith(Path.Combine("nuclei", "versions", "1", "model.pth"), first);
+        Assert.True(File.Exists(first));
+        string current = new AcqSeg.Segmentation.Zoo.ModelZoo(ModelLocator.ZooRoot()!).Manifest("nuclei").Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(ModelLocator.Resolve("nuclei"), ModelLocator.Resolve("nuclei@" + current));
+        Assert.Contains("has no version 99", Assert.Throws<UsageException>(() => ModelLocator.Resolve("nuclei@99")).Message);
+        Assert.Contains("must be a number", Assert.Throws<UsageException>(() => ModelLocator.Resolve("nuclei@v1")).Message);
+        Assert.Contains("no zoo model 'nope'", Assert.Throws<UsageException>(() => ModelLocator.Resolve("nope@1")).Message);
+    }
+
+    [Fact]
     public void Segment_UnknownModel_NamesItAndExits2()
     {
         using var tmp = new TempFolder();
