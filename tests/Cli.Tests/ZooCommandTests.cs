@@ -54,6 +54,27 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void ShippedNuclei_ReproducesItsRecordedAp_AndTheCardStatesItsTargets()
+    {
+        // The repository's nuclei model, copied so the recorded figures are not overwritten: scoring it again on the
+        // two stardist images must give what its manifest records (engine changes that move AP show up here).
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        string source = Path.Combine(SharedData.RepoRoot, "models", "nuclei");
+        foreach (string file in new[] { "model.pth", "size.json", "manifest.json" })
+            File.Copy(Path.Combine(source, file), Path.Combine(tmp.Sub(Path.Combine("models", "nuclei")), file));
+        var recorded = new ModelZoo(zoo).Manifest("nuclei");
+        double expected = recorded.CurrentVersion.Ap["stardist_dsb_nuclei"];
+        var run = CliRun.Of("zoo", "eval", "nuclei", "--dir", SharedData.RealFolder("stardist_dsb_nuclei"), "--zoo", zoo, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(expected, new ModelZoo(zoo).Manifest("nuclei").CurrentVersion.Ap["stardist_dsb_nuclei"], 4);
+        // Issue 3's two targets travel with the model and are reported after every eval.
+        Assert.Equal(["fluorescence", "H&E brightfield"], recorded.Targets!.Select(t => t.Label));
+        Assert.Contains("target 'fluorescence' (>= 0.850): ", run.Out);
+        Assert.Contains("target 'H&E brightfield' (>= 0.750): ", run.Out);
+    }
+
+    [SkippableFact]
     public void Target_IsStatedAfterZooEval_AndOnTheCard_BadTargetsAreUsageErrors()
     {
         using var tmp = new TempFolder();
