@@ -48,6 +48,16 @@ done
 if fresh .tmp/sizeset/nuclei; then
     link_every 3 .tmp/sizeset/nuclei $(ls "$train"/fluo/*_img.tif "$train"/brightfield_rgb/*_img.tif)
 fi
+# ... plus the H&E training images the every-third pick left out (60 of 91): with a third of them, the size model of
+# nuclei v6 misjudged H&E frames (docs/zoo-training.md, session 14) ...
+if fresh .tmp/sizeset/nuclei-he; then
+    mkdir -p .tmp/sizeset/nuclei-he
+    for img in "$train"/brightfield_rgb/*_img.tif; do
+        [ -e .tmp/sizeset/nuclei/"$(basename "$img")" ] && continue
+        ln -s "$(realpath "$img")" .tmp/sizeset/nuclei-he/
+        ln -s "$(realpath "${img%_img.tif}_masks.tif")" .tmp/sizeset/nuclei-he/
+    done
+fi
 # ... and synthetic nuclei of 12-80 px with pixel noise at three levels: the DSB images, even scaled up 1.5x, have no
 # large nuclei under fine-grained noise, and without these the size model read GOWT1's 60 px nuclei as 8 px.
 if fresh .tmp/sizeset/nuclei-synth; then
