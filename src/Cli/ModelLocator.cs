@@ -2,7 +2,8 @@ namespace AcqSeg.Cli;
 
 /// <summary>
 /// Turns `--model` into a weight file: a path to a .pth as given, a zoo name looked up as models/NAME/model.pth, or
-/// NAME@V for any recorded version of it (models/NAME/versions/V/model.pth once superseded), in the zoo folder ($ACQSEG_ZOO, else the `models` folder beside the program, else the repository's `models` folder).
+/// NAME@V for any recorded version of it (models/NAME/versions/V/model.pth once superseded), in the zoo folder
+/// ($ACQSEG_ZOO, else the `models` folder beside the program, else the repository's `models` folder).
 /// </summary>
 public static class ModelLocator
 {
@@ -42,11 +43,23 @@ public static class ModelLocator
             .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The service (`run`, `demo`) keeps its own live version per zoo model (review UI, `assign`), so it takes
+    /// zoo names and files but not NAME@V, which would register a second model under that name.</summary>
+    public static string ResolveForService(string model)
+    {
+        if (!File.Exists(model) && !LooksLikePath(model) && model.Contains('@'))
+            throw new UsageException($"--model '{model}': the service runs a zoo model's live version; give the name ('{model.Split('@')[0]}') and choose the version in the review UI, or give that version's .pth");
+        return Resolve(model);
+    }
+
+    private static bool LooksLikePath(string model) =>
+        model.Contains('/') || model.Contains('\\') || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+
     public static string Resolve(string model)
     {
         if (string.IsNullOrWhiteSpace(model)) throw new UsageException("--model is empty; give a zoo name or a .pth path");
         if (File.Exists(model)) return Path.GetFullPath(model);
-        bool looksLikePath = model.Contains('/') || model.Contains('\\') || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+        bool looksLikePath = LooksLikePath(model);
         if (!looksLikePath && model.Split('@') is [var name, var version])
             return ZooVersion(model, name, version);
         if (!looksLikePath)

@@ -43,6 +43,15 @@ public class UsageErrorTests
     }
 
     [Fact]
+    public void Run_ModelAtVersion_IsRefused_TheServiceKeepsItsOwnLiveVersion()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("run", "--watch", tmp.Sub("watch"), "--out", tmp.Sub("out"), "--model", "nuclei@1");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("--model 'nuclei@1': the service runs a zoo model's live version; give the name ('nuclei')", run.Error);
+    }
+
+    [Fact]
     public void Segment_UnknownModel_NamesItAndExits2()
     {
         using var tmp = new TempFolder();

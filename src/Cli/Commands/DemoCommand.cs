@@ -88,7 +88,7 @@ public static class DemoCommand
     {
         if (model is not null)
         {
-            string path = ModelLocator.Resolve(model);
+            string path = ModelLocator.ResolveForService(model);
             bool isFile = File.Exists(model) || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
             return (isFile ? System.IO.Path.GetFileNameWithoutExtension(path) : model, path);
         }

@@ -136,11 +136,14 @@ public sealed record ModelManifest
     /// <summary>What the model must reach (null: none set); stated on the card against the current version.</summary>
     public List<AccuracyTarget>? Targets { get; init; }
 
+    // Derived, not stored: the file holds the versions and `current` only.
+    [JsonIgnore]
     public ModelVersion CurrentVersion => Find(Current)
         ?? throw new InvalidOperationException($"model '{Name}': current version {Current} is not in its manifest");
 
     public ModelVersion? Find(int version) => Versions.FirstOrDefault(v => v.Version == version);
 
+    [JsonIgnore]
     public int NextVersion => Versions.Count == 0 ? 1 : Versions.Max(v => v.Version) + 1;
 
     public static ModelManifest Read(string path)

@@ -238,7 +238,14 @@ public sealed class ModelZooTests : IDisposable
         zoo.RemoveTarget("nuclei", "fluorescence");
         Assert.DoesNotContain("## Targets", Card());
         Assert.Null(zoo.Manifest("nuclei").Targets);
-        Assert.DoesNotContain("targets", File.ReadAllText(Path.Combine(zoo.Folder("nuclei"), "manifest.json")));
+        string written = File.ReadAllText(Path.Combine(zoo.Folder("nuclei"), "manifest.json"));
+        Assert.DoesNotContain("targets", written);
+        // Derived values are not stored; files written before that (with them) still read.
+        Assert.DoesNotContain("current_version", written);
+        Assert.DoesNotContain("next_version", written);
+        string older = written.TrimEnd().TrimEnd('}') + ", \"current_version\": {\"version\": 1}, \"next_version\": 3}";
+        File.WriteAllText(Path.Combine(zoo.Folder("nuclei"), "manifest.json"), older);
+        Assert.Equal(2, zoo.Manifest("nuclei").CurrentVersion.Version);
     }
 
     [Theory]
