@@ -60,7 +60,7 @@ public static class ModelLocator
         if (string.IsNullOrWhiteSpace(model)) throw new UsageException("--model is empty; give a zoo name or a .pth path");
         if (File.Exists(model)) return Path.GetFullPath(model);
         bool looksLikePath = LooksLikePath(model);
-        if (!looksLikePath && model.Split('@') is [var name, var version])
+        if (!looksLikePath && SplitVersion(model, $"--model '{model}'") is (var name, { } version))
             return ZooVersion(model, name, version);
         if (!looksLikePath)
         {
@@ -77,11 +77,18 @@ public static class ModelLocator
             : $"--model '{model}': no such zoo model and no such file ({known})");
     }
 
-    /// <summary>NAME@V: a superseded (or the current) version's weights, with its own size model beside them.</summary>
-    private static string ZooVersion(string model, string name, string version)
+    /// <summary>NAME, or NAME@V with V a version number; <paramref name="what"/> starts the error message.</summary>
+    public static (string Name, int? Version) SplitVersion(string model, string what)
     {
-        if (!int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v))
-            throw new UsageException($"--model '{model}': the version after @ must be a number, e.g. nuclei@5");
+        if (model.Split('@') is not [var name, var v]) return (model, null);
+        if (!int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int version))
+            throw new UsageException($"{what}: the version after @ must be a number, e.g. nuclei@5");
+        return (name, version);
+    }
+
+    /// <summary>NAME@V: a superseded (or the current) version's weights, with its own size model beside them.</summary>
+    private static string ZooVersion(string model, string name, int v)
+    {
         string? root = ZooRoot();
         if (root is null || !File.Exists(Path.Combine(root, name, "model.pth")))
             throw new UsageException($"--model '{model}': no zoo model '{name}' ({Known()})");

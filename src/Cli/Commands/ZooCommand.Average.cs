@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Zoo;
 
@@ -49,13 +48,7 @@ public static partial class ZooCommand
         if (File.Exists(model)) return Path.GetFullPath(model);
         if (model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || model.Contains('/'))
             throw new UsageException($"'{model}': file not found; give a .pth file or a zoo model (NAME or NAME@VERSION)");
-        string name = model;
-        int? version = null;
-        if (model.Split('@') is [var n, var v])
-        {
-            if (!int.TryParse(v, NumberStyles.None, Inv, out int parsed)) throw new UsageException($"'{model}': the version after @ must be a number, e.g. nuclei@5");
-            (name, version) = (n, parsed);
-        }
+        var (name, version) = ModelLocator.SplitVersion(model, $"'{model}'");
         var zoo = Open(zooDir);
         return Zoo(() => zoo.WeightsPath(name, version));
     }

@@ -35,8 +35,8 @@ public static partial class ZooCommand
             }
             if (given.Length == 0) throw new UsageException($"target '{l}': give the folders with --folder NAME (e.g. --folder dsb2018_fluo_nuclei)");
             if (r.GetValue(min) is not { } ap) throw new UsageException($"target '{l}': give the mean AP@0.5 to reach with --min, e.g. --min 0.85");
-            // Folder paths are accepted too: `zoo eval` records a folder by its last path part.
-            var names = given.Select(f => Path.GetFileName(Path.TrimEndingDirectorySeparator(f))).ToArray();
+            // Folder paths are accepted too, named as `zoo eval` records them.
+            var names = given.Select(EvalFolderName).ToArray();
             var target = new AccuracyTarget { Label = l, Folders = names, MinAp = ap };
             var manifest = Zoo(() => zoo.SetTarget(n, target));
             var v = manifest.CurrentVersion;

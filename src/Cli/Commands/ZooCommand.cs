@@ -245,6 +245,9 @@ public static partial class ZooCommand
         _ => throw new UsageException(string.Create(Inv, $"--settle {settle}: {SizeModel.SettleRange}")),
     };
 
+    /// <summary>How `zoo eval` records a folder (and `zoo target` names one): its last path part.</summary>
+    private static string EvalFolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+
     private static int CheckedRefinePasses(int passes) => SizeModel.IsValidRefinePasses(passes)
         ? passes
         : throw new UsageException($"--refine-passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}");
@@ -305,7 +308,7 @@ public static partial class ZooCommand
                     var run = atTruth ? settings with { Diameter = TrainingData.Diameter(truth) } : settings;
                     return SegmentationMetrics.AveragePrecision(truth, segmenter.Segment(TiffReader.Read(p.Image), run).Masks);
                 }).ToList();
-                string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+                string folder = EvalFolderName(dir);
                 Zoo(() => zoo.RecordAp(n, folder, aps.Average(), atTrueDiameter: atTruth));
                 console.Out.WriteLine(string.Create(Inv,
                     $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
