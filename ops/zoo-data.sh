@@ -116,4 +116,21 @@ if fresh .tmp/train/nuclei-nucleoli; then
         done
     done
 fi
+# Cross-validation folds of the new real training folders (issue 19): every fifth image in name order (from the
+# first) is the validation part, the rest the training part. Starts, epochs and size-model settings are chosen on
+# these, never on ../shared/data/real.
+cv_split() { # cv_split SRC DEST: DEST/train and DEST/val as links
+    local src=$1 dest=$2 i=0
+    mkdir -p "$dest/train" "$dest/val"
+    for img in $(ls "$src"/*_img.tif); do
+        local part=train
+        [ $((i % 5)) -eq 0 ] && part=val
+        ln -s "$(realpath "$img")" "$dest/$part/"
+        ln -s "$(realpath "${img%_img.tif}_masks.tif")" "$dest/$part/"
+        i=$((i + 1))
+    done
+}
+for set in usiigaci_phase monuseg_he; do
+    fresh .tmp/cv/$set && cv_split ../shared/data/train/$set .tmp/cv/$set
+done
 echo "zoo-data: done"
