@@ -9,6 +9,7 @@ using AcqSeg.Segmentation.Network;
 using AcqSeg.Segmentation.Pipeline;
 using AcqSeg.Segmentation.Synthesis;
 using AcqSeg.Segmentation.Training;
+using AcqSeg.Segmentation.Zoo;
 using TorchSharp;
 
 namespace AcqSeg.Cli.Commands;
@@ -59,12 +60,17 @@ public static class TrainCommand
             Description = "Intensity augmentation (not in Cellpose): each crop's normalised image raised to a power drawn log-uniformly in [1/G, G]; 1 = off",
             DefaultValueFactory = _ => 1.0,
         };
+        var licence = new Option<string[]>("--licence", "--license")
+        {
+            Description = "Licence of the training data: ID for every --dir whose README states none, or DIR=ID for one folder (e.g. CC-BY-NC-SA-4.0); read from the data's README.md otherwise",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var stopAfter = new Option<int?>("--stop-after-epoch") { Description = "End this run after epoch N and register the model as it is; the same command without it resumes to the schedule's end" };
 
         var cmd = new Command("train", "Train or fine-tune a model (Cellpose's training loop)")
         {
             dirs, maskSuffix, pretrained, epochs, schedule, lr, wd, batch, minMasks, perEpoch, chan, chan2, testDir, testEvery, checkpointEvery,
-            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter, normCrops, maxGamma,
+            name, outDir, seed, widths, diamMean, synthStyle, synthCount, device, stopAfter, normCrops, maxGamma, licence,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -87,6 +93,10 @@ public static class TrainCommand
             string? style = r.GetValue(synthStyle);
             if (folders.Length == 0 && nSynth == 0) throw new UsageException("give --dir with training images (or --synth-style with --synth-count)");
             foreach (string d in folders) if (!Directory.Exists(d)) throw new UsageException($"--dir '{d}' is not a folder");
+            foreach (string d in folders.Distinct())
+                if (TrainingData.FindPairs(d, r.GetValue(maskSuffix)!).Count == 0)
+                    throw new UsageException($"--dir '{d}' holds no image/mask pairs (NAME_img.tif + NAME{r.GetValue(maskSuffix)}.tif, or X.tif + X{r.GetValue(maskSuffix)}.tif): give a folder of images with their masks");
+            var licences = TrainingLicences.Resolve(folders, r.GetValue(licence) ?? [], console.Error);
             if (nSynth < 0) throw new UsageException($"--synth-count {nSynth} must be >= 0");
             var synth = new List<SynthStyle>();
             if (nSynth > 0)
@@ -116,7 +126,7 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms, gamma);
+                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms, gamma, licences);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
@@ -124,7 +134,7 @@ public static class TrainCommand
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
         string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, bool WidthsGiven, double DiamMean, IReadOnlyList<SynthStyle> Synth,
-        int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops, double MaxGamma);
+        int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops, double MaxGamma, IReadOnlyList<DataLicence> Licences);
 
     /// <summary>Symmetry-breaking noise of a widened network, relative to each weight tensor's spread.</summary>
     private const double WideningNoise = 0.01;
@@ -267,6 +277,10 @@ public static class TrainCommand
                 ["diam_mean"] = net.DiamMean,
                 ["diam_labels"] = net.DiamLabels,
                 ["train_dirs"] = job.Dirs,
+                ["data_licences"] = job.Licences.Concat(synthTotal == 0 ? [] : [new DataLicence
+                {
+                    Licence = "generated", Data = $"{synthTotal} synthetic {string.Join("/", job.Synth.Select(st => st.ToString().ToLowerInvariant()))} frames", Source = "--synth-style",
+                }]).Select(l => new Dictionary<string, string?> { ["licence"] = l.Licence, ["data"] = l.Data, ["source"] = l.Source }).ToArray(),
                 ["train_images"] = kept,
                 ["train_rois"] = trainer.Filter(samples).Sum(s => s.Objects),
                 ["synthetic_images"] = synthTotal,

@@ -84,6 +84,7 @@ public static class TrainRegistration
             WallSeconds = run["wall_seconds_all_runs"]?.GetValue<double>(),
             ImagesPerSecond = run["images_per_second"]?.GetValue<double>(),
             Notes = TrainingNotes(run),
+            Licences = run["data_licences"] is JsonArray licences && licences.Count > 0 ? licences.Deserialize<List<DataLicence>>(ModelManifest.Json) : null,
         };
     }
 

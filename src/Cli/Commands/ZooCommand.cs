@@ -15,7 +15,7 @@ namespace AcqSeg.Cli.Commands;
 
 /// <summary>
 /// `acqseg zoo list | show NAME | import PATH.pth --name NAME [--size-model F] | export NAME PATH | train-size NAME --dir DIR | compare --dir DIR
-/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR | size-passes NAME N | average A B | target NAME LABEL`: the model registry (models/NAME/manifest.json, card.md, versions/).
+/// | add-styles NAME --dir DIR | suggest IMAGE... | size-check NAME --dir DIR | size-passes NAME N | average A B | target NAME LABEL | licence NAME[@V] [ID --data D]`: the model registry (models/NAME/manifest.json, card.md, versions/).
 /// </summary>
 public static partial class ZooCommand
 {
@@ -26,7 +26,7 @@ public static partial class ZooCommand
         var zoo = new Command("zoo", "The model zoo: versions with lineage, model cards, size models and style-based model suggestion")
         {
             List(console), Show(console), Import(console), Export(console), TrainSize(console), AddStyles(console), Suggest(console), Eval(console), Compare(console),
-            SizeCheck(console), SizePasses(console), Average(console), Target(console),
+            SizeCheck(console), SizePasses(console), Average(console), Target(console), Licence(console),
         };
         return zoo;
     }
@@ -60,7 +60,7 @@ public static partial class ZooCommand
                 o.WriteLine($"no models in {zoo.Root}");
                 return CliApp.Ok;
             }
-            o.WriteLine($"{"name",-14} {"version",-8} {"widths",-18} {"diam_mean",9} {"images",7} {"ROIs",8} {"size",5} {"styles",7}  AP@0.5");
+            o.WriteLine($"{"name",-14} {"version",-8} {"widths",-18} {"diam_mean",9} {"images",7} {"ROIs",8} {"size",5} {"styles",7}  {"AP@0.5",-28} licences");
             foreach (string name in names)
             {
                 var m = Zoo(() => zoo.Manifest(name));
@@ -68,7 +68,7 @@ public static partial class ZooCommand
                 string ap = v.Ap.Count == 0 ? "-" : string.Create(Inv, $"mean {v.Ap.Values.Average():0.000} over {v.Ap.Count} folder(s)");
                 int styles = zoo.LoadStyles(name)?.Examples.Count ?? 0;
                 o.WriteLine(string.Create(Inv,
-                    $"{name,-14} {$"{v.Version}/{m.Versions.Count}",-8} {string.Join(",", v.Widths),-18} {v.DiamMean,9:0.##} {Opt(v.TrainImages),7} {Opt(v.TrainRois),8} {(zoo.SizeModelPath(name) is null ? "no" : "yes"),5} {styles,7}  {ap}"));
+                    $"{name,-14} {$"{v.Version}/{m.Versions.Count}",-8} {string.Join(",", v.Widths),-18} {v.DiamMean,9:0.##} {Opt(v.TrainImages),7} {Opt(v.TrainRois),8} {(zoo.SizeModelPath(name) is null ? "no" : "yes"),5} {styles,7}  {ap,-28} {LicenceSummary(Zoo(() => zoo.CarriedLicences(name)))}"));
             }
             return CliApp.Ok;
         });

@@ -22,7 +22,14 @@ public sealed record QueueDto(IReadOnlyList<QueueFrameDto> Frames, IReadOnlyList
 
 public sealed record ModelVersionDto(int Version, int? ParentVersion, double? ApBefore, double? ApAfter, string CreatedAt, int CorrectedFrames, bool Live);
 
-public sealed record LineageDto(string Model, int Latest, int Live, string? PinnedBy, IReadOnlyList<string> Acquisitions, IReadOnlyList<ModelVersionDto> Versions);
+public sealed record LineageDto(string Model, int Latest, int Live, string? PinnedBy, IReadOnlyList<string> Acquisitions, IReadOnlyList<ModelVersionDto> Versions)
+{
+    /// <summary>Data licences the live version carries (its zoo base's lineage, plus curated corrections once fine-tuned here).</summary>
+    public IReadOnlyList<LicenceDto> Licences { get; init; } = [];
+
+    /// <summary>Set when the live version carries non-commercial data: the notice users must see.</summary>
+    public string? NonCommercialNotice { get; init; }
+}
 
 public sealed record SetLiveRequest(int? Version);
 
@@ -156,7 +163,7 @@ public static class CuratorApi
             : null;
     }
 
-    private static async Task<IResult> Models(ReviewQueries queries, LiveModelStore live, CancellationToken cancel)
+    private static async Task<IResult> Models(ReviewQueries queries, LiveModelStore live, ModelLicences licences, CancellationToken cancel)
     {
         var versions = await queries.AllVersionsAsync(cancel);
         var corrected = (await queries.CorrectedFramesAsync(cancel)).ToDictionary(c => (c.Model, c.ModelVersion), c => c.Frames);
@@ -168,8 +175,15 @@ public static class CuratorApi
             int liveVersion = LiveModelStore.LiveVersion(pin, latest);
             var list = lineage.Select(v => new ModelVersionDto(v.Version, v.ParentVersion, v.ApBefore, v.ApAfter, v.CreatedAt,
                 corrected.GetValueOrDefault((v.Model, v.Version)), v.Version == liveVersion)).ToList();
+            var carried = lineage.FirstOrDefault(v => v.Version == 1) is { } baseVersion ? licences.Of(baseVersion, fineTunedHere: liveVersion > 1) : [];
+            var nc = carried.Where(c => c.NonCommercial).ToList();
             result.Add(new LineageDto(lineage.Key, latest, liveVersion, liveVersion != latest ? pin?.SetBy : null,
-                await queries.AcquisitionsUsingAsync(lineage.Key, cancel), list));
+                await queries.AcquisitionsUsingAsync(lineage.Key, cancel), list)
+            {
+                Licences = carried,
+                NonCommercialNotice = nc.Count == 0 ? null
+                    : $"Non-commercial: v{liveVersion} carries data under {string.Join(", ", nc.Select(c => c.Title).Distinct())} ({string.Join("; ", nc.Select(c => $"{c.Data} via {c.Via}").Distinct())}); use it for non-commercial purposes only.",
+            });
         }
         return Results.Ok(result);
     }

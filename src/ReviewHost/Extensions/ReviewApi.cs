@@ -26,6 +26,7 @@ public static class ReviewApi
         builder.Services.AddValidatedOptions<ReviewOptions>(ReviewOptions.SectionName);
         builder.Services.AddHostedService<PipelineGaugeSampler>();
         builder.Services.AddSingleton<FileRoots>();
+        builder.Services.AddSingleton<ModelLicences>();
         builder.Services.AddCuratorAuthentication();
         return builder;
     }

@@ -5,7 +5,11 @@ using AcqSeg.Segmentation.Sizing;
 namespace AcqSeg.Segmentation.Zoo;
 
 /// <summary>What the card needs besides the manifest: the weight file's size, whether a size model and styles exist.</summary>
-public sealed record ModelCardFacts(long WeightsBytes, bool HasSizeModel, StyleSet? Styles);
+public sealed record ModelCardFacts(long WeightsBytes, bool HasSizeModel, StyleSet? Styles)
+{
+    /// <summary>Licences the current version carries: of its own training data and of its lineage's.</summary>
+    public IReadOnlyList<CarriedLicence> Licences { get; init; } = [];
+}
 
 /// <summary>Renders models/NAME/card.md from the manifest: data, schedule, epochs, diameters, AP per evaluation
 /// folder, size model, wall time and throughput of the current version, then every version's lineage.</summary>
@@ -36,6 +40,23 @@ public static class ModelCard
         Row(sb, "schedule", $"{v.Schedule ?? "unknown"}, {Count(v.Epochs)} epochs");
         Row(sb, "wall time", $"{Duration(v.WallSeconds)} ({(v.ImagesPerSecond is { } ips ? ips.ToString("0.##", inv) + " images/s" : "throughput unknown")})");
         if (!string.IsNullOrWhiteSpace(v.Notes)) Row(sb, "notes", v.Notes!);
+        sb.AppendLine();
+        if (DataLicences.NonCommercialNotice(facts.Licences) is { } notice)
+        {
+            sb.AppendLine(inv, $"> **{notice}**");
+            sb.AppendLine();
+        }
+
+        sb.AppendLine("## Data licences");
+        sb.AppendLine();
+        if (facts.Licences.Count == 0) sb.AppendLine("None recorded (record them with `acqseg zoo licence`).");
+        else
+        {
+            sb.AppendLine("| data | licence | non-commercial | via | stated in |");
+            sb.AppendLine("|---|---|---|---|---|");
+            foreach (var c in facts.Licences)
+                sb.AppendLine(inv, $"| {c.Licence.Data} | {DataLicences.Find(c.Licence.Licence)?.Title ?? c.Licence.Licence} | {(c.NonCommercial ? "**yes**" : "no")} | {c.Via ?? "this version"} | {c.Licence.Source ?? "-"} |");
+        }
         sb.AppendLine();
 
         sb.AppendLine("## AP@0.5 per evaluation folder");

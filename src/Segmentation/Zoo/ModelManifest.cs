@@ -86,6 +86,10 @@ public sealed record ModelVersion
 
     /// <summary>Set when the version has a size model (size.json).</summary>
     public SizeModelInfo? SizeModel { get; init; }
+
+    /// <summary>Licences of the data this version itself was trained on (null: none recorded); what its lineage
+    /// brings is added by <see cref="ModelZoo.CarriedLicences"/>.</summary>
+    public List<DataLicence>? Licences { get; init; }
 }
 
 /// <summary>An accuracy a model must reach: the mean AP@0.5 over a group of evaluation folders (e.g. issue 3's

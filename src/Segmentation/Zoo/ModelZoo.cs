@@ -236,6 +236,52 @@ public sealed class ModelZoo(string root)
         return updated;
     }
 
+    /// <summary>
+    /// The licences a version carries: those of its own training data, then, up its lineage, every ancestor's own
+    /// (a version fine-tuned from one trained on non-commercial data is non-commercial too). A parent outside the zoo
+    /// (a .pth file) ends the walk.
+    /// </summary>
+    public IReadOnlyList<CarriedLicence> CarriedLicences(string name, int? version = null)
+    {
+        var manifest = Manifest(name);
+        return CarriedLicences(manifest, version ?? manifest.Current);
+    }
+
+    private List<CarriedLicence> CarriedLicences(ModelManifest manifest, int version)
+    {
+        var carried = new List<CarriedLicence>();
+        var seen = new HashSet<(string, int)>();
+        var (m, v, via) = (manifest, manifest.Find(version), (string?)null);
+        while (v is not null && seen.Add((m.Name, v.Version)))
+        {
+            foreach (var l in v.Licences ?? [])
+                if (!carried.Any(c => c.Licence.Licence == l.Licence && c.Licence.Data == l.Data)) carried.Add(new CarriedLicence(l, via));
+            var parent = ResolveParent(v.Parent);
+            if (parent is not { Model: { } pm, Version: { } pv }) break;
+            try { m = pm == m.Name ? m : Manifest(pm); }
+            catch (ZooException) { break; } // a parent model not in this zoo
+            v = m.Find(pv);
+            via = string.Create(CultureInfo.InvariantCulture, $"{pm} v{pv}");
+        }
+        return carried;
+    }
+
+    /// <summary>Records (or replaces, by data) a licence of a version's own training data; its descendants carry it too.</summary>
+    public ModelVersion RecordLicence(string name, DataLicence licence, int? version = null)
+    {
+        ArgumentNullException.ThrowIfNull(licence);
+        if (string.IsNullOrWhiteSpace(licence.Data)) throw new ZooException("a data licence needs the data it covers, e.g. the training folder");
+        if (licence.Licence != DataLicences.Unknown) DataLicences.Parse(licence.Licence);
+        var manifest = Manifest(name);
+        var updated = Update(manifest, version ?? manifest.Current, v => v with
+        {
+            Licences = [.. (v.Licences ?? []).Where(l => l.Data != licence.Data), licence],
+        });
+        // Descendants in other models carry it too: their cards are rewritten.
+        foreach (string other in Names().Where(n => n != name)) WriteCard(other);
+        return updated;
+    }
+
     public void SaveStyles(string name, StyleSet styles)
     {
         ArgumentNullException.ThrowIfNull(styles);
@@ -259,7 +305,10 @@ public sealed class ModelZoo(string root)
         var facts = new ModelCardFacts(
             WeightsBytes: File.Exists(Path.Combine(folder, WeightsFile)) ? new FileInfo(Path.Combine(folder, WeightsFile)).Length : 0,
             HasSizeModel: File.Exists(Path.Combine(folder, SizeFile)),
-            Styles: File.Exists(StylesPath(name)) ? StyleSet.Load(StylesPath(name)) : null);
+            Styles: File.Exists(StylesPath(name)) ? StyleSet.Load(StylesPath(name)) : null)
+        {
+            Licences = manifest.Versions.Count == 0 ? [] : CarriedLicences(manifest, manifest.Current),
+        };
         File.WriteAllText(Path.Combine(folder, CardFile), ModelCard.Render(manifest, facts));
     }
 

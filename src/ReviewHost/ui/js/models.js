@@ -44,7 +44,19 @@ function lineage(l) {
       action.append(b);
     }
   }
-  section.append(h, acq, table);
+  const licences = document.createElement('div');
+  licences.className = 'licences';
+  licences.textContent = l.licences.length
+    ? 'data licences: ' + l.licences.map(c => `${c.data}: ${c.title}${c.nonCommercial ? ' (non-commercial)' : ''}${c.via ? ` via ${c.via}` : ''}`).join(' · ')
+    : 'data licences: none recorded for this model';
+  section.append(h, acq, licences);
+  if (l.nonCommercialNotice) {
+    const notice = document.createElement('div');
+    notice.className = 'notice non-commercial';
+    notice.textContent = l.nonCommercialNotice;
+    section.append(notice);
+  }
+  section.append(table);
   return section;
 }
 

@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using AcqSeg.Persistence;
+using AcqSeg.Segmentation.Zoo;
+using AcqSeg.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace AcqSeg.ReviewHost;
+
+/// <summary>One licence a lineage's versions carry, as the models page lists it.</summary>
+public sealed record LicenceDto(string Licence, string Title, string Data, string? Via, bool NonCommercial);
+
+/// <summary>
+/// The data licences of a service lineage: its base model (version 1) is matched to the zoo version with the same
+/// weights (SHA-256), whose carried licences (its own training data and its lineage's) every later version inherits;
+/// versions fine-tuned here add the curators' corrections (the lab's own data). Answers are kept per base checksum.
+/// </summary>
+public sealed class ModelLicences(IOptions<ModelsOptions> options)
+{
+    private readonly ConcurrentDictionary<string, IReadOnlyList<LicenceDto>> _byBase = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<LicenceDto> Of(ModelVersionRow baseVersion, bool fineTunedHere)
+    {
+        ArgumentNullException.ThrowIfNull(baseVersion);
+        var inherited = _byBase.GetOrAdd(baseVersion.Sha256, _ => FromZoo(baseVersion));
+        if (!fineTunedHere) return inherited;
+        var own = DataLicences.Find("lab-owned")!;
+        return [.. inherited, new LicenceDto(own.Id, own.Title, "corrections curated in this service", null, own.NonCommercial)];
+    }
+
+    private IReadOnlyList<LicenceDto> FromZoo(ModelVersionRow baseVersion)
+    {
+        string root = options.Value.ZooRoot;
+        if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return [];
+        var zoo = new ModelZoo(root);
+        try
+        {
+            if (zoo.ResolveParent(new ModelParent { Sha256 = baseVersion.Sha256 }) is not { Model: { } name, Version: { } version }) return [];
+            string via = $"{name} v{version}";
+            return zoo.CarriedLicences(name, version).Select(c =>
+            {
+                var known = DataLicences.Find(c.Licence.Licence);
+                return new LicenceDto(c.Licence.Licence, known?.Title ?? c.Licence.Licence, c.Licence.Data, c.Via ?? via, c.NonCommercial);
+            }).ToList();
+        }
+        catch (ZooException)
+        {
+            return []; // an unreadable manifest: the zoo's own commands report it
+        }
+    }
+}
