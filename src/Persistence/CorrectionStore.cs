@@ -79,6 +79,16 @@ public sealed class CorrectionStore(Database database)
         return all.GroupBy(r => r.FrameId).Select(g => g.Last()).OrderBy(r => r.FrameId, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The frame's latest correction (what the curator last saved), or null when it was never corrected.</summary>
+    public async Task<CorrectionRow?> LatestForFrameAsync(Guid frameId, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QueryFirstOrDefaultAsync<CorrectionRow>("""
+            SELECT k.*, f.path AS image_path FROM corrections k JOIN frames f ON f.id = k.frame_id
+            WHERE k.frame_id = @Id ORDER BY k.submitted_at DESC, k.id DESC
+            """, new { Id = frameId.ToString() });
+    }
+
     public async Task<int> PendingCountAsync(string model, CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);

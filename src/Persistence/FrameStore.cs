@@ -4,7 +4,8 @@ using Dapper;
 namespace AcqSeg.Persistence;
 
 /// <summary>Frame lifecycle. Acquired -> one of Segmented / Flagged / Failed; a flagged frame is then reviewed
-/// (Corrected / Accepted / Skipped).</summary>
+/// (Corrected / Accepted / Skipped). A curator may send a frame that has masks and is not in review (Segmented,
+/// Accepted, Corrected, Skipped) back to Flagged (<see cref="FrameStore.SendToReviewAsync"/>).</summary>
 public static class FrameStates
 {
     public const string Acquired = "Acquired";
@@ -16,6 +17,13 @@ public static class FrameStates
     public const string Skipped = "Skipped";
 
     public static readonly IReadOnlyList<string> Terminal = [Segmented, Flagged, Failed, Corrected, Accepted, Skipped];
+
+    /// <summary>States a curator can send to review from: the frame has masks and is not in review. Acquired (not
+    /// segmented yet) and Failed (no masks) frames have nothing to review.</summary>
+    public static readonly IReadOnlyList<string> SendableToReview = [Segmented, Accepted, Corrected, Skipped];
+
+    /// <summary>The review reason of a frame a curator sent to review (its detail names the curator).</summary>
+    public const string SentByCuratorReason = "sent_by_curator";
 }
 
 public sealed class FrameRow
@@ -36,6 +44,10 @@ public sealed class FrameRow
     public string AcquiredAt { get; set; } = "";
     public string? CompletedAt { get; set; }
     public string? ReviewedAt { get; set; }
+    /// <summary>The curator who last sent the frame to review, when, and the state it left (null when never sent).</summary>
+    public string? SentToReviewBy { get; set; }
+    public string? SentToReviewAt { get; set; }
+    public string? SentToReviewFrom { get; set; }
 
     public Guid FrameId => Guid.Parse(Id);
 }
@@ -76,6 +88,25 @@ public sealed class FrameStatsRow
     public double WriteSeconds { get; set; }
     public double TotalSeconds { get; set; }
 }
+
+public enum SendToReviewResult
+{
+    /// <summary>The frame moved to Flagged.</summary>
+    Sent,
+    /// <summary>The frame was Flagged already; nothing changed.</summary>
+    AlreadyInReview,
+    /// <summary>The frame has no masks to review (Acquired or Failed); nothing changed.</summary>
+    NotEligible,
+    NotFound,
+}
+
+/// <summary>What sending one frame to review did. <paramref name="State"/>: for Sent the state the frame left,
+/// otherwise the state it is in (null when the frame does not exist).</summary>
+public sealed record SendToReviewOutcome(SendToReviewResult Result, string? State);
+
+/// <summary>What sending an acquisition to review did: frames sent, frames already in review, and the frames left
+/// alone because of their state (Acquired, Failed), counted by state.</summary>
+public sealed record AcquisitionSendOutcome(int Sent, int AlreadyInReview, IReadOnlyDictionary<string, int> NotEligible);
 
 public sealed record FlaggedFilter(string? Acquisition = null, string? Reason = null, string? Model = null, int Limit = 100);
 
@@ -169,6 +200,75 @@ public sealed class FrameStore(Database database)
             new { Id = id.ToString(), Outcome = outcome, At = Database.Timestamp(DateTimeOffset.UtcNow) });
         return rows == 1;
     }
+
+    // The sendable states as SQL literals (constants, not input): Dapper's list parameters do not expand on PostgreSQL.
+    private static readonly string SendableSql = string.Join(", ", FrameStates.SendableToReview.Select(s => $"'{s}'"));
+
+    // One guarded UPDATE moves the frame(s): only rows in a sendable state change, so a frame in review, failed or not
+    // segmented yet is never touched, and two curators sending the same frame move it once. SET reads the old row in
+    // both dialects, so sent_to_review_from keeps the state the frame left.
+    private static string SendSql(string rows) => $"""
+        UPDATE frames SET sent_to_review_from = state, state = 'Flagged', sent_to_review_by = @Curator, sent_to_review_at = @At
+        WHERE {rows} AND state IN ({SendableSql})
+        RETURNING id, sent_to_review_from
+        """;
+
+    /// <summary>
+    /// Sends a frame with masks (Segmented, or reviewed already: Accepted / Corrected / Skipped) back to the review
+    /// queue as Flagged, with the review reason <see cref="FrameStates.SentByCuratorReason"/> naming the curator.
+    /// A frame already Flagged is left as it is (no second reason); Acquired and Failed frames are refused.
+    /// </summary>
+    public async Task<SendToReviewOutcome> SendToReviewAsync(Guid id, string curator, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        await using var tx = await c.BeginTransactionAsync(cancel);
+        var sent = (await c.QueryAsync<(string Id, string From)>(SendSql("id = @Id"),
+            new { Id = id.ToString(), Curator = curator, At = Database.Timestamp(DateTimeOffset.UtcNow) }, tx)).ToList();
+        if (sent.Count == 0)
+        {
+            string? state = await c.QuerySingleOrDefaultAsync<string>("SELECT state FROM frames WHERE id = @Id", new { Id = id.ToString() }, tx);
+            await tx.RollbackAsync(cancel);
+            return state switch
+            {
+                null => new SendToReviewOutcome(SendToReviewResult.NotFound, null),
+                FrameStates.Flagged => new SendToReviewOutcome(SendToReviewResult.AlreadyInReview, state),
+                _ => new SendToReviewOutcome(SendToReviewResult.NotEligible, state),
+            };
+        }
+        await AddSentReasonAsync(c, tx, sent[0].Id, curator, sent[0].From);
+        await tx.CommitAsync(cancel);
+        return new SendToReviewOutcome(SendToReviewResult.Sent, sent[0].From);
+    }
+
+    /// <summary>
+    /// <see cref="SendToReviewAsync"/> for every frame of an acquisition, in one transaction; null when the
+    /// acquisition has no frames.
+    /// </summary>
+    public async Task<AcquisitionSendOutcome?> SendAcquisitionToReviewAsync(string acquisition, string curator, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        await using var tx = await c.BeginTransactionAsync(cancel);
+        var sent = (await c.QueryAsync<(string Id, string From)>(SendSql("acquisition = @Acquisition"),
+            new { Acquisition = acquisition, Curator = curator, At = Database.Timestamp(DateTimeOffset.UtcNow) }, tx)).ToList();
+        foreach (var (frameId, from) in sent) await AddSentReasonAsync(c, tx, frameId, curator, from);
+        var states = (await c.QueryAsync<(string State, long Count)>(
+            "SELECT state, COUNT(*) FROM frames WHERE acquisition = @Acquisition GROUP BY state", new { Acquisition = acquisition }, tx))
+            .ToDictionary(r => r.State, r => (int)r.Count, StringComparer.Ordinal);
+        await tx.CommitAsync(cancel);
+        if (states.Count == 0) return null;
+        // A frame that reached a sendable state after the UPDATE (PostgreSQL reads committed rows) was not sent and
+        // is not ineligible either; it is left out of both counts.
+        var notEligible = states.Where(s => s.Key != FrameStates.Flagged && !FrameStates.SendableToReview.Contains(s.Key))
+            .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        return new AcquisitionSendOutcome(sent.Count, states.GetValueOrDefault(FrameStates.Flagged) - sent.Count, notEligible);
+    }
+
+    // A frame sent again after an earlier send and review keeps one sent_by_curator reason, naming the latest sender.
+    private static Task AddSentReasonAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string frameId, string curator, string from) =>
+        c.ExecuteAsync("""
+            INSERT INTO review_reasons (frame_id, reason, detail) VALUES (@Id, @Reason, @Detail)
+            ON CONFLICT (frame_id, reason) DO UPDATE SET detail = excluded.detail
+            """, new { Id = frameId, Reason = FrameStates.SentByCuratorReason, Detail = $"sent to review by {curator} (was {from})" }, tx);
 
     public async Task<FrameStatsRow?> GetStatsAsync(Guid id, CancellationToken cancel = default)
     {

@@ -14,6 +14,23 @@ public sealed class QueueEntryRow
     public int? Width { get; set; }
 }
 
+/// <summary>A frame of any state for the "send to review" list, with its stats when it was segmented.</summary>
+public sealed class RecentFrameRow
+{
+    public string Id { get; set; } = "";
+    public string Acquisition { get; set; } = "";
+    public string Path { get; set; } = "";
+    public string State { get; set; } = "";
+    public string Model { get; set; } = "";
+    public int? ModelVersion { get; set; }
+    public string AcquiredAt { get; set; } = "";
+    public string? CompletedAt { get; set; }
+    public string? SentToReviewBy { get; set; }
+    public int? ObjectCount { get; set; }
+    public int? Height { get; set; }
+    public int? Width { get; set; }
+}
+
 public sealed record ReasonCount(string Reason, int Frames);
 
 public sealed record CorrectedCount(string Model, int ModelVersion, int Frames);
@@ -57,6 +74,31 @@ public sealed class ReviewQueries(Database database)
             WHERE f.state = 'Flagged' GROUP BY r.reason ORDER BY r.reason
             """);
         return rows.Select(r => new ReasonCount(r.Reason, (int)r.Frames)).ToList();
+    }
+
+    /// <summary>
+    /// Frames of any state, most recently completed first (frames not completed yet by their acquisition time),
+    /// optionally of one acquisition and one state.
+    /// </summary>
+    public async Task<IReadOnlyList<RecentFrameRow>> RecentFramesAsync(string? acquisition, string? state, int limit, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        // COALESCE rather than a nullable sort key: SQLite sorts NULLs first, PostgreSQL last.
+        return (await c.QueryAsync<RecentFrameRow>("""
+            SELECT f.id, f.acquisition, f.path, f.state, f.model, f.model_version, f.acquired_at, f.completed_at, f.sent_to_review_by,
+                s.object_count, s.height, s.width
+            FROM frames f LEFT JOIN frame_stats s ON s.frame_id = f.id
+            WHERE (CAST(@Acquisition AS TEXT) IS NULL OR f.acquisition = @Acquisition)
+              AND (CAST(@State AS TEXT) IS NULL OR f.state = @State)
+            ORDER BY COALESCE(f.completed_at, f.acquired_at) DESC, f.id LIMIT @Limit
+            """, new { Acquisition = acquisition, State = state, Limit = limit })).ToList();
+    }
+
+    /// <summary>Every acquisition with at least one frame, by name.</summary>
+    public async Task<IReadOnlyList<string>> AcquisitionsAsync(CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<string>("SELECT DISTINCT acquisition FROM frames ORDER BY acquisition")).ToList();
     }
 
     /// <summary>Every version of every lineage, by lineage then version.</summary>

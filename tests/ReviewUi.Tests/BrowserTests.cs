@@ -56,6 +56,16 @@ public class BrowserTests
         return ((float)p.GetProperty("x").GetDouble(), (float)p.GetProperty("y").GetDouble());
     }
 
+    /// <summary>Signs in on the sign-in page and waits for the queue it leads to.</summary>
+    private static async Task SignInAsync(IPage page, string site, string name)
+    {
+        await page.GotoAsync($"{site}/ui/signin.html");
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#password", ReviewHostFixture.Password);
+        await page.ClickAsync("#submit");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/queue\.html"));
+    }
+
     private static Task<int> LabelAtAsync(IPage page, int x, int y) => page.EvaluateAsync<int>($"window.acqsegEditor.labelAt({x}, {y})");
 
     private static async Task<string?> CountAsync(IPage page, string which) => await page.GetAttributeAsync("#counts", $"data-{which}");
@@ -155,6 +165,69 @@ public class BrowserTests
     }
 
     [SkippableFact]
+    public async Task Curator_SendsSegmentedFramesToReview_FromTheQueueListAndTheEditor_TheyAppearInTheQueue()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var fromList = await host.SeedSegmentedAsync("plate3");
+        var fromEditor = await host.SeedSegmentedAsync("plate3");
+        await host.SeedFlaggedAsync("plate1", "low_cellprob");
+        var (playwright, context, profile) = await LaunchAsync();
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string baseUrl = host.BaseUrl.ToString().TrimEnd('/');
+            await SignInAsync(page, baseUrl, "alice");
+            // Only the quality gate's frame is queued at first.
+            await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator($".card[data-frame='{fromList}']")).ToHaveCountAsync(0);
+
+            // The queue page: list plate3's segmented frames and send one.
+            await page.ClickAsync("#sendPanel summary");
+            await page.FillAsync("#sendAcquisition", "plate3");
+            await page.ClickAsync("#listFrames");
+            var row = page.Locator($"#recent tr[data-frame='{fromList}']");
+            await Assertions.Expect(row).ToContainTextAsync("Segmented");
+            await row.Locator("button.send").ClickAsync();
+            await Assertions.Expect(page.Locator("#sendStatus")).ToContainTextAsync("Sent frame.tif to review (was Segmented)");
+            var card = page.Locator($".card[data-frame='{fromList}']");
+            await Assertions.Expect(card).ToContainTextAsync(FrameStates.SentByCuratorReason);
+            // The list shows Segmented frames: the sent one has left it, the other is still there to send.
+            await Assertions.Expect(row).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator($"#recent tr[data-frame='{fromEditor}'] button.send")).ToBeVisibleAsync();
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "queue-send.png"), FullPage = true });
+            var sent = (await host.Frames.GetAsync(fromList))!;
+            Assert.Equal((FrameStates.Flagged, "alice"), (sent.State, sent.SentToReviewBy));
+
+            // The editor on a frame not in review: nothing to save until it is sent; the button sits above the key help.
+            await page.GotoAsync($"{baseUrl}/ui/editor.html?id={fromEditor}");
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("This frame is Segmented, not in review");
+            await Assertions.Expect(page.Locator("#save")).ToBeDisabledAsync();
+            var button = (await page.Locator("#sendToReview").BoundingBoxAsync())!;
+            var keys = (await page.Locator(".keys").BoundingBoxAsync())!;
+            Assert.True(button.Y + button.Height <= keys.Y, $"Send to review (bottom {button.Y + button.Height}) overlaps the key help (top {keys.Y})");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "editor-send.png") });
+            await page.ClickAsync("#sendToReview");
+            // Reopened in review: claimed by alice, editable, the reason shown.
+            await Assertions.Expect(page.Locator("#save")).ToBeEnabledAsync();
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            await Assertions.Expect(page.Locator("#sendToReview")).ToBeHiddenAsync();
+            await Assertions.Expect(page.Locator("#reasons")).ToContainTextAsync("sent to review by alice (was Segmented)");
+            Assert.Equal(FrameStates.Flagged, (await host.Frames.GetAsync(fromEditor))!.State);
+            Assert.Equal("alice", (await new FrameClaimStore(host.Database).ActiveAsync(fromEditor, DateTimeOffset.UtcNow))?.Curator);
+
+            await page.GotoAsync($"{baseUrl}/ui/queue.html");
+            await Assertions.Expect(page.Locator($".card[data-frame='{fromEditor}']")).ToContainTextAsync(FrameStates.SentByCuratorReason);
+            await Assertions.Expect(page.Locator("#total")).ToContainTextAsync("of 3 flagged");
+        }
+        finally
+        {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+
+    [SkippableFact]
     public async Task CrossSitePage_PostingWithTheCuratorsBrowser_IsRefusedAndFrameStaysFlagged()
     {
         await using var host = await ReviewHostFixture.StartAsync();
@@ -165,11 +238,7 @@ public class BrowserTests
         {
             var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
             string site = host.BaseUrl.ToString().TrimEnd('/');
-            await page.GotoAsync($"{site}/ui/signin.html");
-            await page.FillAsync("#name", "alice");
-            await page.FillAsync("#password", ReviewHostFixture.Password);
-            await page.ClickAsync("#submit");
-            await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/queue\.html"));
+            await SignInAsync(page, site, "alice");
 
             // Another site (localhost is not 127.0.0.1) posts to the service in the signed-in browser.
             string other = site.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);

@@ -91,7 +91,32 @@ public sealed class ReviewHostFixture : IAsyncDisposable
         [(1, 8, 8, 14), (2, 8, 40, 14), (3, 40, 8, 14), (4, 40, 40, 14)];
 
     /// <summary>A flagged frame: image, masks and outlines under the output root, rows for frame, stats and reasons.</summary>
-    public async Task<Guid> SeedFlaggedAsync(string acquisition = "plate1", string reason = "flow_qc_dropped", string model = "m", int version = 1)
+    public Task<Guid> SeedFlaggedAsync(string acquisition = "plate1", string reason = "flow_qc_dropped", string model = "m", int version = 1) =>
+        SeedAsync(acquisition, reason, model, version);
+
+    /// <summary>A frame the quality gate passed (state Segmented), with the same files as a flagged one.</summary>
+    public Task<Guid> SeedSegmentedAsync(string acquisition = "plate1", string model = "m", int version = 1) =>
+        SeedAsync(acquisition, null, model, version);
+
+    /// <summary>A frame stored Acquired (not segmented yet); failed as well when <paramref name="failure"/> is given.</summary>
+    public async Task<Guid> SeedUnsegmentedAsync(string acquisition = "plate1", string? failure = null)
+    {
+        var id = Guid.NewGuid();
+        Assert.True(await Frames.TryAddAcquiredAsync(new FrameRow
+        {
+            Id = id.ToString(),
+            Acquisition = acquisition,
+            Path = Path.Combine(Output, "seed", id.ToString("N"), "frame.tif"),
+            Sha256 = id.ToString("N"),
+            SizeBytes = 1,
+            Model = "m",
+            AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
+        }));
+        if (failure is not null) Assert.True(await Frames.TryFailAsync(id, failure));
+        return id;
+    }
+
+    private async Task<Guid> SeedAsync(string acquisition, string? reason, string model, int version)
     {
         var id = Guid.NewGuid();
         string dir = Path.Combine(Output, "seed", id.ToString("N"));
@@ -108,7 +133,8 @@ public sealed class ReviewHostFixture : IAsyncDisposable
         return await InsertFlaggedAsync(id, acquisition, image, masksPath, outlines, reason, model, version);
     }
 
-    public async Task<Guid> InsertFlaggedAsync(Guid id, string acquisition, string image, string masks, string? outlines, string reason,
+    /// <summary>Rows for a segmented frame whose files exist: flagged with <paramref name="reason"/>, or Segmented when it is null.</summary>
+    public async Task<Guid> InsertFlaggedAsync(Guid id, string acquisition, string image, string masks, string? outlines, string? reason,
         string model = "m", int version = 1)
     {
         var now = DateTimeOffset.UtcNow;
@@ -122,9 +148,9 @@ public sealed class ReviewHostFixture : IAsyncDisposable
             Model = model,
             AcquiredAt = Database.Timestamp(now),
         }));
-        Assert.True(await Frames.TryCompleteAsync(new SegmentationRecord(id, true, version, masks, null, outlines, null,
+        Assert.True(await Frames.TryCompleteAsync(new SegmentationRecord(id, reason is not null, version, masks, null, outlines, null,
             new FrameStatsRow { Height = Size, Width = Size, ObjectCount = Squares.Length, Style = "" },
-            [new ReviewReason(reason, $"{reason} tripped in the seed")])));
+            reason is null ? [] : [new ReviewReason(reason, $"{reason} tripped in the seed")])));
         return id;
     }
 

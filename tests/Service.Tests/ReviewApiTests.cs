@@ -264,6 +264,7 @@ public sealed class ReviewApiTests : IAsyncLifetime
     [InlineData("POST", "/correction")]
     [InlineData("POST", "/accept")]
     [InlineData("POST", "/skip")]
+    [InlineData("POST", "/send-to-review")]
     public async Task UnknownFrameId_Is404NamingTheFrame(string method, string suffix)
     {
         var id = Guid.NewGuid();

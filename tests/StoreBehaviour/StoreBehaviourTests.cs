@@ -172,4 +172,118 @@ public abstract class StoreBehaviourTests
         Assert.Equal((TrainingStates.Published, 2, 0.7), (finished.State, finished.NewVersion!.Value, finished.ApAfter!.Value));
         Assert.NotNull(finished.FinishedAt);
     }
+
+    [SkippableFact]
+    public async Task SendToReview_DoneFrames_BecomeFlaggedOnceWithOneReasonNamingTheCurator_OthersUntouched()
+    {
+        await using var db = await OpenAsync();
+        Assert.True(await db.Curators.TryAddAsync("alice", "hash"));
+        Assert.True(await db.Curators.TryAddAsync("bob", "hash"));
+        var segmented = StoreSet.NewFrame(path: "/s.tif");
+        var failed = StoreSet.NewFrame(path: "/f.tif");
+        var acquired = StoreSet.NewFrame(path: "/a.tif");
+        foreach (var f in new[] { segmented, failed, acquired }) await db.Frames.TryAddAcquiredAsync(f);
+        await db.Frames.TryCompleteAsync(Completed(segmented, false));
+        await db.Frames.TryFailAsync(failed.FrameId, "not a TIFF");
+
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.Sent, FrameStates.Segmented), await db.Frames.SendToReviewAsync(segmented.FrameId, "alice"));
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.AlreadyInReview, FrameStates.Flagged), await db.Frames.SendToReviewAsync(segmented.FrameId, "bob"));
+        var sent = (await db.Frames.GetAsync(segmented.FrameId))!;
+        Assert.Equal((FrameStates.Flagged, "alice", FrameStates.Segmented), (sent.State, sent.SentToReviewBy, sent.SentToReviewFrom));
+        Assert.NotNull(sent.SentToReviewAt);
+        var reason = Assert.Single(await db.Frames.GetReasonsAsync(segmented.FrameId));
+        Assert.Equal((FrameStates.SentByCuratorReason, "sent to review by alice (was Segmented)"), (reason.Reason, reason.Detail));
+        Assert.Equal(segmented.Id, Assert.Single(await db.Queries.FlaggedAsync(10)).Id);
+
+        // Reviewed, then sent again by someone else: Flagged once more, still one reason, naming the new sender.
+        Assert.True(await db.Frames.TryReviewAsync(segmented.FrameId, FrameStates.Accepted));
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.Sent, FrameStates.Accepted), await db.Frames.SendToReviewAsync(segmented.FrameId, "bob"));
+        reason = Assert.Single(await db.Frames.GetReasonsAsync(segmented.FrameId));
+        Assert.Equal("sent to review by bob (was Accepted)", reason.Detail);
+        Assert.Equal("bob", (await db.Frames.GetAsync(segmented.FrameId))!.SentToReviewBy);
+
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.NotEligible, FrameStates.Failed), await db.Frames.SendToReviewAsync(failed.FrameId, "alice"));
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.NotEligible, FrameStates.Acquired), await db.Frames.SendToReviewAsync(acquired.FrameId, "alice"));
+        Assert.Equal(new SendToReviewOutcome(SendToReviewResult.NotFound, null), await db.Frames.SendToReviewAsync(Guid.NewGuid(), "alice"));
+        var stillFailed = (await db.Frames.GetAsync(failed.FrameId))!;
+        Assert.Equal((FrameStates.Failed, "not a TIFF", (string?)null), (stillFailed.State, stillFailed.Reason, stillFailed.SentToReviewBy));
+        Assert.Equal(FrameStates.Acquired, (await db.Frames.GetAsync(acquired.FrameId))!.State);
+        Assert.Empty(await db.Frames.GetReasonsAsync(failed.FrameId));
+        Assert.Equal(1, (await db.Frames.CountByStateAsync())[FrameStates.Flagged]);
+    }
+
+    [SkippableFact]
+    public async Task SendAcquisitionToReview_MovesEveryDoneFrameOnce_AndCountsTheRestByState()
+    {
+        await using var db = await OpenAsync();
+        await db.Curators.TryAddAsync("alice", "hash");
+        FrameRow Frame(string acquisition, string name) => StoreSet.NewFrame(acquisition, $"/{acquisition}/{name}.tif");
+        var (segmented, flagged, accepted, corrected, skipped) = (Frame("acq", "s"), Frame("acq", "f"), Frame("acq", "a"), Frame("acq", "c"), Frame("acq", "k"));
+        var (failed, acquired, other) = (Frame("acq", "x"), Frame("acq", "q"), Frame("acq2", "o"));
+        foreach (var f in new[] { segmented, flagged, accepted, corrected, skipped, failed, acquired, other }) await db.Frames.TryAddAcquiredAsync(f);
+        foreach (var f in new[] { segmented, other }) await db.Frames.TryCompleteAsync(Completed(f, false));
+        foreach (var f in new[] { flagged, accepted, corrected, skipped }) await db.Frames.TryCompleteAsync(Completed(f, true, new ReviewReason("low_cellprob", "")));
+        await db.Frames.TryReviewAsync(accepted.FrameId, FrameStates.Accepted);
+        await db.Frames.TryReviewAsync(corrected.FrameId, FrameStates.Corrected);
+        await db.Frames.TryReviewAsync(skipped.FrameId, FrameStates.Skipped);
+        await db.Frames.TryFailAsync(failed.FrameId, "truncated");
+
+        var first = (await db.Frames.SendAcquisitionToReviewAsync("acq", "alice"))!;
+        Assert.Equal((4, 1), (first.Sent, first.AlreadyInReview));
+        Assert.Equal(new Dictionary<string, int> { [FrameStates.Failed] = 1, [FrameStates.Acquired] = 1 }, first.NotEligible);
+        foreach (var f in new[] { segmented, accepted, corrected, skipped })
+        {
+            var row = (await db.Frames.GetAsync(f.FrameId))!;
+            Assert.Equal((FrameStates.Flagged, "alice"), (row.State, row.SentToReviewBy));
+            Assert.Single(await db.Frames.GetReasonsAsync(f.FrameId), r => r.Reason == FrameStates.SentByCuratorReason);
+        }
+        Assert.Equal("sent to review by alice (was Corrected)",
+            (await db.Frames.GetReasonsAsync(corrected.FrameId)).Single(r => r.Reason == FrameStates.SentByCuratorReason).Detail);
+        // The quality gate's frame keeps its own reason only; the other acquisition is untouched.
+        Assert.Equal(["low_cellprob"], (await db.Frames.GetReasonsAsync(flagged.FrameId)).Select(r => r.Reason));
+        Assert.Equal(FrameStates.Segmented, (await db.Frames.GetAsync(other.FrameId))!.State);
+
+        var second = (await db.Frames.SendAcquisitionToReviewAsync("acq", "alice"))!;
+        Assert.Equal((0, 5, 2), (second.Sent, second.AlreadyInReview, second.NotEligible.Values.Sum()));
+        Assert.Null(await db.Frames.SendAcquisitionToReviewAsync("no-such-acquisition", "alice"));
+    }
+
+    [SkippableFact]
+    public async Task RecentFrames_NewestFirst_FilteredByAcquisitionAndState_WithStats()
+    {
+        await using var db = await OpenAsync();
+        var old = StoreSet.NewFrame("acq1", "/old.tif");
+        var recent = StoreSet.NewFrame("acq1", "/recent.tif");
+        var waiting = StoreSet.NewFrame("acq1", "/waiting.tif");
+        var other = StoreSet.NewFrame("acq2", "/other.tif");
+        foreach (var f in new[] { old, recent, other }) await db.Frames.TryAddAcquiredAsync(f);
+        await db.Frames.TryCompleteAsync(Completed(old, false));
+        await db.Frames.TryCompleteAsync(Completed(recent, false));
+        await db.Frames.TryCompleteAsync(Completed(other, true, new ReviewReason("low_cellprob", "")));
+        // Acquired last and never completed: sorted by its acquisition time, so first.
+        waiting.AcquiredAt = "2999-01-01T00:00:00.0000000Z";
+        await db.Frames.TryAddAcquiredAsync(waiting);
+
+        Assert.Equal([waiting.Id, recent.Id, old.Id], (await db.Queries.RecentFramesAsync("acq1", null, 10)).Select(r => r.Id));
+        var segmented = await db.Queries.RecentFramesAsync("acq1", FrameStates.Segmented, 1);
+        Assert.Equal(recent.Id, Assert.Single(segmented).Id);
+        Assert.Equal((3, 8, 8), (segmented[0].ObjectCount!.Value, segmented[0].Width!.Value, segmented[0].Height!.Value));
+        Assert.Null((await db.Queries.RecentFramesAsync("acq1", FrameStates.Acquired, 10)).Single().ObjectCount);
+        Assert.Equal(4, (await db.Queries.RecentFramesAsync(null, null, 10)).Count);
+        Assert.Equal(["acq1", "acq2"], await db.Queries.AcquisitionsAsync());
+    }
+
+    [SkippableFact]
+    public async Task LatestCorrectionForFrame_IsTheLastSubmitted()
+    {
+        await using var db = await OpenAsync();
+        var frame = StoreSet.NewFrame();
+        await db.Frames.TryAddAcquiredAsync(frame);
+        Assert.Null(await db.Corrections.LatestForFrameAsync(frame.FrameId));
+        foreach (var (sha, at) in new[] { ("b", "2024-01-02"), ("a", "2024-01-03"), ("c", "2024-01-01") })
+        {
+            await db.Corrections.TryAddAsync(new CorrectionRow { Id = Guid.NewGuid().ToString(), FrameId = frame.Id, Model = "m", ModelVersion = 1, MasksPath = $"/{sha}.tif", Sha256 = sha, SubmittedAt = at });
+        }
+        Assert.Equal("/a.tif", (await db.Corrections.LatestForFrameAsync(frame.FrameId))!.MasksPath);
+    }
 }

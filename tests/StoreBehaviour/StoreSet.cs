@@ -13,6 +13,8 @@ public abstract class StoreSet : IAsyncDisposable
         Frames = new FrameStore(Database);
         Models = new ModelStore(Database);
         Corrections = new CorrectionStore(Database);
+        Curators = new CuratorStore(Database);
+        Queries = new ReviewQueries(Database);
     }
 
     public Database Database { get; private set; } = null!;
@@ -20,6 +22,8 @@ public abstract class StoreSet : IAsyncDisposable
     public FrameStore Frames { get; private set; } = null!;
     public ModelStore Models { get; private set; } = null!;
     public CorrectionStore Corrections { get; private set; } = null!;
+    public CuratorStore Curators { get; private set; } = null!;
+    public ReviewQueries Queries { get; private set; } = null!;
 
     public abstract ValueTask DisposeAsync();
 

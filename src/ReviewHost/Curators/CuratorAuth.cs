@@ -77,7 +77,9 @@ public static class CuratorAuth
             if (!auth.Succeeded)
             {
                 string why = auth.Failure is { } f ? $"{f.Message}; " : "";
-                return Results.Problem($"{why}this write needs a curator: {SignInHint}", statusCode: 401);
+                // The frame list is the one read that needs a curator; every other guarded endpoint is a write.
+                string what = HttpMethods.IsGet(http.Request.Method) ? "this request" : "this write";
+                return Results.Problem($"{why}{what} needs a curator: {SignInHint}", statusCode: 401);
             }
             http.User = auth.Principal;
             if (auth.Ticket?.AuthenticationScheme == CookieScheme && !await antiforgery.IsRequestValidAsync(http))

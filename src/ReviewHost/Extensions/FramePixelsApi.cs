@@ -8,6 +8,8 @@ namespace AcqSeg.ReviewHost.Extensions;
 /// <summary>
 /// Raw pixels for the editor (it applies contrast itself): the frame as float32 planes and the masks as int32 labels,
 /// little-endian, with the shape in X-Channels / X-Height / X-Width headers; and small thumbnails for the queue.
+/// A frame a curator corrected shows its latest correction (X-Labels: correction), so a corrected frame sent back to
+/// review is edited from what the curator saved, not from the model's masks again (X-Labels: segmentation).
 /// </summary>
 public static class FramePixelsApi
 {
@@ -30,22 +32,25 @@ public static class FramePixelsApi
         return Results.Bytes(MemoryMarshal.AsBytes(image.Data.AsSpan()).ToArray(), "application/octet-stream");
     }
 
-    private static async Task<IResult> Labels(Guid id, HttpResponse response, FrameStore frames, FileRoots roots, CancellationToken cancel)
+    private static async Task<IResult> Labels(Guid id, HttpResponse response, FrameStore frames, CorrectionStore corrections, FileRoots roots,
+        CancellationToken cancel)
     {
-        var (labels, problem) = await ReadMasksAsync(id, frames, roots, cancel);
+        var (labels, source, problem) = await ReadMasksAsync(id, frames, corrections, roots, cancel);
         if (problem is not null) return problem;
         SetShape(response, 1, labels!.Height, labels.Width);
+        response.Headers["X-Labels"] = source;
         return Results.Bytes(MemoryMarshal.AsBytes(labels.Labels.AsSpan()).ToArray(), "application/octet-stream");
     }
 
     /// <summary>The frame (mean of channels, 1st-99th percentile) with outlines in red, shrunk to at most size x size.</summary>
-    private static async Task<IResult> Thumbnail(Guid id, int? size, HttpResponse response, FrameStore frames, FileRoots roots, CancellationToken cancel)
+    private static async Task<IResult> Thumbnail(Guid id, int? size, HttpResponse response, FrameStore frames, CorrectionStore corrections, FileRoots roots,
+        CancellationToken cancel)
     {
         int side = size ?? 160;
         if (side is < 16 or > MaxThumbnail) return Results.Problem($"size {side} must be 16-{MaxThumbnail}", statusCode: 400);
         var (image, problem) = await ReadImageAsync(id, frames, roots, cancel);
         if (problem is not null) return problem;
-        var (masks, _) = await ReadMasksAsync(id, frames, roots, cancel);
+        var (masks, _, _) = await ReadMasksAsync(id, frames, corrections, roots, cancel);
         if (masks is null || masks.Height != image!.Height || masks.Width != image.Width)
             masks = new LabelImage(new int[image!.PlaneSize], image.Height, image.Width);
         byte[] rgb = OutlineOverlay.Render(image, masks);
@@ -80,20 +85,26 @@ public static class FramePixelsApi
         }
     }
 
-    private static async Task<(LabelImage? Labels, IResult? Problem)> ReadMasksAsync(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)
+    /// <summary>The labels to edit: the latest correction when the frame has one ("correction"), else the model's masks ("segmentation").</summary>
+    private static async Task<(LabelImage? Labels, string Source, IResult? Problem)> ReadMasksAsync(Guid id, FrameStore frames, CorrectionStore corrections,
+        FileRoots roots, CancellationToken cancel)
     {
         var frame = await frames.GetAsync(id, cancel);
-        if (frame is null) return (null, Results.Problem($"frame {id} does not exist", statusCode: 404));
-        if (frame.MasksPath is null || !File.Exists(frame.MasksPath))
-            return (null, Results.Problem($"frame {id} has no masks (state {frame.State})", statusCode: 404));
-        if (roots.Refusal(id, frame.MasksPath) is { } refusal) return (null, Results.Problem(refusal, statusCode: 403));
+        if (frame is null) return (null, "", Results.Problem($"frame {id} does not exist", statusCode: 404));
+        var correction = await corrections.LatestForFrameAsync(id, cancel);
+        var (path, source) = correction is not null ? (correction.MasksPath, "correction") : (frame.MasksPath, "segmentation");
+        if (correction is not null && !File.Exists(path))
+            return (null, source, Results.Problem($"frame {id}: its latest correction '{path}' is missing from disk", statusCode: 404));
+        if (path is null || !File.Exists(path))
+            return (null, source, Results.Problem($"frame {id} has no masks (state {frame.State})", statusCode: 404));
+        if (roots.Refusal(id, path) is { } refusal) return (null, source, Results.Problem(refusal, statusCode: 403));
         try
         {
-            return (TiffReader.ReadLabels(frame.MasksPath), null);
+            return (TiffReader.ReadLabels(path), source, null);
         }
         catch (Exception ex) when (ex is TiffReadException or IOException)
         {
-            return (null, Results.Problem($"frame {id}: masks '{frame.MasksPath}' cannot be read: {ex.Message}", statusCode: 409));
+            return (null, source, Results.Problem($"frame {id}: masks '{path}' cannot be read: {ex.Message}", statusCode: 409));
         }
     }
 

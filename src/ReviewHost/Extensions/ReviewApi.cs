@@ -46,6 +46,7 @@ public static class ReviewApi
         api.MapPost("/frames/{id:guid}/skip", (Guid id, ClaimsPrincipal user, FrameStore frames, CuratorStore curators, FrameClaimStore claims, CancellationToken c) =>
             Review(id, FrameStates.Skipped, user.CuratorName(), frames, curators, claims, c)).RequireCurator();
         app.MapCuratorApi();
+        app.MapSendToReviewApi();
         app.MapFramePixelsApi();
         app.MapUiAssets();
         // Anything else under /api (a malformed id, a path smuggled into one) gets a message instead of a bare 404.

@@ -40,11 +40,11 @@ export async function getJson(url) {
   return (await check(await fetch(url, { credentials: 'same-origin' }))).json();
 }
 
-/** Raw little-endian pixels with their shape from the X-Channels / X-Height / X-Width headers. */
+/** Raw little-endian pixels with their shape from the X-Channels / X-Height / X-Width headers (labels: X-Labels, their source). */
 export async function getPixels(url) {
   const r = await check(await fetch(url, { credentials: 'same-origin' }));
   const shape = ['X-Channels', 'X-Height', 'X-Width'].map(h => parseInt(r.headers.get(h), 10));
-  return { buffer: await r.arrayBuffer(), channels: shape[0], height: shape[1], width: shape[2] };
+  return { buffer: await r.arrayBuffer(), channels: shape[0], height: shape[1], width: shape[2], source: r.headers.get('X-Labels') };
 }
 
 /** A write: JSON by default, or a Blob with its own type; carries the anti-forgery header. */

@@ -437,6 +437,18 @@ async function next() {
   }
 }
 
+/** Puts a frame that is not in review into the queue, then reopens it: the editor claims it and edits are saved. */
+async function sendToReview() {
+  error.textContent = '';
+  try {
+    await send('POST', `/api/frames/${frameId}/send-to-review`);
+    state.leaving = true;
+    location.reload();
+  } catch (e) {
+    showError(error, e);
+  }
+}
+
 async function release() {
   if (state.done || state.claimLost) return;
   try {
@@ -510,6 +522,7 @@ function wire() {
   el('save').addEventListener('click', save);
   el('accept').addEventListener('click', accept);
   el('next').addEventListener('click', next);
+  el('sendToReview').addEventListener('click', sendToReview);
   new ResizeObserver(requestDraw).observe(el('viewport'));
   window.addEventListener('beforeunload', e => {
     if (!state.done && !state.leaving && model && model.dirty) e.preventDefault();
@@ -525,15 +538,18 @@ async function load() {
     showError(error, 'no frame given: open one from the queue');
     return;
   }
-  try {
-    await send('POST', `/api/frames/${frameId}/claim`);
-  } catch (e) {
-    state.claimLost = true;
-    showError(error, e);
-    for (const id of ['save', 'accept']) el(id).disabled = true;
+  const detail = await getJson(`/api/frames/${frameId}`);
+  const inReview = detail.frame.state === 'Flagged';
+  if (inReview) {
+    try {
+      await send('POST', `/api/frames/${frameId}/claim`);
+    } catch (e) {
+      state.claimLost = true;
+      showError(error, e);
+      for (const id of ['save', 'accept']) el(id).disabled = true;
+    }
   }
-  const [detail, pixels, labels] = await Promise.all([
-    getJson(`/api/frames/${frameId}`),
+  const [pixels, labels] = await Promise.all([
     getPixels(`/api/frames/${frameId}/pixels`),
     getPixels(`/api/frames/${frameId}/labels`),
   ]);
@@ -546,13 +562,18 @@ async function load() {
   model.onChange(box => { paintOverlay(box); updateCounts(); });
 
   el('title').textContent = detail.frame.path.split('/').pop();
-  el('meta').textContent = `${detail.frame.acquisition} · ${detail.frame.model} v${detail.frame.modelVersion ?? '?'} · ${W}x${H}`;
+  el('meta').textContent = `${detail.frame.acquisition} · ${detail.frame.model} v${detail.frame.modelVersion ?? '?'} · ${W}x${H}`
+    + (labels.source === 'correction' ? ' · masks: the latest correction' : '');
   el('reasons').textContent = detail.reasons.map(r => `${r.reason}: ${r.detail}`).join('; ');
   const channel = el('channel');
   if (planes.length > 1) channel.append(new Option('mean', 'mean'));
   planes.forEach((_, c) => channel.append(new Option(`channel ${c + 1}`, String(c))));
-  if (detail.frame.state !== 'Flagged') {
-    finish(`This frame is ${detail.frame.state}; nothing to review.`);
+  if (!inReview) {
+    const sendable = ['Segmented', 'Accepted', 'Corrected', 'Skipped'].includes(detail.frame.state);
+    finish(sendable
+      ? `This frame is ${detail.frame.state}, not in review: Send to review to correct it.`
+      : `This frame is ${detail.frame.state}; it has no masks to review.`);
+    el('sendToReview').hidden = !sendable;
   }
   wire();
   setTool('select');
