@@ -26,6 +26,7 @@ public static class CliApp
             BenchCommand.Create(console),
             TrainCommand.Create(console),
             HitlCommand.Create(console),
+            HitlServiceCommand.Create(console),
             RunCommand.Create(console),
             AssignCommand.Create(console),
             ZooCommand.Create(console),

@@ -47,6 +47,7 @@ public static class ReviewApi
             Review(id, FrameStates.Skipped, user.CuratorName(), frames, curators, claims, c)).RequireCurator();
         app.MapCuratorApi();
         app.MapSendToReviewApi();
+        app.MapTrainingRunsApi();
         app.MapFramePixelsApi();
         app.MapUiAssets();
         // Anything else under /api (a malformed id, a path smuggled into one) gets a message instead of a bare 404.
