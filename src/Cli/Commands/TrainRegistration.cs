@@ -42,7 +42,13 @@ public static class TrainRegistration
     {
         string folder = Path.GetFullPath(modelFolder);
         string file = ParentPath(folder);
-        var parent = ZooOf(folder).ParentFromPretrained(pretrained);
+        var zoo = ZooOf(folder);
+        // A zoo name the output's own zoo does not hold (a run written outside models/) is the file it resolved to,
+        // kept with its checksum, so `zoo import --run` finds the zoo version again.
+        if (pretrained is not null && !pretrained.Equals("none", StringComparison.OrdinalIgnoreCase) && !pretrained.Contains('/')
+            && !pretrained.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) && !File.Exists(Path.Combine(zoo.Root, pretrained.Split('@')[0], ModelZoo.WeightsFile)))
+            pretrained = ModelLocator.Resolve(pretrained);
+        var parent = zoo.ParentFromPretrained(pretrained);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, JsonSerializer.Serialize(new { parent }, ModelManifest.Json));
     }
