@@ -133,4 +133,12 @@ cv_split() { # cv_split SRC DEST: DEST/train and DEST/val as links
 for set in usiigaci_phase monuseg_he; do
     fresh .tmp/cv/$set && cv_split ../shared/data/train/$set .tmp/cv/$set
 done
+# Size-model sets of the issue-19 models: phase v2 (the 38 Usiigaci training images and the 40 synthetic phase
+# size frames) and he (the 91 DSB2018 H&E and the 15 MoNuSeg training images).
+if fresh .tmp/sizeset/phase-real; then
+    link_every 1 .tmp/sizeset/phase-real ../shared/data/train/usiigaci_phase/*_img.tif .tmp/size/phase/*_img.tif
+fi
+if fresh .tmp/sizeset/he; then
+    link_every 1 .tmp/sizeset/he "$train"/brightfield_rgb/*_img.tif ../shared/data/train/monuseg_he/*_img.tif
+fi
 echo "zoo-data: done"

@@ -41,7 +41,7 @@ public class ZooCommandTests
         // At the true diameter: recorded apart, the as-run AP stays, the card shows both columns.
         var truth = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--true-diameter", "--zoo", zoo, "--device", "cpu");
         Assert.True(truth.ExitCode == 0, truth.Error);
-        var printed = System.Text.RegularExpressions.Regex.Match(truth.Out, @"on synthref at the true diameter: mean AP@0.5 ([0-9.]+) over 1 images");
+        var printed = System.Text.RegularExpressions.Regex.Match(truth.Out, @"on synthref at the true diameter \(exact path\): mean AP@0.5 ([0-9.]+) over 1 images");
         Assert.True(printed.Success, truth.Out);
         var current = new ModelZoo(zoo).Manifest("ref").CurrentVersion;
         Assert.Equal(double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), current.ApTrueDiameter["synthref"], 3);
@@ -51,6 +51,27 @@ public class ZooCommandTests
         var both = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--true-diameter", "--diameter", "30", "--zoo", zoo);
         Assert.Equal(CliApp.UsageError, both.ExitCode);
         Assert.Contains("give one of them", both.Error);
+    }
+
+    [SkippableFact]
+    public void Eval_Fast_RecordsThePathTheServiceRunsApart_AndTheCardNamesBothPaths()
+    {
+        using var tmp = new TempFolder();
+        var (zoo, eval) = ReferenceZooWithItsOwnMasks(tmp);
+        Assert.Equal(0, CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--zoo", zoo, "--device", "cpu").ExitCode);
+        var fast = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--fast", "--zoo", zoo, "--device", "cpu");
+        Assert.True(fast.ExitCode == 0, fast.Error);
+        var printed = System.Text.RegularExpressions.Regex.Match(fast.Out, @"on synthref \(fast path\): mean AP@0.5 ([0-9.]+) over 1 images");
+        Assert.True(printed.Success, fast.Out);
+        var v = new ModelZoo(zoo).Manifest("ref").CurrentVersion;
+        Assert.Equal(double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), v.ApFast["synthref"], 3);
+        string card = File.ReadAllText(Path.Combine(zoo, "ref", "card.md"));
+        Assert.Contains("Cellpose's exact path", card);
+        Assert.Contains("| folder | AP@0.5 | AP@0.5, fast path |", card);
+
+        var bad = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--fast", "--true-diameter", "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("--fast scores the path the service runs", bad.Error);
     }
 
     [SkippableFact]

@@ -85,4 +85,25 @@ public class TrainingRunsAndLicencesTests
         Assert.Equal(["CC-BY-NC-SA-4.0", "lab-owned"], tuned.GetProperty("licences").EnumerateArray().Select(l => l.GetProperty("licence").GetString()));
         Assert.Contains("v2 carries", tuned.GetProperty("nonCommercialNotice").GetString());
     }
+
+    [Fact]
+    public async Task Correction_ForAFrameNeverSentToReview_IsRefusedWithHowToSendIt()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var frame = await host.SeedSegmentedAsync();
+        using var c = host.WithToken(host.TokenFor("alice"));
+        int n = ReviewHostFixture.Size;
+        string temp = Path.Combine(Path.GetTempPath(), $"acqseg-labels-{Guid.NewGuid():N}.tif");
+        AcqSeg.Segmentation.Io.TiffWriter.WriteLabels(temp, TestLabels.Squares(n, n, (1, 0, 0, 10)));
+        using var body = new ByteArrayContent(await File.ReadAllBytesAsync(temp));
+        File.Delete(temp);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/tiff");
+        var refused = await c.PostAsync($"/api/frames/{frame}/correction", body);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        string message = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("is Segmented, not in review", message);
+        Assert.Contains($"POST /api/frames/{frame}/send-to-review", message);
+        Assert.Empty(host.Corrections);
+    }
 }

@@ -278,10 +278,11 @@ public static partial class ZooCommand
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
         var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var fast = new Option<bool>("--fast") { Description = "Score the fast network path (segment's and the service's default) instead of Cellpose's exact one; recorded apart" };
         var zooDir = ZooOption();
         var cmd = new Command("eval", "Score a model on evaluation folders and record AP@0.5 per folder in its manifest and card")
         {
-            name, dirs, maskSuffix, diameter, trueDiameter, chan, chan2, device, zooDir,
+            name, dirs, maskSuffix, diameter, trueDiameter, chan, chan2, device, fast, zooDir,
         };
         cmd.SetAction(r =>
         {
@@ -293,11 +294,14 @@ public static partial class ZooCommand
             bool atTruth = r.GetValue(trueDiameter);
             if (atTruth && r.GetResult(diameter) is { Implicit: false })
                 throw new UsageException("--true-diameter and --diameter both set the diameter: give one of them");
+            bool onFast = r.GetValue(fast);
+            if (onFast && (atTruth || d != 0))
+                throw new UsageException("--fast scores the path the service runs, at the size model's estimate: leave out --true-diameter and --diameter");
             foreach (string dir in r.GetValue(dirs)!) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
             string? sizePath = zoo.SizeModelPath(n);
             using var model = CellposeModel.Load(weights, DeviceChoice.Parse(r.GetValue(device)!));
             var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
-            var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
+            var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2), Fast = onFast };
             foreach (string dir in r.GetValue(dirs)!)
             {
                 var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
@@ -309,12 +313,12 @@ public static partial class ZooCommand
                     return SegmentationMetrics.AveragePrecision(truth, segmenter.Segment(TiffReader.Read(p.Image), run).Masks);
                 }).ToList();
                 string folder = EvalFolderName(dir);
-                Zoo(() => zoo.RecordAp(n, folder, aps.Average(), atTrueDiameter: atTruth));
+                Zoo(() => zoo.RecordAp(n, folder, aps.Average(), atTrueDiameter: atTruth, fastPath: onFast));
                 console.Out.WriteLine(string.Create(Inv,
-                    $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")}: mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
+                    $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")} ({(onFast ? "fast" : "exact")} path): mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
             }
             var scored = Zoo(() => zoo.Manifest(n));
-            foreach (var t in scored.Targets ?? [])
+            foreach (var t in onFast ? [] : scored.Targets ?? [])
                 console.Out.WriteLine($"target '{t.Label}' (>= {t.MinAp.ToString("0.000", Inv)}){(atTruth ? " at the true diameter" : "")}: {Standing(t, atTruth ? scored.CurrentVersion.ApTrueDiameter : scored.CurrentVersion.Ap)}");
             return CliApp.Ok;
         });

@@ -136,7 +136,9 @@ public static class ReviewApi
         if (frame is null) return NotFound(id);
         if (await CuratorApi.ClaimedByOtherAsync(id, curator, claims, cancel) is { } claimed) return claimed;
         if (frame.State != FrameStates.Flagged)
-            return Results.Problem($"frame {id} is {frame.State}; corrections are taken for Flagged frames", statusCode: 409);
+            return Results.Problem(frame.State == FrameStates.Acquired || frame.State == FrameStates.Failed
+                ? $"frame {id} is {frame.State}; corrections are taken for frames in review (Flagged), and this one has no masks to correct"
+                : $"frame {id} is {frame.State}, not in review; corrections are taken for frames in review (Flagged): send it to review first (POST /api/frames/{id}/send-to-review, or Send to review in the editor)", statusCode: 409);
         var stats = await frames.GetStatsAsync(id, cancel);
         if (stats is null) return Results.Problem($"frame {id} has no stats, so its size is unknown", statusCode: 409);
         if (request.ContentLength > o.MaxUploadBytes)

@@ -61,16 +61,20 @@ public static class ModelCard
 
         sb.AppendLine("## AP@0.5 per evaluation folder");
         sb.AppendLine();
-        if (v.Ap.Count == 0 && v.ApTrueDiameter.Count == 0) sb.AppendLine("Not evaluated yet.");
+        if (v.Ap.Count == 0 && v.ApTrueDiameter.Count == 0 && v.ApFast.Count == 0) sb.AppendLine("Not evaluated yet.");
         else
         {
-            // A second column once the version was scored at the ground-truth diameters: the gap is the size model's.
-            bool truth = v.ApTrueDiameter.Count > 0;
-            sb.AppendLine(truth ? "| folder | AP@0.5 | AP@0.5 at the true diameter |" : "| folder | AP@0.5 |");
-            sb.AppendLine(truth ? "|---|---|---|" : "|---|---|");
-            foreach (string folder in v.Ap.Keys.Union(v.ApTrueDiameter.Keys).Order(StringComparer.Ordinal))
-                sb.AppendLine(inv, $"| {folder} | {Ap(v.Ap, folder)} |{(truth ? $" {Ap(v.ApTrueDiameter, folder)} |" : "")}");
-            sb.AppendLine(inv, $"| **mean** | **{Mean(v.Ap)}** |{(truth ? $" **{Mean(v.ApTrueDiameter)}** |" : "")}");
+            // More columns once the version was scored at the ground-truth diameters (the gap is the size model's) and
+            // on the fast path (what `segment` and the service run by default).
+            bool truth = v.ApTrueDiameter.Count > 0, fast = v.ApFast.Count > 0;
+            sb.AppendLine("Cellpose's exact path (float32, 224-pixel tiles) at the size model's estimate" + (truth ? ", and at each image's true diameter" : "")
+                + (fast ? "; the fast path (whole frame, bf16 where the CPU has it; `segment`'s and the service's default) at the estimate" : "") + ":");
+            sb.AppendLine();
+            sb.AppendLine("| folder | AP@0.5 |" + (truth ? " AP@0.5 at the true diameter |" : "") + (fast ? " AP@0.5, fast path |" : ""));
+            sb.AppendLine("|---|---|" + (truth ? "---|" : "") + (fast ? "---|" : ""));
+            foreach (string folder in v.Ap.Keys.Union(v.ApTrueDiameter.Keys).Union(v.ApFast.Keys).Order(StringComparer.Ordinal))
+                sb.AppendLine(inv, $"| {folder} | {Ap(v.Ap, folder)} |{(truth ? $" {Ap(v.ApTrueDiameter, folder)} |" : "")}{(fast ? $" {Ap(v.ApFast, folder)} |" : "")}");
+            sb.AppendLine(inv, $"| **mean** | **{Mean(v.Ap)}** |{(truth ? $" **{Mean(v.ApTrueDiameter)}** |" : "")}{(fast ? $" **{Mean(v.ApFast)}** |" : "")}");
         }
         sb.AppendLine();
 

@@ -80,6 +80,10 @@ public sealed record ModelVersion
     /// the network reaches when the size estimate is right.</summary>
     public SortedDictionary<string, double> ApTrueDiameter { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>AP@0.5 per folder at the size model's estimate on the fast network path (`zoo eval --fast`), the path
+    /// `segment` and the service run by default; <see cref="Ap"/> and <see cref="ApTrueDiameter"/> are Cellpose's exact path.</summary>
+    public SortedDictionary<string, double> ApFast { get; init; } = new(StringComparer.Ordinal);
+
     public double? WallSeconds { get; init; }
     public double? ImagesPerSecond { get; init; }
     public string? Notes { get; init; }

@@ -192,18 +192,20 @@ public sealed class ModelZoo(string root)
         });
     }
 
-    /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder: as users run it, or with every
-    /// image at its ground-truth diameter (<paramref name="atTrueDiameter"/>, kept apart).</summary>
-    public ModelVersion RecordAp(string name, string folder, double ap, int? version = null, bool atTrueDiameter = false)
+    /// <summary>Records AP@0.5 of a version (default: current) on an evaluation folder: as users run it (exact path, at
+    /// the size model's estimate), with every image at its ground-truth diameter (<paramref name="atTrueDiameter"/>), or
+    /// on the fast path (<paramref name="fastPath"/>); the three are kept apart.</summary>
+    public ModelVersion RecordAp(string name, string folder, double ap, int? version = null, bool atTrueDiameter = false, bool fastPath = false)
     {
+        if (atTrueDiameter && fastPath) throw new ZooException("AP on the fast path is recorded at the size model's estimate only (as the service runs)");
         var manifest = Manifest(name);
         return Update(manifest, version ?? manifest.Current, v =>
         {
-            var aps = new SortedDictionary<string, double>(atTrueDiameter ? v.ApTrueDiameter : v.Ap, StringComparer.Ordinal)
+            var aps = new SortedDictionary<string, double>(atTrueDiameter ? v.ApTrueDiameter : fastPath ? v.ApFast : v.Ap, StringComparer.Ordinal)
             {
                 [folder] = Math.Round(ap, 4),
             };
-            return atTrueDiameter ? v with { ApTrueDiameter = aps } : v with { Ap = aps };
+            return atTrueDiameter ? v with { ApTrueDiameter = aps } : fastPath ? v with { ApFast = aps } : v with { Ap = aps };
         });
     }
 
