@@ -40,6 +40,24 @@ public sealed class TrainWorkerOptions : IValidatableObject
     /// <summary>auto, cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// Threads a run's network passes may use (its libtorch thread count, set on the run's own thread only, see
+    /// <see cref="ThreadShare"/>); unset = all cores but one, at least 1, so segmentation in the same process keeps a core.
+    /// At most the cores this process may use.
+    /// </summary>
+    public int? MaxThreads { get; set; }
+
+    /// <summary>
+    /// Nice value of the run's thread (0 = as the process, up to 19): segmentation threads at the process's priority then
+    /// take the cores first whenever frames are waiting, and the run gets what they leave (Linux; threads elsewhere keep
+    /// the process's priority).
+    /// </summary>
+    [Range(0, 19, ErrorMessage = "TrainWorker:Nice must be 0 (no change) to 19 (lowest priority)")]
+    public int Nice { get; set; } = 10;
+
+    /// <summary>The thread count runs use: <see cref="MaxThreads"/>, or all cores but one.</summary>
+    public int TrainingThreads => MaxThreads ?? ThreadShare.DefaultTrainingThreads(Environment.ProcessorCount);
+
     [Range(0, 3)]
     public int Chan { get; set; }
 
@@ -60,6 +78,11 @@ public sealed class TrainWorkerOptions : IValidatableObject
             device = new ValidationResult($"TrainWorker:Device '{Device}': {ex.Message}", [nameof(Device)]);
         }
         if (device is not null) yield return device;
+        int cores = Environment.ProcessorCount;
+        if (MaxThreads is { } threads && (threads < 1 || threads > cores))
+            yield return new ValidationResult(
+                $"TrainWorker:MaxThreads {threads} is outside 1-{cores} (the cores this process may use); leave it unset for {ThreadShare.DefaultTrainingThreads(cores)}, which leaves a core to segmentation",
+                [nameof(MaxThreads)]);
         if (CropSize % 16 != 0)
             yield return new ValidationResult($"TrainWorker:CropSize {CropSize} must be a multiple of 16 (the network halves it three times)", [nameof(CropSize)]);
     }
