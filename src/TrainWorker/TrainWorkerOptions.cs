@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Training;
 
@@ -54,6 +55,33 @@ public sealed class TrainWorkerOptions : IValidatableObject
     /// </summary>
     [Range(0, 19, ErrorMessage = "TrainWorker:Nice must be 0 (no change) to 19 (lowest priority)")]
     public int Nice { get; set; } = 10;
+
+    /// <summary>
+    /// How long a stop waits for the run to reach the end of its batch and write its checkpoint; after that the stop
+    /// goes on and the last checkpoint written is the one the next start resumes from. The host's shutdown timeout is
+    /// this plus <see cref="HostStopMargin"/>.
+    /// </summary>
+    [Range(1, MaxStopSeconds, ErrorMessage = "TrainWorker:StopSeconds must be 1-60")]
+    public int StopSeconds { get; set; } = DefaultStopSeconds;
+
+    public const int DefaultStopSeconds = 5, MaxStopSeconds = 60;
+
+    /// <summary>What the rest of a host (bus, web server, other roles) gets of its shutdown after the train worker's wait.</summary>
+    public static readonly TimeSpan HostStopMargin = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The shutdown timeout of a host with a train worker: StopSeconds plus <see cref="HostStopMargin"/> (5 + 3 s by
+    /// default, so a stop ends within 10 s). Read from the configuration unvalidated, because the host takes its
+    /// options before options are validated at start; an invalid value counts as the default here and start-up
+    /// validation reports it with the others.
+    /// </summary>
+    public static TimeSpan HostShutdownTimeout(IConfiguration configuration)
+    {
+        int seconds = configuration.GetSection(SectionName).GetValue<string?>(nameof(StopSeconds)) is { } text
+            && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v)
+            && v is >= 1 and <= MaxStopSeconds ? v : DefaultStopSeconds;
+        return TimeSpan.FromSeconds(seconds) + HostStopMargin;
+    }
 
     /// <summary>The thread count runs use: <see cref="MaxThreads"/>, or all cores but one.</summary>
     public int TrainingThreads => MaxThreads ?? ThreadShare.DefaultTrainingThreads(Environment.ProcessorCount);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AcqSeg.Segmentation.Training;
 
 namespace AcqSeg.TrainWorker;
@@ -9,15 +10,22 @@ public sealed record AppliedShare(int Threads, int Nice, string? Problem);
 /// Runs a training run's compute (network passes, checkpoints, scoring) on a thread of its own that ends with the run,
 /// with a bounded libtorch thread count and a lowered priority (<see cref="ThreadShare"/>). Both are properties of that
 /// OS thread: a thread-pool thread would carry them into the next segmentation it runs, and a lowered priority cannot be
-/// raised back without privileges.
+/// raised back without privileges. The thread is a background thread, so a host whose stop gave up waiting for it
+/// (<see cref="TrainWorkerOptions.StopSeconds"/>) still exits; the run's last checkpoint is then the one to resume from.
 /// </summary>
 public static class TrainingThread
 {
+    private static int running;
+
+    /// <summary>Training threads of this process that have not ended.</summary>
+    public static int Running => Volatile.Read(ref running);
+
     public static Task<T> RunAsync<T>(int threads, int nice, Func<AppliedShare, T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            Interlocked.Increment(ref running);
             try
             {
                 done.SetResult(work(Apply(threads, nice)));
@@ -30,6 +38,10 @@ public static class TrainingThread
             {
                 done.SetException(ex);
             }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
         })
         {
             IsBackground = true,
@@ -38,6 +50,27 @@ public static class TrainingThread
         thread.Start();
         return done.Task;
     }
+
+    /// <summary>
+    /// For a program's last line, after its host stopped: when a training thread is still inside a batch (the stop gave
+    /// up waiting for it), ends the process with <paramref name="exitCode"/> without the C library's exit handlers. Those
+    /// run libtorch's static destructors, which unregister its operators while the thread's convolution is still calling
+    /// them: `acqseg run` stopped that way died with a segmentation fault at exit (main thread in
+    /// c10::impl::OperatorEntry::updateDispatchTableEntry_, training thread in dnnl_primitive_execute), one stop in two
+    /// here. The host has written its logs and closed its stores by then; checkpoints are renamed into place, so one the
+    /// thread was writing is simply not there. Returns when no training thread is running.
+    /// </summary>
+    public static void ExitProcessIfRunning(int exitCode)
+    {
+        if (Running == 0) return;
+        Console.Out.Flush();
+        Console.Error.Flush();
+        if (OperatingSystem.IsWindows()) Environment.Exit(exitCode);
+        _exit(exitCode);
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void _exit(int status);
 
     private static AppliedShare Apply(int threads, int nice)
     {

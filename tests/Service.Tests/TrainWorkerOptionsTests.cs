@@ -3,6 +3,7 @@ using AcqSeg.TrainWorker;
 using AcqSeg.TrainWorker.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AcqSeg.Service.Tests;
@@ -64,8 +65,22 @@ public class TrainWorkerOptionsTests
     }
 
     [Theory]
-    [InlineData("20")]
-    [InlineData("-1")]
-    public void NiceOutOfRange_IsRefusedAtStart(string value) =>
-        Assert.Contains("TrainWorker:Nice must be 0 (no change) to 19", Refusal(new() { ["TrainWorker:Nice"] = value }));
+    [InlineData("TrainWorker:Nice", "20", "TrainWorker:Nice must be 0 (no change) to 19")]
+    [InlineData("TrainWorker:Nice", "-1", "TrainWorker:Nice must be 0 (no change) to 19")]
+    [InlineData("TrainWorker:StopSeconds", "0", "TrainWorker:StopSeconds must be 1-60")]
+    [InlineData("TrainWorker:StopSeconds", "61", "TrainWorker:StopSeconds must be 1-60")]
+    public void NiceOrStopSecondsOutOfRange_IsRefusedAtStart(string key, string value, string expected) =>
+        Assert.Contains(expected, Refusal(new() { [key] = value }));
+
+    [Theory]
+    [InlineData(null, 8)]
+    [InlineData("2", 5)]
+    [InlineData("60", 63)]
+    [InlineData("0", 8)] // invalid: the default here, and start-up validation refuses it
+    [InlineData("soon", 8)]
+    public void HostShutdownTimeout_IsStopSecondsPlusTheHostsMargin(string? stopSeconds, int expectedSeconds)
+    {
+        using var provider = Provider(new() { ["TrainWorker:StopSeconds"] = stopSeconds });
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), provider.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+    }
 }
