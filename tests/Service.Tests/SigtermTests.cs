@@ -7,8 +7,9 @@ using AcqSeg.TestSupport;
 namespace AcqSeg.Service.Tests;
 
 /// <summary>
-/// `acqseg run` as its own process (dotnet acqseg.dll from the test output) stopped with SIGTERM, the way a service
-/// manager or `docker stop` stops it, while its train worker fine-tunes a tiny network on two corrected 64x64 frames.
+/// `acqseg run` and `acqseg demo` as their own processes (dotnet acqseg.dll from the test output) stopped with SIGTERM,
+/// the way a service manager or `docker stop` stops them; the run while its train worker fine-tunes a tiny network on
+/// two corrected 64x64 frames.
 /// </summary>
 [Collection("torch")]
 public sealed class SigtermTests : IDisposable
@@ -55,6 +56,25 @@ public sealed class SigtermTests : IDisposable
             Assert.Contains($": epoch {checkpoint.NextEpoch + 1}/{Epochs} ", second.Output);
         }
         Assert.Equal(Epochs, TrainingCheckpoint.TryRead(interrupted.CheckpointDir)!.NextEpoch);
+    }
+
+    [Fact]
+    public async Task SigtermDuringDemo_EndsTheDemoWithin10s()
+    {
+        using var tmp = new TempFolder("acqseg-demo-stop");
+        using var demo = RunningProcess.Start(ChildProcess.DotnetHost(),
+            [Path.Combine(AppContext.BaseDirectory, "acqseg.dll"), "demo", "--frames", "1000", "--rate", "2", "--out", tmp.Path,
+                "--model", fx.BasePath, "--synthetic-only", "--http", "127.0.0.1:0"]);
+        // The demo's status line, once a second: "written N/1000 | segmented ...".
+        await demo.WaitForLineAsync(l => l.StartsWith("written ", StringComparison.Ordinal) && !l.StartsWith("written 0/", StringComparison.Ordinal),
+            TimeSpan.FromMinutes(2));
+        var clock = Stopwatch.StartNew();
+        demo.Signal(RunningProcess.SigTerm);
+        int code = await demo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var took = clock.Elapsed;
+        Assert.True(took < TimeSpan.FromSeconds(10), $"the stop took {took.TotalSeconds:0.0} s; output:\n{demo.Output}");
+        Assert.True(code == 0, $"exit code {code}; output:\n{demo.Output}");
+        Assert.Contains("demo stopped before it was done", demo.Output);
     }
 
     private Task StoreAsync(CorrectionSubmitted c) => fx.Db.Corrections.TryAddAsync(new CorrectionRow
