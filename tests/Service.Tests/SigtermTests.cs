@@ -27,12 +27,7 @@ public sealed class SigtermTests : IDisposable
         using (var first = StartRun(watch, output))
         {
             await first.WaitForLineAsync(l => l.Contains($": epoch 3/{Epochs} "), TimeSpan.FromMinutes(3));
-            var clock = Stopwatch.StartNew();
-            first.Signal(RunningProcess.SigTerm);
-            int code = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
-            var took = clock.Elapsed;
-            Assert.True(took < TimeSpan.FromSeconds(10), $"the stop took {took.TotalSeconds:0.0} s; output:\n{first.Output}");
-            Assert.True(code == 0, $"exit code {code}; output:\n{first.Output}");
+            await StopsWithin10sAsync(first);
             Assert.Contains("stopped; it resumes from its checkpoint on the next start", first.Output);
         }
 
@@ -68,13 +63,19 @@ public sealed class SigtermTests : IDisposable
         // The demo's status line, once a second: "written N/1000 | segmented ...".
         await demo.WaitForLineAsync(l => l.StartsWith("written ", StringComparison.Ordinal) && !l.StartsWith("written 0/", StringComparison.Ordinal),
             TimeSpan.FromMinutes(2));
-        var clock = Stopwatch.StartNew();
-        demo.Signal(RunningProcess.SigTerm);
-        int code = await demo.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var took = clock.Elapsed;
-        Assert.True(took < TimeSpan.FromSeconds(10), $"the stop took {took.TotalSeconds:0.0} s; output:\n{demo.Output}");
-        Assert.True(code == 0, $"exit code {code}; output:\n{demo.Output}");
+        await StopsWithin10sAsync(demo);
         Assert.Contains("demo stopped before it was done", demo.Output);
+    }
+
+    /// <summary>Sends SIGTERM and requires the process to be gone within 10 s with exit code 0.</summary>
+    private static async Task StopsWithin10sAsync(RunningProcess process)
+    {
+        var clock = Stopwatch.StartNew();
+        process.Signal(RunningProcess.SigTerm);
+        int code = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var took = clock.Elapsed;
+        Assert.True(took < TimeSpan.FromSeconds(10), $"the stop took {took.TotalSeconds:0.0} s; output:\n{process.Output}");
+        Assert.True(code == 0, $"exit code {code}; output:\n{process.Output}");
     }
 
     private Task StoreAsync(CorrectionSubmitted c) => fx.Db.Corrections.TryAddAsync(new CorrectionRow

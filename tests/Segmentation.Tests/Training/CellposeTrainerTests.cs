@@ -119,10 +119,16 @@ public class CellposeTrainerTests
         var info = TrainingCheckpoint.TryRead(tmp.Path);
         Assert.NotNull(info);
         Assert.Equal(2, info.NextEpoch);
-        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(tmp.Path, TrainingCheckpoint.NetworkFile));
-        new CellposeTrainer(resumed, torch.CPU, opts).Train(samples, info.NextEpoch, CancellationToken.None, _ => { }, (_, _) => { },
-            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(tmp.Path, o));
+        AssertResumedRunEndsAt(straight, samples, opts, tmp.Path, info.NextEpoch);
+    }
 
+    /// <summary>Resumes from the checkpoint in <paramref name="folder"/> at <paramref name="startEpoch"/> and requires the
+    /// weights of the uninterrupted run.</summary>
+    private static void AssertResumedRunEndsAt(CellposeNet straight, List<TrainingSample> samples, TrainOptions options, string folder, int startEpoch)
+    {
+        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(folder, TrainingCheckpoint.NetworkFile));
+        new CellposeTrainer(resumed, torch.CPU, options).Train(samples, startEpoch, CancellationToken.None, _ => { }, (_, _) => { },
+            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(folder, o));
         var ws = Weights(straight);
         var wr = Weights(resumed);
         foreach (var (k, v) in ws)
@@ -155,17 +161,7 @@ public class CellposeTrainerTests
                 TrainingCheckpoint.Save(tmp.Path, first, optimizer, new CheckpointInfo { NextEpoch = next, Epochs = 4, Schedule = "online", Seed = 1, Widths = Tiny });
             }));
         Assert.Equal([2], saved);
-
-        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(tmp.Path, TrainingCheckpoint.NetworkFile));
-        new CellposeTrainer(resumed, torch.CPU, Options(4)).Train(samples, 2, CancellationToken.None, _ => { }, (_, _) => { },
-            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(tmp.Path, o));
-        var ws = Weights(straight);
-        var wr = Weights(resumed);
-        foreach (var (k, v) in ws)
-        {
-            float max = v.Zip(wr[k], (x, y) => Math.Abs(x - y)).DefaultIfEmpty(0).Max();
-            Assert.True(max < 1e-5f, $"{k} differs by {max}");
-        }
+        AssertResumedRunEndsAt(straight, samples, Options(4), tmp.Path, 2);
     }
 
     [Fact]
