@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Configuration;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Training;
+using Microsoft.Extensions.Configuration;
 
 namespace AcqSeg.TrainWorker;
 

@@ -108,7 +108,7 @@ public sealed partial class TrainingService(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model}: a training run is going; new corrections wait for the next round")]
     private partial void LogBusy(string model);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: the training run's batch did not end within {StopSeconds} s; the run stays Running and the next start resumes it from its last checkpoint")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: the training run did not stop within {StopSeconds} s (a batch or a scored frame still going); the run stays Running and the next start resumes it from its last checkpoint")]
     private partial void LogStopWaitOver(int stopSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Model}: training not started: {Problem}")]

@@ -25,7 +25,6 @@ public static class TrainingThread
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            Interlocked.Increment(ref running);
             try
             {
                 done.SetResult(work(Apply(threads, nice)));
@@ -47,6 +46,7 @@ public static class TrainingThread
             IsBackground = true,
             Name = "acqseg-training",
         };
+        Interlocked.Increment(ref running);
         thread.Start();
         return done.Task;
     }
@@ -56,8 +56,8 @@ public static class TrainingThread
     /// up waiting for it), ends the process with <paramref name="exitCode"/> without the C library's exit handlers. Those
     /// run libtorch's static destructors, which unregister its operators while the thread's convolution is still calling
     /// them: `acqseg run` stopped that way died with a segmentation fault at exit (main thread in
-    /// c10::impl::OperatorEntry::updateDispatchTableEntry_, training thread in dnnl_primitive_execute), one stop in two
-    /// here. The host has written its logs and closed its stores by then; checkpoints are renamed into place, so one the
+    /// c10::impl::OperatorEntry::updateDispatchTableEntry_, training thread in dnnl_primitive_execute), two stops in
+    /// three here. The host has written its logs and closed its stores by then; checkpoints are renamed into place, so one the
     /// thread was writing is simply not there. Returns when no training thread is running.
     /// </summary>
     public static void ExitProcessIfRunning(int exitCode)
