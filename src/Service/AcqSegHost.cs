@@ -15,7 +15,9 @@ namespace AcqSeg.Service;
 /// <summary>Composes every role into one web host; role processes use the same extension methods one by one.</summary>
 public static class AcqSegHost
 {
-    public static WebApplication Build(RunSettings run, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    /// <param name="services">Registrations added after the roles' (a benchmark's training observer).</param>
+    public static WebApplication Build(RunSettings run, IEnumerable<KeyValuePair<string, string?>>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(Configuration(run));
@@ -34,6 +36,7 @@ public static class AcqSegHost
         builder.AddTrainWorkerServices();
         if (run.ExitWhenIdle is { } idle)
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, idle));
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -78,7 +78,7 @@ public sealed partial class LineageTrainer(
         var claimed = await corrections.ClaimedForModelAsync(run.Model, cancel);
         if (claimed.Count == 0) throw new InvalidOperationException($"run {run.Id} has no corrected frames to train on");
         var split = HoldOut.Split(claimed, o.HoldOutFraction);
-        var samples = await Task.Run(() => Load(split.Train, o), cancel);
+        var samples = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, _ => Load(split.Train, o, cancel));
 
         var schedule = TrainSchedule.Named(run.Schedule ?? "online") with { Epochs = run.Epochs ?? o.Epochs };
         int seed = run.Seed ?? o.Seed;
@@ -93,11 +93,16 @@ public sealed partial class LineageTrainer(
         LogStarting(run.Id, run.Model, split.Train.Count, rois, split.ScoredOnTrainingFrames ? 0 : split.Scored.Count, schedule.Name, schedule.Epochs, startEpoch);
 
         string candidate = Path.Combine(folder, CandidateFile);
-        await Task.Run(() => Train(run, baseVersion.Path, samples, schedule, seed, device, checkpointDir, startEpoch, candidate, cancel), cancel);
-
         var scored = split.Scored.Select(c => (c.ImagePath, c.MasksPath)).ToList();
-        var (apBefore, apAfter) = await Task.Run(() =>
-            (FineTuning.MeanAp50(current.Path, scored, o.Chan, o.Chan2, device), FineTuning.MeanAp50(candidate, scored, o.Chan, o.Chan2, device)), cancel);
+        // Training and scoring on the run's own thread, with its share of the cores (TrainingThread).
+        var (apBefore, apAfter) = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, share =>
+        {
+            if (share.Problem is null) LogShare(run.Id, share.Threads, Environment.ProcessorCount, share.Nice);
+            else LogShareNotApplied(run.Id, share.Threads, Environment.ProcessorCount, share.Nice, share.Problem);
+            Train(run, baseVersion.Path, samples, schedule, seed, device, checkpointDir, startEpoch, candidate, cancel);
+            return (FineTuning.MeanAp50(current.Path, scored, o.Chan, o.Chan2, device, cancel),
+                FineTuning.MeanAp50(candidate, scored, o.Chan, o.Chan2, device, cancel));
+        });
         AcqSegMetrics.TrainingAp.WithLabels(run.Model, "current").Set(apBefore);
         AcqSegMetrics.TrainingAp.WithLabels(run.Model, "candidate").Set(apAfter);
         cancel.ThrowIfCancellationRequested();
@@ -150,15 +155,16 @@ public sealed partial class LineageTrainer(
         LogPublished(run.Id, run.Model, version.Version, outcome);
     }
 
-    private static List<TrainingSample> Load(IReadOnlyList<CorrectionRow> rows, TrainWorkerOptions o)
+    /// <summary>The corrected frames with their flows, one after the other on the run's thread (at its priority).</summary>
+    private static List<TrainingSample> Load(IReadOnlyList<CorrectionRow> rows, TrainWorkerOptions o, CancellationToken cancel)
     {
-        var samples = new TrainingSample[rows.Count];
-        Parallel.For(0, rows.Count, i =>
+        var samples = new List<TrainingSample>(rows.Count);
+        foreach (var r in rows)
         {
-            var r = rows[i];
-            samples[i] = TrainingData.Prepare(r.FrameId, TiffReader.Read(r.ImagePath), TiffReader.ReadLabels(r.MasksPath), o.Chan, o.Chan2);
-        });
-        return [.. samples];
+            cancel.ThrowIfCancellationRequested();
+            samples.Add(TrainingData.Prepare(r.FrameId, TiffReader.Read(r.ImagePath), TiffReader.ReadLabels(r.MasksPath), o.Chan, o.Chan2));
+        }
+        return samples;
     }
 
     private void Train(TrainingRunRow run, string basePath, IReadOnlyList<TrainingSample> samples, TrainSchedule schedule, int seed,
@@ -199,6 +205,12 @@ public sealed partial class LineageTrainer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {Model}: training on {TrainFrames} frame(s), {Rois} ROIs, {HeldOut} held back, {Schedule} schedule, {Epochs} epochs from epoch {StartEpoch}")]
     private partial void LogStarting(string runId, string model, int trainFrames, int rois, int heldOut, string schedule, int epochs, int startEpoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: training on {Threads} thread(s) of {Cores} at nice {Nice}")]
+    private partial void LogShare(string runId, int threads, int cores, int nice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: training on {Threads} thread(s) of {Cores} at nice {Nice}; its share could not be applied in full ({Problem}), so it may slow segmentation in this process")]
+    private partial void LogShareNotApplied(string runId, int threads, int cores, int nice, string problem);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: epoch {Epoch}/{Epochs} loss {Loss:0.0000}")]
     private partial void LogEpoch(string runId, int epoch, int epochs, double loss);

@@ -14,3 +14,5 @@ var app = builder.Build();
 if (oneDnnLimited) app.Logger.LogWarning("{CpuNotice}", OneDnnIsa.Notice);
 app.MapDefaultEndpoints();
 app.Run();
+// A stop that gave up waiting for a training batch must not run libtorch's exit handlers under it.
+AcqSeg.TrainWorker.TrainingThread.ExitProcessIfRunning(0);

@@ -13,6 +13,12 @@ namespace AcqSeg.TrainWorker;
 /// run of the lineage is going (the claim is the database's, so two workers never train one lineage at once);
 /// corrections that arrive during a run stay pending and are claimed by the next round, started as soon as the run ends.
 /// Assumes one train worker per database: a second one would also resume the Running runs on start.
+/// <para>
+/// A stop cancels the run: it ends at its next batch, checkpointing the epoch boundary when it is at one, and stays
+/// Running so that the next start resumes it. The stop waits <see cref="TrainWorkerOptions.StopSeconds"/> for that; a
+/// batch still going then (a large network on a busy CPU can take longer) is left to the process's exit and the last
+/// checkpoint written is the one resumed from.
+/// </para>
 /// </summary>
 public sealed partial class TrainingService(
     CorrectionStore corrections, ModelCatalog catalog, LineageTrainer trainer, TrainingSignals signals,
@@ -39,6 +45,14 @@ public sealed partial class TrainingService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(TimeSpan.FromSeconds(options.Value.StopSeconds));
+        await base.StopAsync(budget.Token);
+        if (ExecuteTask is { IsCompleted: false }) LogStopWaitOver(options.Value.StopSeconds);
     }
 
     private async Task TrainWhilePendingAsync(string model, CancellationToken cancel)
@@ -93,6 +107,9 @@ public sealed partial class TrainingService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model}: a training run is going; new corrections wait for the next round")]
     private partial void LogBusy(string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: the training run did not stop within {StopSeconds} s (a batch or a scored frame still going); the run stays Running and the next start resumes it from its last checkpoint")]
+    private partial void LogStopWaitOver(int stopSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Model}: training not started: {Problem}")]
     private partial void LogCannotStart(string model, string problem);

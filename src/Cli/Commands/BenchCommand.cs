@@ -52,10 +52,14 @@ public static class BenchCommand
         };
         var serviceSize = new Option<int>("--service-size") { Description = "Frame size for --service", DefaultValueFactory = _ => 512 };
         var exactOnly = new Option<bool>("--exact") { Description = "With --service: run the exact path instead of the fast one" };
+        var duringTraining = new Option<bool>("--during-training")
+        {
+            Description = "With --service: segmentation latency (mean, p95) of the N frames fed one at a time, with no training, while the train worker fine-tunes the model with its share of the cores, and with the share off; and the training's epochs/s",
+        };
         var path = new NetworkPathOptions();
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
-            model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly,
+            model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
         };
         cmd.SetAction(r =>
         {
@@ -79,8 +83,10 @@ public static class BenchCommand
                 if (serviceFrames is < 3 or > 1000) throw new UsageException($"--service {serviceFrames}: use 3 to 1000 frames");
                 int side = r.GetValue(serviceSize);
                 if (side is < 64 or > 8192) throw new UsageException($"--service-size {side} must be 64-8192");
+                if (r.GetValue(duringTraining)) return TrainingShareBench.Run(console, modelPath, serviceFrames, side, r.GetValue(exactOnly));
                 return ServiceBench.Run(console, modelPath, serviceFrames, side, r.GetValue(exactOnly));
             }
+            if (r.GetValue(duringTraining)) throw new UsageException("--during-training measures the service: give --service N too");
             DeviceChoice dev;
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }

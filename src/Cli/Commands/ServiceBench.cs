@@ -25,14 +25,7 @@ internal static class ServiceBench
         Directory.CreateDirectory(frames);
         try
         {
-            var files = new List<string>();
-            for (int i = 0; i < count; i++)
-            {
-                var f = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = 30, Density = 0.12, Seed = 100 + i });
-                string path = Path.Combine(frames, $"frame_{i:D3}.tif");
-                TiffWriter.WriteImage(path, f.Image, 16);
-                files.Add(path);
-            }
+            var files = WriteFrames(frames, count, size);
             string[] common = ["--model", modelPath, "--diameter", "30", "--save-flows", "--save-outlines", "--save-csv", .. exact ? new[] { "--exact" } : []];
             double one = TimeSegment(console, [files[0], "--out", Path.Combine(root, "seg1"), .. common]);
             double all = TimeSegment(console, [.. files, "--out", Path.Combine(root, "segN"), .. common]);
@@ -51,6 +44,20 @@ internal static class ServiceBench
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>The benchmark's frames: synthetic nuclei, 30 px, sparse, 16-bit, frame_000.tif on.</summary>
+    public static List<string> WriteFrames(string folder, int count, int size)
+    {
+        var files = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            var f = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = 30, Density = 0.12, Seed = 100 + i });
+            string path = Path.Combine(folder, $"frame_{i:D3}.tif");
+            TiffWriter.WriteImage(path, f.Image, 16);
+            files.Add(path);
+        }
+        return files;
     }
 
     private static double TimeSegment(CliConsole console, string[] args)

@@ -79,6 +79,12 @@ public sealed class CellposeTrainer
     /// <paramref name="onEpoch"/> sees each report; <paramref name="checkpoint"/> is called every CheckpointEvery epochs
     /// and at the end with the next epoch to run and the optimiser; <paramref name="testScorer"/>, when given, returns
     /// (test loss, AP@0.5) for the current network.
+    /// <para>
+    /// Cancellation is seen before every batch. Seen between two epochs, the run first checkpoints that epoch boundary
+    /// (unless it was just checkpointed, or nothing was trained since the start), so a resumed run goes on from there
+    /// exactly as an uninterrupted one would; seen inside an epoch, the weights are part-way through it and the last
+    /// checkpoint stays the one to resume from. Either way the method then throws <see cref="OperationCanceledException"/>.
+    /// </para>
     /// </summary>
     public void Train(IReadOnlyList<TrainingSample> samples, int startEpoch, CancellationToken cancel,
         Action<EpochReport> onEpoch, Action<int, OptimizerHelper> checkpoint,
@@ -102,9 +108,18 @@ public sealed class CellposeTrainer
         var clock = Stopwatch.StartNew();
         int trainedEpochs = 0;
         int end = StopEpoch(schedule, _options.StopAfterEpoch);
+        int checkpointed = startEpoch;
         for (int epoch = startEpoch; epoch < end; epoch++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+            {
+                if (epoch > checkpointed)
+                {
+                    _net.eval();
+                    checkpoint(epoch, optimizer);
+                }
+                cancel.ThrowIfCancellationRequested();
+            }
             double lr = schedule.LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             var order = EpochOrder(_options.Seed, train.Count, perEpoch, epoch);
@@ -124,7 +139,7 @@ public sealed class CellposeTrainer
             double? testLoss = null, testAp = null;
             bool last = epoch == end - 1;
             if (last && _options.NormCrops > 0)
-                RecalibrateAfter(train, epoch);
+                RecalibrateAfter(train, epoch, cancel);
             if (testScorer is not null && (last || (_options.TestEvery > 0 && epoch % _options.TestEvery == 0)))
             {
                 _net.eval();
@@ -138,6 +153,7 @@ public sealed class CellposeTrainer
             {
                 _net.eval();
                 checkpoint(epoch + 1, optimizer);
+                checkpointed = epoch + 1;
             }
         }
         // A run resumed at (or past) its end trains nothing; the network it hands on still gets its statistics
@@ -145,7 +161,7 @@ public sealed class CellposeTrainer
         if (trainedEpochs == 0 && _options.NormCrops > 0)
         {
             int epoch = Math.Max(0, Math.Min(startEpoch, end) - 1);
-            RecalibrateAfter(train, epoch);
+            RecalibrateAfter(train, epoch, cancel);
         }
         _net.eval();
     }
@@ -178,8 +194,8 @@ public sealed class CellposeTrainer
     }
 
     /// <summary>Recalibration at the end of a run: NormCrops crops drawn as epoch <paramref name="epoch"/> draws them.</summary>
-    private void RecalibrateAfter(IReadOnlyList<TrainingSample> train, int epoch) =>
-        RecalibrateNorms(Crops(train, EpochOrder(_options.Seed, train.Count, _options.NormCrops, epoch), 0, _options.NormCrops, epoch));
+    private void RecalibrateAfter(IReadOnlyList<TrainingSample> train, int epoch, CancellationToken cancel) =>
+        RecalibrateNorms(Crops(train, EpochOrder(_options.Seed, train.Count, _options.NormCrops, epoch), 0, _options.NormCrops, epoch), cancel);
 
     /// <summary>
     /// Recomputes every BatchNorm's running mean and variance with the current weights, as the plain average of the
@@ -187,9 +203,10 @@ public sealed class CellposeTrainer
     /// an exponential average over the last ~10 batches, taken while the weights moved; with few batches an epoch and a
     /// constant learning rate (the online schedule: one batch an epoch at lr 0.1) they can lag far behind the final
     /// weights, and a model that works with batch statistics then predicts almost no cell in eval mode. Weights are
-    /// untouched.
+    /// untouched. Cancellation is seen before every batch; a cancelled recalibration leaves statistics of part of the
+    /// crops (a resumed run recalibrates again).
     /// </summary>
-    public void RecalibrateNorms(IReadOnlyList<AugmentedCrop> crops)
+    public void RecalibrateNorms(IReadOnlyList<AugmentedCrop> crops, CancellationToken cancel = default)
     {
         var norms = _net.modules().OfType<BatchNormalization>().ToList();
         if (norms.Count == 0 || crops.Count == 0) return;
@@ -202,6 +219,7 @@ public sealed class CellposeTrainer
             using var _ = no_grad();
             for (int b = 0, k = 0; b < crops.Count; b += batch, k++)
             {
+                cancel.ThrowIfCancellationRequested();
                 // Momentum 1/(k+1) on batch k keeps the running values the mean over batches 0..k.
                 foreach (var norm in norms) norm.Momentum = 1.0 / (k + 1);
                 using var scope = NewDisposeScope();

@@ -28,14 +28,18 @@ public static class FineTuning
         return last;
     }
 
-    /// <summary>Mean AP@0.5 of a model over image/mask pairs, each segmented at its true objects' diameter.</summary>
-    public static double MeanAp50(string modelPath, IReadOnlyList<(string Image, string Masks)> pairs, int chan, int chan2, DeviceChoice device)
+    /// <summary>Mean AP@0.5 of a model over image/mask pairs, each segmented at its true objects' diameter. Cancellation
+    /// is seen before every pair.</summary>
+    public static double MeanAp50(string modelPath, IReadOnlyList<(string Image, string Masks)> pairs, int chan, int chan2, DeviceChoice device,
+        CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         using var model = CellposeModel.Load(modelPath, device);
         var segmenter = new FrameSegmenter(model);
         var aps = new List<double>(pairs.Count);
         foreach (var (image, masks) in pairs)
         {
+            cancel.ThrowIfCancellationRequested();
             var truth = TiffReader.ReadLabels(masks);
             double d = TrainingData.Diameter(truth);
             var result = segmenter.Segment(TiffReader.Read(image), new SegmentSettings { Chan = chan, Chan2 = chan2, Diameter = d > 0 ? d : null });

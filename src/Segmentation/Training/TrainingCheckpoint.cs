@@ -22,8 +22,9 @@ public sealed record CheckpointInfo
 
 /// <summary>
 /// A resumable training state in one folder: the network (checkpoint.pth) and the SGD momentum buffers
-/// (optimizer.pth), both in PyTorch's format, and checkpoint.json. Written atomically enough for a kill at any time:
-/// the JSON, written last, names a complete pair.
+/// (optimizer.pth), both in PyTorch's format, and checkpoint.json. Written atomically enough for a kill at any time
+/// (a stopping service may exit while its training thread writes one): each file is written under a temporary name
+/// and renamed into place, the JSON last, so no file is ever read half-written.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -39,7 +40,9 @@ public static class TrainingCheckpoint
         optimizer.save_py(optTmp);
         File.Move(netTmp, Path.Combine(folder, NetworkFile), overwrite: true);
         File.Move(optTmp, Path.Combine(folder, OptimizerFile), overwrite: true);
-        File.WriteAllText(Path.Combine(folder, InfoFile), JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+        string infoTmp = Path.Combine(folder, InfoFile + ".tmp");
+        File.WriteAllText(infoTmp, JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(infoTmp, Path.Combine(folder, InfoFile), overwrite: true);
     }
 
     public static CheckpointInfo? TryRead(string folder)

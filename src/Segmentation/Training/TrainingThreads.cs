@@ -8,7 +8,9 @@ namespace AcqSeg.Segmentation.Training;
 /// pass a few times on the current thread count and, when the results disagree (a CPU whose convolution backward is
 /// broken in a way the ISA limit does not cover), trains on one thread. On the AMD family 26 CPU here, without the ISA
 /// limit, one thread made the backward repeatable when nothing else ran beside it and two threads never did. The check
-/// costs well under a second and runs once per process; the thread count is restored when the last such run ends.
+/// costs well under a second and runs once per process. The reduction is the training thread's own where
+/// <see cref="ThreadShare"/> can set one thread's count (segmentation on other threads keeps its threads), and restored
+/// when the scope ends; elsewhere it is process-wide and restored when the last such run ends.
 /// </summary>
 public static class TrainingThreads
 {
@@ -28,18 +30,28 @@ public static class TrainingThreads
         lock (Gate)
         {
             int current = torch.get_num_threads();
-            if (device.type != DeviceType.CPU || current <= 1 || BackwardIsConsistent()) return new ThreadScope(false);
-            // The thread count is process-wide: the first reducing scope saves it, the last one to end restores it.
+            if (device.type != DeviceType.CPU || current <= 1 || BackwardIsConsistent()) return new ThreadScope(false, 0);
+            if (ThreadShare.CanLimitPerThread(out _))
+            {
+                ThreadShare.LimitCurrentThread(1);
+                return new ThreadScope(true, current);
+            }
+            // Only the process-wide count exists: the first reducing scope saves it, the last one to end restores it.
             if (reducedScopes++ == 0) restoreTo = current;
             torch.set_num_threads(1);
-            return new ThreadScope(true);
+            return new ThreadScope(true, 0);
         }
     }
 
     private static int reducedScopes, restoreTo;
 
-    private static void EndReduced()
+    private static void EndReduced(int threadRestoreTo)
     {
+        if (threadRestoreTo > 0)
+        {
+            ThreadShare.LimitCurrentThread(threadRestoreTo);
+            return;
+        }
         lock (Gate)
         {
             if (--reducedScopes == 0) torch.set_num_threads(restoreTo);
@@ -76,8 +88,9 @@ public static class TrainingThreads
         return true;
     }
 
-    /// <summary>One training run's hold on the thread count; disposing it ends the reduction (once).</summary>
-    public sealed class ThreadScope(bool reduced) : IDisposable
+    /// <summary>One training run's hold on the thread count; disposing it ends the reduction (once). A per-thread
+    /// reduction (<paramref name="threadRestoreTo"/> above 0) is ended on the thread that made it.</summary>
+    public sealed class ThreadScope(bool reduced, int threadRestoreTo) : IDisposable
     {
         private bool active = reduced;
 
@@ -88,7 +101,7 @@ public static class TrainingThreads
         {
             if (!active) return;
             active = false;
-            EndReduced();
+            EndReduced(threadRestoreTo);
         }
     }
 }

@@ -4,6 +4,7 @@ using AcqSeg.ServiceDefaults;
 using AcqSeg.Watcher;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AcqSeg.Service.Demo;
 
@@ -23,8 +24,8 @@ public sealed record DemoSettings
     public TimeSpan RefreshEvery { get; init; } = TimeSpan.FromSeconds(1);
 }
 
-/// <summary>How a demo ended.</summary>
-public sealed record DemoOutcome(string Acquisition, int Written, PipelineSnapshot Final, string OutputFolder);
+/// <summary>How a demo ended; <paramref name="Stopped"/>: by a stop request (SIGTERM, Ctrl+C) before it was done.</summary>
+public sealed record DemoOutcome(string Acquisition, int Written, PipelineSnapshot Final, string OutputFolder, bool Stopped = false);
 
 /// <summary>
 /// The embedded service (in-memory bus, SQLite, CPU) watching a fresh acquisition folder that a simulated microscope
@@ -75,12 +76,24 @@ public sealed class DemoRun(DemoSettings settings, TextWriter view, bool viewIsT
                 Seed = Environment.TickCount,
             }, TimeProvider.System);
             var started = DateTimeOffset.UtcNow;
-            var writing = microscope.RunAsync(cancel);
+            // A stop request (SIGTERM, Ctrl+C: the host's lifetime) ends the demo early, as it ends `acqseg run`.
+            var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var live = CancellationTokenSource.CreateLinkedTokenSource(cancel, stopping);
+            var writing = microscope.RunAsync(live.Token);
             PipelineSnapshot snapshot;
             DateTimeOffset? idleSince = null;
+            bool stopped = false;
             while (true)
             {
-                await Task.Delay(settings.RefreshEvery, cancel);
+                try
+                {
+                    await Task.Delay(settings.RefreshEvery, live.Token);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancel.IsCancellationRequested)
+                {
+                    stopped = true;
+                    break;
+                }
                 if (writing.IsFaulted) await writing;
                 var now = DateTimeOffset.UtcNow;
                 snapshot = PipelineSnapshot.From(await Frames(frames, acquisition, cancel), now, RateWindow, started);
@@ -92,7 +105,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter view, bool viewIsT
             }
             if (viewIsTerminal) view.WriteLine();
             await app.StopAsync(CancellationToken.None);
-            return new DemoOutcome(acquisition, microscope.Written, snapshot, output);
+            snapshot = PipelineSnapshot.From(await Frames(frames, acquisition, CancellationToken.None), DateTimeOffset.UtcNow, RateWindow, started);
+            return new DemoOutcome(acquisition, microscope.Written, snapshot, output, stopped);
         }
     }
 

@@ -16,6 +16,9 @@ public static class TrainWorkerExtensions
     public static IServiceCollection AddTrainWorkerServices(this IServiceCollection services)
     {
         services.AddValidatedOptions<TrainWorkerOptions>(TrainWorkerOptions.SectionName);
+        // The host's stop waits for the run (up to StopSeconds), then for the rest of the host.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+            host.ShutdownTimeout = TrainWorkerOptions.HostShutdownTimeout(configuration));
         services.AddSingleton<TrainingSignals>();
         services.AddSingleton<LineageTrainer>();
         services.AddHostedService<TrainingService>();

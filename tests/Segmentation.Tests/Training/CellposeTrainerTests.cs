@@ -119,10 +119,16 @@ public class CellposeTrainerTests
         var info = TrainingCheckpoint.TryRead(tmp.Path);
         Assert.NotNull(info);
         Assert.Equal(2, info.NextEpoch);
-        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(tmp.Path, TrainingCheckpoint.NetworkFile));
-        new CellposeTrainer(resumed, torch.CPU, opts).Train(samples, info.NextEpoch, CancellationToken.None, _ => { }, (_, _) => { },
-            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(tmp.Path, o));
+        AssertResumedRunEndsAt(straight, samples, opts, tmp.Path, info.NextEpoch);
+    }
 
+    /// <summary>Resumes from the checkpoint in <paramref name="folder"/> at <paramref name="startEpoch"/> and requires the
+    /// weights of the uninterrupted run.</summary>
+    private static void AssertResumedRunEndsAt(CellposeNet straight, List<TrainingSample> samples, TrainOptions options, string folder, int startEpoch)
+    {
+        using var resumed = CellposeWeights.LoadNetwork(Path.Combine(folder, TrainingCheckpoint.NetworkFile));
+        new CellposeTrainer(resumed, torch.CPU, options).Train(samples, startEpoch, CancellationToken.None, _ => { }, (_, _) => { },
+            restoreOptimizer: o => TrainingCheckpoint.RestoreOptimizer(folder, o));
         var ws = Weights(straight);
         var wr = Weights(resumed);
         foreach (var (k, v) in ws)
@@ -130,6 +136,45 @@ public class CellposeTrainerTests
             float max = v.Zip(wr[k], (x, y) => Math.Abs(x - y)).DefaultIfEmpty(0).Max();
             Assert.True(max < 1e-5f, $"{k} differs by {max}");
         }
+    }
+
+    [Fact]
+    public void Train_CancelledBetweenEpochs_CheckpointsThatBoundary_AndResumesToTheUninterruptedWeights()
+    {
+        var samples = Samples(4);
+        using var tmp = new TempFolder();
+        using var straight = NewNet(7);
+        new CellposeTrainer(straight, torch.CPU, Options(4)).Train(samples, 0, CancellationToken.None, _ => { }, (_, _) => { });
+
+        // No periodic checkpoint before the end (CheckpointEvery 1000): the stop alone writes one.
+        using var first = NewNet(7);
+        var stop = new CancellationTokenSource();
+        var saved = new List<int>();
+        Assert.ThrowsAny<OperationCanceledException>(() => new CellposeTrainer(first, torch.CPU, Options(4)).Train(samples, 0, stop.Token,
+            onEpoch: r =>
+            {
+                if (r.Epoch == 1) stop.Cancel(); // a stop during epoch 1: seen before epoch 2's first batch
+            },
+            checkpoint: (next, optimizer) =>
+            {
+                saved.Add(next);
+                TrainingCheckpoint.Save(tmp.Path, first, optimizer, new CheckpointInfo { NextEpoch = next, Epochs = 4, Schedule = "online", Seed = 1, Widths = Tiny });
+            }));
+        Assert.Equal([2], saved);
+        AssertResumedRunEndsAt(straight, samples, Options(4), tmp.Path, 2);
+    }
+
+    [Fact]
+    public void Train_CancelledBeforeAnyEpochSinceTheResume_WritesNoCheckpoint()
+    {
+        var samples = Samples(2);
+        using var net = NewNet(7);
+        var saved = new List<int>();
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new CellposeTrainer(net, torch.CPU, Options(4)).Train(samples, 1, stop.Token, _ => { }, (next, _) => saved.Add(next)));
+        Assert.Empty(saved);
     }
 
     private static List<AugmentedCrop> FixedCrops(IReadOnlyList<TrainingSample> samples, int count, int size = 64)
