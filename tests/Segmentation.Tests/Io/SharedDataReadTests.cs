@@ -30,17 +30,50 @@ public sealed class SharedDataReadTests
         var expected = RealReadme();
         var pairs = SharedData.RealPairs().ToList();
         Skip.If(pairs.Count == 0 && !SharedData.InCi, "shared/data/real not present");
-        Assert.Equal(29, pairs.Count);
+        // The 29 pairs of the README's per-image tables and the folders added on 2026-12-06, which it describes per folder.
+        Assert.Equal(29 + AddedFolders.Sum(f => f.Value.Pairs), pairs.Count);
         foreach (var (folder, name, image, masks) in pairs)
         {
+            if (AddedFolders.ContainsKey(folder)) continue;
             Assert.True(expected.TryGetValue(name, out var e), $"{folder}/{name} is not in the README table");
-            var img = TiffReader.Read(image);
-            Assert.True((e.Channels, e.Height, e.Width) == (img.Channels, img.Height, img.Width),
-                $"{name}: read {img.Channels}x{img.Height}x{img.Width}, README says {e.Channels}x{e.Height}x{e.Width}");
-            Assert.Equal(e.SampleType, img.Metadata.SampleType);
-            var labels = TiffReader.ReadLabels(masks);
-            Assert.Equal((e.Height, e.Width), (labels.Height, labels.Width));
-            Assert.True(e.Objects == labels.CountObjects(), $"{name}: {labels.CountObjects()} objects, README says {e.Objects}");
+            int objects = ReadPair(name, image, masks, e.Height, e.Width, e.Channels, e.SampleType);
+            Assert.True(e.Objects == objects, $"{name}: {objects} objects, README says {e.Objects}");
+        }
+    }
+
+    /// <summary>Reads an image and its masks, checks layout and dtype against the README; returns the object count.</summary>
+    private static int ReadPair(string name, string image, string masks, int height, int width, int channels, string sampleType)
+    {
+        var img = TiffReader.Read(image);
+        Assert.True((channels, height, width) == (img.Channels, img.Height, img.Width),
+            $"{name}: read {img.Channels}x{img.Height}x{img.Width}, README says {channels}x{height}x{width}");
+        Assert.Equal(sampleType, img.Metadata.SampleType);
+        var labels = TiffReader.ReadLabels(masks);
+        Assert.Equal((height, width), (labels.Height, labels.Width));
+        return labels.CountObjects();
+    }
+
+    private sealed record AddedFolder(int Pairs, int Height, int Width, int Channels, string SampleType, int Objects);
+
+    /// <summary>The folders data/real/README.md added on 2026-12-06, as its prose states them (pairs, layout, objects in all).</summary>
+    private static readonly Dictionary<string, AddedFolder> AddedFolders = new(StringComparer.Ordinal)
+    {
+        ["usiigaci_phase"] = new(6, 1022, 1024, 1, "uint16", 336),
+        ["monuseg_he"] = new(5, 1000, 1000, 3, "uint8", 2100),
+    };
+
+    [SkippableFact]
+    public void Read_AddedRealFolders_MatchTheirReadmeLayoutAndObjectTotals()
+    {
+        foreach (var (folder, e) in AddedFolders)
+        {
+            var pairs = SharedData.RealPairs().Where(p => p.Folder == folder).ToList();
+            Skip.If(pairs.Count == 0 && !SharedData.InCi, $"shared/data/real/{folder} not present");
+            Assert.Equal(e.Pairs, pairs.Count);
+            int objects = 0;
+            foreach (var (_, name, image, masks) in pairs)
+                objects += ReadPair(name, image, masks, e.Height, e.Width, e.Channels, e.SampleType);
+            Assert.True(e.Objects == objects, $"{folder}: {objects} objects, README says {e.Objects}");
         }
     }
 
