@@ -52,6 +52,15 @@ public static class ModelLocator
         return Resolve(model);
     }
 
+    /// <summary>A service model and its lineage name: a zoo name is its own lineage, a weight file's lineage is its file
+    /// name without .pth.</summary>
+    public static (string Name, string Path) ForService(string model)
+    {
+        string path = ResolveForService(model);
+        bool isFile = File.Exists(model) || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+        return (isFile ? Path.GetFileNameWithoutExtension(path) : model, path);
+    }
+
     private static bool LooksLikePath(string model) =>
         model.Contains('/') || model.Contains('\\') || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
 

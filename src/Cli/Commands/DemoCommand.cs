@@ -91,12 +91,7 @@ public static class DemoCommand
     /// <summary>The zoo's nuclei model when there is one, else Cellpose's reference weights trained on synthetic nuclei.</summary>
     private static (string Name, string Path) DemoModel(string? model)
     {
-        if (model is not null)
-        {
-            string path = ModelLocator.ResolveForService(model);
-            bool isFile = File.Exists(model) || model.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
-            return (isFile ? System.IO.Path.GetFileNameWithoutExtension(path) : model, path);
-        }
+        if (model is not null) return ModelLocator.ForService(model);
         string? zoo = ModelLocator.ZooRoot();
         if (zoo is not null && File.Exists(System.IO.Path.Combine(zoo, "nuclei", "model.pth")))
             return ("nuclei", System.IO.Path.Combine(zoo, "nuclei", "model.pth"));

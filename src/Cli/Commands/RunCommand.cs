@@ -37,10 +37,7 @@ public static class RunCommand
             }
             string output = OutDirOption.Prepare(new DirectoryInfo(r.GetValue(outDir)!))!;
             string modelArg = r.GetValue(model) ?? "cyto";
-            string modelPath = ModelLocator.ResolveForService(modelArg);
-            string modelName = File.Exists(modelArg) || modelArg.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
-                ? Path.GetFileNameWithoutExtension(modelPath)
-                : modelArg;
+            var (modelName, modelPath) = ModelLocator.ForService(modelArg);
             try
             {
                 BusOptions.Parse(r.GetValue(bus)!);

@@ -71,9 +71,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         Directory.CreateDirectory(outDir);
         var images = TrainingData.FindPairs(s.Images, s.MaskSuffix).Take(s.Steps).ToList();
         var test = TrainingData.FindPairs(s.Test, s.MaskSuffix);
-        string startPath = ModelLocator.ResolveForService(s.StartModel);
-        string lineage = File.Exists(s.StartModel) || s.StartModel.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
-            ? Path.GetFileNameWithoutExtension(startPath) : s.StartModel;
+        var (lineage, startPath) = ModelLocator.ForService(s.StartModel);
         var device = DeviceChoice.Parse(s.Device);
 
         // A fresh service home each time: the loop's numbers must not depend on a previous run's corrections.
