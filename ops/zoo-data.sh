@@ -68,6 +68,18 @@ if fresh .tmp/sizeset/nuclei-synth; then
         done
     done
 fi
+# ... and gray brightfield frames of dark nuclei (10-30 px) inside large pale cells (3-6x wider), only the nuclei
+# labelled (issue 19): without them the style guess put such frames at the cells' size, and the refining passes, run
+# where the cells look like nuclei, measured cells.
+if fresh .tmp/sizeset/nuclei-in-cells; then
+    for d in 10 14 20 30; do
+        for scale in 3 4.5 6; do
+            size=$(awk -v d=$d -v s=$scale 'BEGIN { n = int(2 * d * s / 16) * 16 + 16; print (n > 512 ? n : 512) }')
+            synth .tmp/sizeset/nuclei-in-cells nuclei-in-cells --count 2 --size $size --diameter $d --cell-scale $scale \
+                --density 0.5 --seed $((4000 + d * 10 + ${scale%.*})) --prefix nic_d${d}_c${scale/./}
+        done
+    done
+fi
 
 # general (gray images only; the two-channel cyto frames cannot share one --chan with them): every second image of
 # the nuclei size set, every second synthetic nucleus frame and the 40 phase size frames.
@@ -86,6 +98,14 @@ if fresh .tmp/sizecheck/synth; then
         for noise in 0.1 0.3; do
             synth .tmp/sizecheck/synth nuclei --count 2 --size 768 --diameter $d --density 0.2 --noise $noise \
                 --seed $((7000 + d * 10 + ${noise#0.})) --prefix val_d${d}_n${noise#0.}
+        done
+    done
+fi
+if fresh .tmp/sizecheck/nuclei-in-cells; then
+    for d in 12 18 25; do
+        for scale in 3.5 5; do
+            synth .tmp/sizecheck/nuclei-in-cells nuclei-in-cells --count 2 --size 768 --diameter $d --cell-scale $scale \
+                --density 0.5 --seed $((8000 + d * 10 + ${scale%.*})) --prefix val_nic_d${d}_c${scale/./}
         done
     done
 fi
@@ -140,5 +160,15 @@ if fresh .tmp/sizeset/phase-real; then
 fi
 if fresh .tmp/sizeset/he; then
     link_every 1 .tmp/sizeset/he "$train"/brightfield_rgb/*_img.tif ../shared/data/train/monuseg_he/*_img.tif
+fi
+# Style examples of general (issue 19: without any, `zoo suggest` could never choose it): a sample of its own
+# training mix, thinner than each specialist's examples of the same kind (every tenth DSB fluorescence image, every
+# fifth H&E one, 20 synthetic nuclei and 20 synthetic phase frames), so a specialist still wins inside its own domain
+# and general where no specialist's examples crowd the neighbourhood.
+if fresh .tmp/styles/general; then
+    link_every 10 .tmp/styles/general "$train"/fluo/*_img.tif
+    link_every 5 .tmp/styles/general "$train"/brightfield_rgb/*_img.tif
+    synth .tmp/styles/general nuclei --count 20 --size 256 --diameter 25 --density 0.3 --seed 6100 --prefix gen_nuclei
+    synth .tmp/styles/general phase --count 20 --size 256 --diameter 30 --density 0.35 --seed 6200 --prefix gen_phase
 fi
 echo "zoo-data: done"

@@ -37,6 +37,9 @@ public static class ServiceDefaultsExtensions
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // MassTransit 8.4+ reports anonymous usage to its vendor by default; a lab's acquisition host must not call out
+            // (and usually cannot: the failed report filled the log with warnings).
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             consumers(x);
             if (bus.IsRabbitMq)
             {

@@ -42,6 +42,29 @@ public class SynthCommandTests
         Assert.Equal(2, TrainingData.FindPairs(tmp.Path).Count);
     }
 
+    [Fact]
+    public void Synth_NucleiInCells_WritesGrayFramesWhoseMasksHoldTheNucleiOnly()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("synth", "--style", "nuclei-in-cells", "--count", "1", "--out", tmp.Path, "--size", "128", "--diameter", "10",
+            "--cell-scale", "4", "--density", "0.5", "--seed", "3");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("nuclei-in-cells frames", run.Out);
+        var expected = SyntheticFrames.Generate(new SynthSettings
+        {
+            Style = SynthStyle.NucleiInCells, Height = 128, Width = 128, Diameter = 10, CellScale = 4, Density = 0.5, Seed = Seeds.Mix(3, 0, 13),
+        });
+        var masks = TiffReader.ReadLabels(Path.Combine(tmp.Path, "synth_nuclei_in_cells_0000_masks.tif"));
+        Assert.Equal(expected.Masks.Labels, masks.Labels);
+        Assert.InRange(TrainingData.Diameter(masks), 8, 12);
+
+        // Cells 4x the nuclei do not fit twice into a 64-pixel frame: the error names the options to change.
+        var tooSmall = CliRun.Of("synth", "--style", "nuclei-in-cells", "--count", "1", "--out", tmp.Path, "--size", "64", "--diameter", "10");
+        Assert.Equal(CliApp.UsageError, tooSmall.ExitCode);
+        Assert.Contains("--cell-scale", tooSmall.Error);
+        Assert.Contains("do not fit", tooSmall.Error);
+    }
+
     [Theory]
     [InlineData("--style", "fluorescent", "--style")]
     [InlineData("--bit-depth", "12", "--bit-depth")]
@@ -49,6 +72,7 @@ public class SynthCommandTests
     [InlineData("--count", "0", "--count")]
     [InlineData("--brightness-range", "0.5", "--brightness-range")]
     [InlineData("--nucleoli", "9", "--nucleoli")]
+    [InlineData("--cell-scale", "20", "--cell-scale")]
     public void Synth_BadValue_IsAUsageErrorNamingTheOption(string option, string value, string named)
     {
         using var tmp = new TempFolder();

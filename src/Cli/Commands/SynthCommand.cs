@@ -12,7 +12,7 @@ public static class SynthCommand
 {
     public static Command Create(CliConsole console)
     {
-        var style = new Option<string>("--style") { Description = "nuclei, cyto, phase or brightfield", Required = true };
+        var style = new Option<string>("--style") { Description = "nuclei, cyto, phase, brightfield or nuclei-in-cells (gray brightfield: dark nuclei inside large pale cells, only the nuclei labelled)", Required = true };
         var count = new Option<int>("--count") { Description = "Number of frames", Required = true };
         var outDir = new Option<string>("--out") { Description = "Output folder (created)", Required = true };
         var size = new Option<int>("--size") { Description = "Frame height and width in pixels", DefaultValueFactory = _ => 256 };
@@ -24,6 +24,7 @@ public static class SynthCommand
         var gradient = new Option<double>("--gradient") { Description = "Background ramp relative to the object contrast", DefaultValueFactory = _ => 0.1 };
         var brightness = new Option<double>("--brightness-range") { Description = "Brightest to dimmest object (2: similar objects; 10-20: dim nuclei beside saturated ones)", DefaultValueFactory = _ => 2.0 };
         var nucleoli = new Option<int>("--nucleoli") { Description = "nuclei: up to N dim nucleoli per nucleus (0-5; 0 none)" };
+        var cellScale = new Option<double>("--cell-scale") { Description = "nuclei-in-cells: cell diameter over nuclear diameter (1.5-10)", DefaultValueFactory = _ => 4.0 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "8 (uint8), 16 (uint16) or 32 (float32)", DefaultValueFactory = _ => 16 };
         var noNuclear = new Option<bool>("--no-nuclear-channel") { Description = "cyto: one channel only (no nuclear second channel)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same frames)" };
@@ -31,12 +32,12 @@ public static class SynthCommand
 
         var cmd = new Command("synth", "Write synthetic frames with known masks (NAME_img.tif + NAME_masks.tif)")
         {
-            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, brightness, nucleoli, bitDepth, noNuclear, seed, prefix,
+            style, count, outDir, size, diameter, jitter, density, noise, blur, gradient, brightness, nucleoli, cellScale, bitDepth, noNuclear, seed, prefix,
         };
         cmd.SetAction(r =>
         {
-            if (!Enum.TryParse<SynthStyle>(r.GetValue(style), ignoreCase: true, out var st) || int.TryParse(r.GetValue(style), out _))
-                throw new UsageException($"--style '{r.GetValue(style)}': use nuclei, cyto, phase or brightfield");
+            if (!SynthStyleNames.ByName.TryGetValue(r.GetValue(style)!, out var st))
+                throw new UsageException($"--style '{r.GetValue(style)}': use {string.Join(", ", SynthStyleNames.ByName.Keys)}");
             int n = r.GetValue(count);
             if (n < 1) throw new UsageException($"--count {n} must be at least 1");
             int px = r.GetValue(size);
@@ -53,6 +54,7 @@ public static class SynthCommand
                 BackgroundGradient = r.GetValue(gradient),
                 BrightnessRange = r.GetValue(brightness),
                 Nucleoli = r.GetValue(nucleoli),
+                CellScale = r.GetValue(cellScale),
                 BitDepth = r.GetValue(bitDepth),
                 NuclearChannel = !r.GetValue(noNuclear),
             };
@@ -68,6 +70,7 @@ public static class SynthCommand
                     nameof(SynthSettings.Noise) => "--noise/--blur/--gradient",
                     nameof(SynthSettings.BrightnessRange) => "--brightness-range",
                     nameof(SynthSettings.Nucleoli) => "--nucleoli",
+                    nameof(SynthSettings.CellScale) => "--cell-scale",
                     nameof(SynthSettings.BitDepth) => "--bit-depth",
                     _ => "option",
                 };
@@ -76,7 +79,7 @@ public static class SynthCommand
             string dir = r.GetValue(outDir)!;
             try { Directory.CreateDirectory(dir); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw new UsageException($"--out '{dir}' cannot be created: {ex.Message}"); }
-            string stem = r.GetValue(prefix) ?? $"synth_{st.ToString().ToLowerInvariant()}";
+            string stem = r.GetValue(prefix) ?? $"synth_{SynthStyleNames.Name(st).Replace('-', '_')}";
             int baseSeed = r.GetValue(seed);
             var objects = new int[n];
             Parallel.For(0, n, i =>
@@ -88,7 +91,7 @@ public static class SynthCommand
                 objects[i] = frame.Masks.MaxLabel;
             });
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {n} {st.ToString().ToLowerInvariant()} frames ({px}x{px}, {settings.BitDepth}-bit, {objects.Sum()} objects) to {dir}"));
+                $"wrote {n} {SynthStyleNames.Name(st)} frames ({px}x{px}, {settings.BitDepth}-bit, {objects.Sum()} objects) to {dir}"));
             return CliApp.Ok;
         });
         return cmd;

@@ -103,8 +103,8 @@ public static class TrainCommand
             {
                 foreach (string part in (style ?? "").Split(',', StringSplitOptions.TrimEntries))
                 {
-                    if (!Enum.TryParse<SynthStyle>(part, ignoreCase: true, out var st) || !Enum.IsDefined(st))
-                        throw new UsageException($"--synth-style '{style}': use nuclei, cyto, phase or brightfield (comma-separated for several)");
+                    if (!SynthStyleNames.ByName.TryGetValue(part, out var st))
+                        throw new UsageException($"--synth-style '{style}': use {string.Join(", ", SynthStyleNames.ByName.Keys)} (comma-separated for several)");
                     if (synth.Contains(st)) throw new UsageException($"--synth-style '{style}' names {part} twice");
                     synth.Add(st);
                 }

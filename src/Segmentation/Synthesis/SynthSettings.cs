@@ -11,6 +11,26 @@ public enum SynthStyle
     Phase,
     /// <summary>Brightfield stain: dark purple nuclei/cells on a light background, RGB.</summary>
     Brightfield,
+    /// <summary>
+    /// Grayscale brightfield: dark nuclei inside large, flat, pale cells (<see cref="SynthSettings.CellScale"/> times the
+    /// nuclear diameter); only the nuclei are labelled. The image type where a size estimate can lock onto the cells.
+    /// </summary>
+    NucleiInCells,
+}
+
+/// <summary>The command-line names of <see cref="SynthStyle"/>.</summary>
+public static class SynthStyleNames
+{
+    public static readonly IReadOnlyDictionary<string, SynthStyle> ByName = new Dictionary<string, SynthStyle>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["nuclei"] = SynthStyle.Nuclei,
+        ["cyto"] = SynthStyle.Cyto,
+        ["phase"] = SynthStyle.Phase,
+        ["brightfield"] = SynthStyle.Brightfield,
+        ["nuclei-in-cells"] = SynthStyle.NucleiInCells,
+    };
+
+    public static string Name(SynthStyle style) => ByName.First(kv => kv.Value == style).Key;
 }
 
 public sealed record SynthSettings
@@ -42,6 +62,8 @@ public sealed record SynthSettings
     /// may split such a nucleus at its nucleolus. 0 (the default) draws none.
     /// </summary>
     public int Nucleoli { get; init; }
+    /// <summary>NucleiInCells only: cell diameter over nuclear diameter (<see cref="Diameter"/> is the nuclei's).</summary>
+    public double CellScale { get; init; } = 4;
     /// <summary>8, 16 (integers scaled to the range) or 32 (float).</summary>
     public int BitDepth { get; init; } = 16;
     /// <summary>Cyto only: add a nuclear channel as the second channel.</summary>
@@ -58,6 +80,9 @@ public sealed record SynthSettings
         if (Density is <= 0 or > 0.9) throw new ArgumentOutOfRangeException(nameof(Density), "density must be in (0, 0.9]");
         if (Noise < 0 || Blur < 0 || BackgroundGradient < 0) throw new ArgumentOutOfRangeException(nameof(Noise), "noise, blur and gradient must be >= 0");
         if (BrightnessRange is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(BrightnessRange), $"brightness range {BrightnessRange} must be in [1, 1000]");
+        if (CellScale is < 1.5 or > 10) throw new ArgumentOutOfRangeException(nameof(CellScale), $"cell scale {CellScale} must be 1.5-10 (cell over nuclear diameter)");
+        if (Style == SynthStyle.NucleiInCells && Diameter * CellScale > Math.Min(Height, Width) / 2.0)
+            throw new ArgumentOutOfRangeException(nameof(CellScale), $"cells of {Diameter * CellScale:0} pixels (diameter {Diameter} x cell scale {CellScale}) do not fit twice into a {Width}x{Height} frame");
         if (Nucleoli is < 0 or > 5) throw new ArgumentOutOfRangeException(nameof(Nucleoli), $"nucleoli {Nucleoli} must be 0 to 5 per nucleus");
         if (BitDepth is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(BitDepth), $"bit depth {BitDepth}: use 8, 16 or 32");
     }

@@ -17,6 +17,7 @@ public static class SyntheticFrames
     {
         s.Validate();
         var rng = new Random(s.Seed);
+        if (s.Style == SynthStyle.NucleiInCells) return GenerateNucleiInCells(s, rng);
         var shapes = PlaceShapes(s, rng);
         int[] labels = s.Style == SynthStyle.Cyto ? PaintTouching(s, shapes) : PaintSeparate(s, shapes);
         var brightness = Relabel(labels, s.Diameter, shapes);
@@ -29,16 +30,66 @@ public static class SyntheticFrames
             SynthStyle.Brightfield => RenderBrightfield(s, rng, brightness, labels),
             _ => throw new ArgumentOutOfRangeException(nameof(s), s.Style, "unknown style"),
         };
+        return Finish(s, rng, channels, masks);
+    }
+
+    private static SynthFrame Finish(SynthSettings s, Random rng, float[][] channels, LabelImage masks)
+    {
         foreach (var ch in channels)
         {
             if (s.Blur > 0) GaussianBlur(ch, s.Height, s.Width, s.Blur);
-            AddNoise(ch, rng, s.Noise * (s.Style == SynthStyle.Brightfield ? 0.3 : 1.0));
+            AddNoise(ch, rng, s.Noise * (s.Style is SynthStyle.Brightfield or SynthStyle.NucleiInCells ? 0.3 : 1.0));
         }
         var data = new float[channels.Length * s.Height * s.Width];
         for (int c = 0; c < channels.Length; c++) Quantise(channels[c], s.BitDepth).CopyTo(data, c * s.Height * s.Width);
         string type = s.BitDepth switch { 8 => "uint8", 16 => "uint16", _ => "float32" };
         var image = new ImageData(data, channels.Length, s.Height, s.Width, new TiffMetadata { SampleType = type, SamplesPerPixel = channels.Length });
         return new SynthFrame(image, masks);
+    }
+
+    /// <summary>
+    /// Whole cells placed and clipped against each other as <see cref="SynthStyle.Cyto"/>'s are, but CellScale times the
+    /// nuclear diameter; each holds one nucleus near its centre, and only the nuclei are labelled. Gray: a light
+    /// background, the cells a little darker with a darker rim, the nuclei dark.
+    /// </summary>
+    private static SynthFrame GenerateNucleiInCells(SynthSettings s, Random rng)
+    {
+        var cellSettings = s with { Style = SynthStyle.Cyto, Diameter = s.Diameter * s.CellScale };
+        var cells = PlaceShapes(cellSettings, rng);
+        int[] cellLabels = PaintTouching(cellSettings, cells);
+        var nuclei = cells.Select(c =>
+        {
+            double off = 0.15 * c.Radius * rng.NextDouble(), angle = rng.NextDouble() * 2 * Math.PI;
+            double r = s.Diameter / 2 * (1 - s.SizeJitter + 2 * s.SizeJitter * rng.NextDouble());
+            double[] amp = [0.05 * rng.NextDouble(), 0.03 * rng.NextDouble(), 0.02 * rng.NextDouble()];
+            double[] phase = [rng.NextDouble() * 2 * Math.PI, rng.NextDouble() * 2 * Math.PI, rng.NextDouble() * 2 * Math.PI];
+            return new Shape(c.Cy + off * Math.Sin(angle), c.Cx + off * Math.Cos(angle), r, 1 + 0.2 * rng.NextDouble(), rng.NextDouble() * Math.PI,
+                amp, phase, 0.5 + 0.5 * rng.NextDouble());
+        }).ToList();
+        int[] labels = PaintSeparate(s, nuclei);
+        // A nucleus stays inside its own cell (label i + 1 was drawn from cells[i] and nuclei[i]).
+        for (int p = 0; p < labels.Length; p++)
+            if (labels[p] != 0 && cellLabels[p] != labels[p]) labels[p] = 0;
+        var brightness = Relabel(labels, s.Diameter, nuclei);
+
+        var img = Background(s, 0.8);
+        var texture = SmoothNoise(s, rng, s.Diameter / 3);
+        int w = s.Width, h = s.Height;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * w + x, cell = cellLabels[p];
+                if (labels[p] is int v and > 0)
+                    img[p] = (float)(0.3 + 0.15 * (1 - brightness[v]) + 0.05 * texture[p]);
+                else if (cell != 0)
+                {
+                    // Flat cells barely darken the field; their rim (a pixel two away in another cell or outside) is darker.
+                    bool rim = (y >= 2 && cellLabels[p - 2 * w] != cell) || (y < h - 2 && cellLabels[p + 2 * w] != cell)
+                        || (x >= 2 && cellLabels[p - 2] != cell) || (x < w - 2 && cellLabels[p + 2] != cell);
+                    img[p] -= (float)(rim ? 0.14 : 0.05 + 0.03 * texture[p]);
+                }
+            }
+        return Finish(s, rng, [img], new LabelImage(labels, h, w));
     }
 
     /// <summary>One object: centre, mean radius, elongation, orientation and boundary harmonics.</summary>
