@@ -27,6 +27,7 @@ public static class CliApp
             TrainCommand.Create(console),
             HitlCommand.Create(console),
             HitlServiceCommand.Create(console),
+            PlotCommand.Create(console),
             RunCommand.Create(console),
             AssignCommand.Create(console),
             ZooCommand.Create(console),

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using AcqSeg.Cli.Hitl;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Outputs;
 using AcqSeg.Segmentation.Training;
 
 namespace AcqSeg.Cli.Commands;
@@ -75,11 +75,11 @@ public static class HitlCommand
         var inv = CultureInfo.InvariantCulture;
         var online = TrainSchedule.Online with { Epochs = epochs };
         var loop = new HumanInTheLoop(modelPath, device, chan, chan2, online, seed, Path.Combine(outDir, "steps"));
-        string csv = Path.Combine(outDir, "hitl.csv");
+        string csv = Path.Combine(outDir, HitlCharts.HitlCsv);
 
         // An output folder that already holds this run (same settings) continues it: long runs span sessions.
         var settings = new HitlRunSettings(Path.GetFullPath(modelPath), ModelChecksum(modelPath), Path.GetFullPath(pairs[0].Image), test.Count, epochs, chan, chan2, seed);
-        string settingsFile = Path.Combine(outDir, "hitl-run.json");
+        string settingsFile = Path.Combine(outDir, HitlCharts.HitlSettingsFile);
         var (recordedStart, recorded) = ReadRecorded(csv);
         if (File.Exists(settingsFile) && recordedStart is not null)
         {
@@ -90,7 +90,7 @@ public static class HitlCommand
         else
         {
             (recordedStart, recorded) = (null, []);
-            File.Delete(Path.Combine(outDir, "baselines.json")); // a fresh run: nothing recorded before it may be kept
+            File.Delete(Path.Combine(outDir, HitlCharts.BaselinesFile)); // a fresh run: nothing recorded before it may be kept
         }
         File.WriteAllText(settingsFile, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
 
@@ -156,16 +156,10 @@ public static class HitlCommand
                 ? FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: within {GoalMargin} after {at} manual ROIs")
                 : FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: not within {GoalMargin} after {rows.LastOrDefault()?.CumulativeManualRois ?? 0} manual ROIs (best {rows.Select(s => s.TestAp50).DefaultIfEmpty(start).Max():0.000})"));
         }
-        File.WriteAllText(Path.Combine(outDir, "baselines.json"), JsonSerializer.Serialize(baselines, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(outDir, HitlCharts.BaselinesFile), JsonSerializer.Serialize(baselines, new JsonSerializerOptions { WriteIndented = true }));
 
-        var curve = new List<(double, double)> { (0, start) };
-        curve.AddRange(rows.Select(s => ((double)s.CumulativeManualRois, s.TestAp50)));
-        var refs = new List<(double, byte, byte, byte)>();
-        if (baselines.TryGetValue("offline_from_pretrained_ap50", out var a)) refs.Add(((double)a!, 44, 160, 44));
-        if (baselines.TryGetValue("offline_from_scratch_ap50", out var b)) refs.Add(((double)b!, 214, 39, 40));
-        if (baselines.TryGetValue("reference_ap50", out var c)) refs.Add(((double)c!, 90, 90, 90));
-        LinePlot.Write(Path.Combine(outDir, "hitl.png"), [new PlotSeries(curve, 31, 119, 180, Markers: true)], refs);
-        o.WriteLine($"wrote {csv}, {Path.Combine(outDir, "hitl.png")} (x: cumulative manual ROIs, y: test AP@0.5; dashed: offline baselines green from pretrained, red from scratch, grey the reference)");
+        string png = HitlCharts.DrawHitl(outDir);
+        o.WriteLine($"wrote {csv}, {png} (redraw it with `acqseg plot hitl {outDir}`)");
         return CliApp.Ok;
     }
 
@@ -177,7 +171,7 @@ public static class HitlCommand
     /// <summary>The offline baselines' AP (from pretrained, from scratch) a previous run of this folder recorded for the same images and epochs.</summary>
     private static (double FromPretrained, double FromScratch)? RecordedBaselines(string outDir, int images, int epochs)
     {
-        string path = Path.Combine(outDir, "baselines.json");
+        string path = Path.Combine(outDir, HitlCharts.BaselinesFile);
         if (!File.Exists(path)) return null;
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement;

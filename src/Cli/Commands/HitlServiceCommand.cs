@@ -62,7 +62,7 @@ public static class HitlServiceCommand
             string startModel = r.GetValue(start)!;
             ModelLocator.ResolveForService(startModel);
             if (r.GetValue(reference) is { } rf) ModelLocator.Resolve(rf);
-            if (r.GetValue(compare) is { } cmp && !File.Exists(cmp)) throw new UsageException($"--compare '{cmp}': file not found (give hitl.csv of an `acqseg hitl` run)");
+            HitlCharts.CheckCompare(r.GetValue(compare));
             double minutes = r.GetValue(timeout);
             if (!(minutes > 0)) throw new UsageException(string.Create(inv, $"--step-timeout {minutes} must be > 0 minutes"));
             TrainingCpu.LimitOneDnn(console.Out);

@@ -252,7 +252,7 @@ public static class TrainCommand
                         Widths = net.Widths.ToArray(), WidenedFrom = widenedFrom, TrainImages = kept, Saved = DateTimeOffset.UtcNow,
                     });
                     curve.WriteCsv(Path.Combine(training, "loss.csv"));
-                    curve.WritePng(Path.Combine(training, "loss.png"));
+                    curve.WritePng(Path.Combine(training, "loss.png"), job.Name);
                 },
                 testScorer: test is { Count: > 0 } ? n => (TestLoss(trainer, testCrops!), TestAp50(n, test, job)) : null,
                 // Momentum buffers come back too, so a resumed run goes on exactly as an uninterrupted one.

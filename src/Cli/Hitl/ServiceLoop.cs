@@ -7,7 +7,6 @@ using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Extensions;
 using AcqSeg.Segmentation.Inference;
 using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Outputs;
 using AcqSeg.Segmentation.Training;
 
 namespace AcqSeg.Cli.Hitl;
@@ -264,16 +263,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             ["manual_rois"] = steps.Count == 0 ? 0 : steps[^1].CumulativeManualRois,
             ["published_versions"] = steps.Count(r => r.PublishedVersion is not null),
         };
-        var curve = new List<(double, double)> { (0, startAp) };
-        curve.AddRange(steps.Select(r => ((double)r.CumulativeManualRois, r.TestAp50)));
-        var series = new List<PlotSeries> { new(curve, 31, 119, 180, Markers: true) };
-        if (settings.CompareCsv is { } compare && File.Exists(compare))
-        {
-            var cli = ReadHitlCsv(compare);
-            if (cli.Count > 0) series.Add(new PlotSeries(cli, 255, 127, 14, Markers: true));
-            summary["compare_csv"] = compare;
-        }
-        var refs = new List<(double, byte, byte, byte)>();
+        if (settings.CompareCsv is { } compare && File.Exists(compare)) summary["compare_csv"] = Path.GetFullPath(compare);
         if (settings.Reference is { } reference)
         {
             double refAp = FineTuning.MeanAp50(ModelLocator.Resolve(reference), test, settings.Chan, settings.Chan2, device);
@@ -283,25 +273,12 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             summary["reference_ap50"] = refAp;
             summary["goal_ap50"] = goal;
             summary["goal_reached_at_rois"] = reachedAt;
-            refs.Add((refAp, 90, 90, 90));
             log.WriteLine(reachedAt is { } at
                 ? string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: within {HitlCommand.GoalMargin} after {at} manual ROIs")
                 : string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: not within {HitlCommand.GoalMargin} after {summary["manual_rois"]} manual ROIs"));
         }
         File.WriteAllText(Path.Combine(outDir, SummaryFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        LinePlot.Write(Path.Combine(outDir, PlotFile), series, refs);
-        log.WriteLine($"wrote {Path.Combine(outDir, CsvFile)}, {Path.Combine(outDir, PlotFile)} (x: cumulative manual ROIs, y: test AP@0.5; blue: through the service, orange: acqseg hitl; grey dashed: the reference) and {Path.Combine(outDir, SummaryFile)}");
-    }
-
-    /// <summary>(cumulative manual ROIs, test AP@0.5) of `acqseg hitl`'s hitl.csv.</summary>
-    private static List<(double, double)> ReadHitlCsv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        if (lines.Length < 2) return [];
-        var header = lines[0].Split(',');
-        int rois = Array.IndexOf(header, "cumulative_manual_rois"), ap = Array.IndexOf(header, "test_ap50");
-        if (rois < 0 || ap < 0) return [];
-        return lines.Skip(1).Select(l => l.Split(',')).Where(f => f.Length > Math.Max(rois, ap))
-            .Select(f => (double.Parse(f[rois], Inv), double.Parse(f[ap], Inv))).ToList();
+        string png = HitlCharts.DrawService(outDir, compareCsv: null); // the summary's compare_csv
+        log.WriteLine($"wrote {Path.Combine(outDir, CsvFile)}, {png} (redraw it with `acqseg plot hitl-service {outDir}`) and {Path.Combine(outDir, SummaryFile)}");
     }
 }

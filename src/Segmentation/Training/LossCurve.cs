@@ -1,5 +1,5 @@
 using System.Globalization;
-using AcqSeg.Segmentation.Outputs;
+using AcqSeg.Plots;
 
 namespace AcqSeg.Segmentation.Training;
 
@@ -47,10 +47,21 @@ public sealed class LossCurve
         File.WriteAllLines(path, lines);
     }
 
-    /// <summary>Train loss in blue, test loss in orange, log-scaled y.</summary>
-    public void WritePng(string path) => LinePlot.Write(path,
-    [
-        new PlotSeries(_reports.Select(r => ((double)r.Epoch, r.TrainLoss)).ToList(), 31, 119, 180),
-        new PlotSeries(_reports.Where(r => r.TestLoss is not null).Select(r => ((double)r.Epoch, r.TestLoss!.Value)).ToList(), 255, 127, 14, Markers: true),
-    ], logY: true);
+    /// <summary>
+    /// The chart of the losses: train loss every epoch in blue, test loss (scored every few epochs) in orange with
+    /// markers, log-scaled y. <paramref name="runName"/> (the model's name) goes into the title.
+    /// </summary>
+    public void WritePng(string path, string? runName) => new LineChart
+    {
+        Title = string.IsNullOrWhiteSpace(runName) ? "Training loss" : $"Training loss: {runName}",
+        XLabel = "Epoch",
+        YLabel = "Loss (log scale)",
+        LogY = true,
+        Series =
+        [
+            new ChartSeries("train loss", _reports.Select(r => ((double)r.Epoch, r.TrainLoss)).ToList(), ChartColor.Blue),
+            new ChartSeries("test loss", _reports.Where(r => r.TestLoss is not null).Select(r => ((double)r.Epoch, r.TestLoss!.Value)).ToList(),
+                ChartColor.Orange, Markers: true),
+        ],
+    }.WritePng(path);
 }
