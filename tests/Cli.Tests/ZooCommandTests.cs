@@ -235,6 +235,29 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void ShippedZoo_EveryModelHoldsStyles_AndGeneralIsChosenWhereItsExamplesCrowdTheNeighbourhood()
+    {
+        // Issue 19: general had no stored styles, so `zoo suggest` could never choose it. Its examples (a thin sample of
+        // its own training mix, ops/zoo-data.sh) now win on synthetic phase frames (the held-out folder's seeds), where
+        // its examples and phase's lie side by side, and general scores 1.000 against phase's 0.833.
+        string zoo = Path.Combine(SharedData.RepoRoot, "models");
+        foreach (string model in new ModelZoo(zoo).Names())
+            Assert.True(File.Exists(new ModelZoo(zoo).StylesPath(model)), $"{model} has no stored styles: `zoo suggest` can never choose it");
+        using var tmp = new TempFolder();
+        Assert.Equal(0, CliRun.Of("synth", "--style", "phase", "--count", "12", "--out", tmp.Path, "--seed", "9001", "--diameter", "30", "--density", "0.35").ExitCode);
+        var run = CliRun.Of("zoo", "suggest", tmp.Path, "--zoo", zoo, "--json", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var chosen = run.Out.Trim().Split('\n').Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.GetProperty("model").GetString();
+        }).ToList();
+        Assert.Equal(12, chosen.Count);
+        Assert.True(chosen.Count(m => m == "general") >= 3, string.Join(", ", chosen));
+        Assert.All(chosen, m => Assert.Contains(m, new[] { "general", "phase" }));
+    }
+
+    [SkippableFact]
     public void Compare_EnsembleOfCopiesOfTheGeneralist_ScoresExactlyAsTheGeneralist_AndReportsTheChoices()
     {
         using var tmp = new TempFolder();

@@ -82,6 +82,11 @@ public static class HitlServiceCommand
                 console.Error.WriteLine($"acqseg hitl-service: {ex.Message}");
                 return CliApp.InputFailed;
             }
+            catch (Exception ex) when (!cancel.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException)
+            {
+                console.Error.WriteLine($"acqseg hitl-service: the service stopped answering ({ex.GetBaseException().Message}); its log is {Path.Combine(r.GetValue(outDir)!, "service.log")}");
+                return CliApp.InputFailed;
+            }
             return CliApp.Ok;
         });
         return cmd;

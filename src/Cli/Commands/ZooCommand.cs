@@ -459,7 +459,7 @@ public static partial class ZooCommand
             pairs.AddRange(TrainingData.FindPairs(d, suffix));
         }
         if (pairs.Count == 0) throw new UsageException($"no image/mask pairs (*{suffix}.tif) in {string.Join(", ", dirs)}");
-        return TrainingData.Load(pairs, chan, chan2).ToList();
+        return TrainingData.LoadForSize(pairs, chan, chan2).ToList();
     }
 
     private static TorchSharp.torch.Device Device(string spec)

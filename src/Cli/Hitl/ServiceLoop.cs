@@ -196,7 +196,8 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         while (deadline.Elapsed < settings.StepTimeout)
         {
             if (service.Exited is { } exited) throw new InvalidOperationException($"waiting for {name}: {exited}");
-            var frame = (await curator.FramesAsync(acquisition, cancel)).FirstOrDefault(f => Path.GetFileName(f.Path) == name);
+            var frames = await PollAsync(() => curator.FramesAsync(acquisition, cancel), $"listing the frames of {acquisition}", cancel);
+            var frame = frames?.FirstOrDefault(f => Path.GetFileName(f.Path) == name);
             if (frame is not null)
             {
                 seen = frame.State;
@@ -216,8 +217,8 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         while (deadline.Elapsed < settings.StepTimeout)
         {
             if (service.Exited is { } exited) throw new InvalidOperationException($"waiting for the training round of {lineage}: {exited}");
-            var runs = await curator.TrainingRunsAsync(lineage, cancel);
-            if (runs.Runs.Count > runsBefore)
+            var runs = await PollAsync(() => curator.TrainingRunsAsync(lineage, cancel), $"the training runs of {lineage}", cancel);
+            if (runs is not null && runs.Runs.Count > runsBefore)
             {
                 var last = runs.Runs[^1];
                 seen = $"{last.State}, {runs.Pending} pending";
@@ -230,6 +231,24 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             await Task.Delay(1000, cancel);
         }
         throw new TimeoutException($"the training round of {lineage} did not end within {settings.StepTimeout.TotalMinutes:0} min (last seen: {seen})");
+    }
+
+    /// <summary>
+    /// One poll of the service. A poll that fails in transport (a timeout, a dropped connection: seen when the host ran
+    /// out of memory and stalled for minutes) is logged and answered with null, so the caller polls again until its
+    /// deadline or until the service process exits; an HTTP error status still throws.
+    /// </summary>
+    private async Task<T?> PollAsync<T>(Func<Task<T>> call, string what, CancellationToken cancel) where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (!cancel.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException)
+        {
+            log.WriteLine($"the service did not answer while polling {what} ({ex.GetBaseException().Message}); polling again");
+            return null;
+        }
     }
 
     public const string CsvFile = "service-hitl.csv";

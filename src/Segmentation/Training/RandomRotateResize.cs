@@ -58,10 +58,12 @@ public static class RandomRotateResize
         double bx = c1x - (cos * cx - sin * cy), by = c1y - (sin * cx + cos * cy);
 
         int n = size * size;
+        // A sample without flow targets (TrainingData.PrepareForSize) gets an image-only crop.
+        bool targets = cellProb.Length > 0;
         var outImage = new float[channels * n];
-        var outProb = new float[n];
-        var fy = new float[n];
-        var fx = new float[n];
+        var outProb = new float[targets ? n : 0];
+        var fy = new float[targets ? n : 0];
+        var fx = new float[targets ? n : 0];
         Parallel.For(0, size, y =>
         {
             for (int x = 0; x < size; x++)
@@ -71,6 +73,7 @@ public static class RandomRotateResize
                 if (flip) sx = width - 1 - sx; // the flip happened before the warp
                 int o = y * size + x;
                 for (int c = 0; c < channels; c++) outImage[c * n + o] = Bilinear(image, c * height * width, height, width, sy, sx);
+                if (!targets) continue;
                 outProb[o] = Nearest(cellProb, height, width, sy, sx);
                 fy[o] = Bilinear(flowY, 0, height, width, sy, sx);
                 float vx = Bilinear(flowX, 0, height, width, sy, sx);
@@ -79,7 +82,7 @@ public static class RandomRotateResize
         });
         // Rotate the flow vectors with the image.
         double ct = Math.Cos(theta), st = Math.Sin(theta);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < fx.Length; i++)
         {
             double v1 = fx[i], v2 = fy[i];
             fy[i] = (float)(v1 * st + v2 * ct);

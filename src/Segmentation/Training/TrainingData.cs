@@ -47,24 +47,42 @@ public static class TrainingData
 
     public static TrainingSample Prepare(string name, ImageData image, LabelImage masks, int chan, int chan2)
     {
+        var sample = PrepareForSize(name, image, masks, chan, chan2);
+        var targets = TrainingTargets.FromMasks(masks);
+        return sample with { CellProb = targets.CellMask, FlowY = targets.Flows.DY, FlowX = targets.Flows.DX };
+    }
+
+    /// <summary>
+    /// A sample for the size model: the normalised image and its masks' diameter, without the flow targets (empty
+    /// arrays). Styles need only the image; the flows cost most of the loading time and three more planes of memory
+    /// per image (a 400-image size set held 6-8 GB with them and was killed for memory beside other runs).
+    /// </summary>
+    public static TrainingSample PrepareForSize(string name, ImageData image, LabelImage masks, int chan, int chan2)
+    {
         if (image.Height != masks.Height || image.Width != masks.Width)
             throw new ArgumentException($"{name}: image is {image.Width}x{image.Height}, masks are {masks.Width}x{masks.Height}");
         var x = ChannelSelection.ToNetworkInput(image, chan, chan2);
         Normalization.NormalizePlanes(x, ChannelSelection.NetworkChannels, image.PlaneSize, invert: false);
-        var targets = TrainingTargets.FromMasks(masks);
-        return new TrainingSample(name, x, ChannelSelection.NetworkChannels, image.Height, image.Width,
-            targets.CellMask, targets.Flows.DY, targets.Flows.DX, masks.MaxLabel, Diameter(masks));
+        return new TrainingSample(name, x, ChannelSelection.NetworkChannels, image.Height, image.Width, [], [], [], masks.MaxLabel, Diameter(masks));
     }
 
     /// <summary>Loads and prepares every pair in the folders (in parallel).</summary>
-    public static IReadOnlyList<TrainingSample> Load(IEnumerable<(string Image, string Masks)> pairs, int chan, int chan2)
+    public static IReadOnlyList<TrainingSample> Load(IEnumerable<(string Image, string Masks)> pairs, int chan, int chan2) =>
+        Load(pairs, chan, chan2, Prepare);
+
+    /// <summary>Loads every pair for the size model (<see cref="PrepareForSize"/>), in parallel.</summary>
+    public static IReadOnlyList<TrainingSample> LoadForSize(IEnumerable<(string Image, string Masks)> pairs, int chan, int chan2) =>
+        Load(pairs, chan, chan2, PrepareForSize);
+
+    private static TrainingSample[] Load(IEnumerable<(string Image, string Masks)> pairs, int chan, int chan2,
+        Func<string, ImageData, LabelImage, int, int, TrainingSample> prepare)
     {
         var list = pairs.ToList();
         var samples = new TrainingSample[list.Count];
         Parallel.For(0, list.Count, i =>
         {
             var (img, msk) = list[i];
-            samples[i] = Prepare(Path.GetFileNameWithoutExtension(img), TiffReader.Read(img), TiffReader.ReadLabels(msk), chan, chan2);
+            samples[i] = prepare(Path.GetFileNameWithoutExtension(img), TiffReader.Read(img), TiffReader.ReadLabels(msk), chan, chan2);
         });
         return samples;
     }

@@ -52,6 +52,24 @@ public sealed class SizeModelTrainingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void SizeSamplesWithoutFlowTargets_FitExactlyTheSameSizeModel()
+    {
+        // train-size loads its images without the flow targets (memory and time); the styles, and so the fit, must not change.
+        using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
+        var frames = new[] { 14.0, 24.0, 34.0 }.Select((d, i) => (Name: $"d{d}", Frame: Frame(d, 300 + i))).ToList();
+        var full = frames.Select(f => TrainingData.Prepare(f.Name, f.Frame.Image, f.Frame.Masks, 0, 0)).ToList();
+        var light = frames.Select(f => TrainingData.PrepareForSize(f.Name, f.Frame.Image, f.Frame.Masks, 0, 0)).ToList();
+        Assert.All(light, s => Assert.Empty(s.FlowY));
+        Assert.Equal(full.Select(s => s.Diameter), light.Select(s => s.Diameter));
+
+        var options = new SizeTrainOptions { Epochs = 1, CropSize = 128, Seed = 3 };
+        var a = SizeModelTrainer.Train(model.Network, full, torch.CPU, options);
+        var b = SizeModelTrainer.Train(model.Network, light, torch.CPU, options);
+        Assert.Equal(a.Model.A, b.Model.A);
+        Assert.Equal(a.Model.YMean, b.Model.YMean);
+    }
+
+    [SkippableFact]
     public void FrameSegmenter_WithSizeModelAndDiameterZero_UsesTheEstimate()
     {
         string weights = SharedData.Reference("cpnet_synth_e40.pth");
