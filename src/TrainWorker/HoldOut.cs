@@ -7,24 +7,44 @@ namespace AcqSeg.TrainWorker;
 public sealed record TrainingSplit(IReadOnlyList<CorrectionRow> Train, IReadOnlyList<CorrectionRow> Scored, bool ScoredOnTrainingFrames);
 
 /// <summary>
-/// Splits a lineage's corrected frames into frames to train on and frames held back for scoring. The held-back
-/// frames are those whose id hashes lowest, so a frame keeps its role from round to round as frames are added and
-/// scores of successive versions stay comparable. With a single corrected frame nothing can be held back without
-/// leaving nothing to train on: the run trains on it and both models are scored on that same frame, which favours
-/// the candidate; the run's outcome says so.
+/// Splits a lineage's corrected frames into frames to train on and frames held back to score the candidate against
+/// the current version. Held-back frames come only from frames the current version never trained on
+/// (<see cref="UnseenBy"/>): scoring the current version on its own training frames made it look better than it is,
+/// and later candidates were rejected (issue 19: the H&E loop through the service, where the first frame was trained on
+/// in round 1 and held back from round 2 on). Among those frames the ones whose id hashes lowest are held back, so a
+/// frame keeps its role while the current version stays. With a single corrected frame nothing can be held back
+/// without leaving nothing to train on: the run trains on it and both models are scored on that same frame, which
+/// favours the candidate; the run's outcome says so.
 /// </summary>
 public static class HoldOut
 {
     public static int Count(int frames, double fraction) =>
         frames < 2 ? 0 : Math.Clamp((int)Math.Round(frames * fraction, MidpointRounding.AwayFromZero), 1, frames - 1);
 
-    public static TrainingSplit Split(IReadOnlyList<CorrectionRow> corrections, double fraction)
+    /// <param name="unseenByCurrent">true for a frame the current version cannot have trained on</param>
+    public static TrainingSplit Split(IReadOnlyList<CorrectionRow> corrections, double fraction, Func<CorrectionRow, bool> unseenByCurrent)
     {
         int k = Count(corrections.Count, fraction);
         if (k == 0) return new TrainingSplit(corrections, corrections, ScoredOnTrainingFrames: true);
-        var ordered = corrections.OrderBy(c => Key(c.FrameId), StringComparer.Ordinal).ToList();
-        var scored = ordered.Take(k).ToHashSet();
-        return new TrainingSplit(corrections.Where(c => !scored.Contains(c)).ToList(), ordered.Take(k).ToList(), ScoredOnTrainingFrames: false);
+        var unseen = corrections.Where(unseenByCurrent).OrderBy(c => Key(c.FrameId), StringComparer.Ordinal).ToList();
+        if (unseen.Count == 0) return new TrainingSplit(corrections, corrections, ScoredOnTrainingFrames: true);
+        var scored = unseen.Take(k).ToList();
+        var held = scored.ToHashSet();
+        return new TrainingSplit(corrections.Where(c => !held.Contains(c)).ToList(), scored, ScoredOnTrainingFrames: false);
+    }
+
+    /// <summary>
+    /// The frames the current version cannot have trained on: every frame when it is the base (no training run made it);
+    /// otherwise frames it or a later version segmented (it existed before they were written), and frames claimed by a
+    /// run that started after the run that made it (that run had finished before they were claimed).
+    /// </summary>
+    /// <param name="runs">the lineage's training runs in the order they started</param>
+    public static Func<CorrectionRow, bool> UnseenBy(int currentVersion, string? madeByRun, IReadOnlyList<TrainingRunRow> runs)
+    {
+        if (currentVersion <= 1 && madeByRun is null) return _ => true;
+        int at = madeByRun is null ? -1 : runs.ToList().FindIndex(r => r.Id == madeByRun);
+        var later = at < 0 ? [] : runs.Skip(at + 1).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        return c => c.ModelVersion >= currentVersion || (c.TrainingRunId is { } id && later.Contains(id));
     }
 
     private static string Key(string frameId) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(frameId)));

@@ -77,7 +77,8 @@ public sealed partial class LineageTrainer(
 
         var claimed = await corrections.ClaimedForModelAsync(run.Model, cancel);
         if (claimed.Count == 0) throw new InvalidOperationException($"run {run.Id} has no corrected frames to train on");
-        var split = HoldOut.Split(claimed, o.HoldOutFraction);
+        var madeBy = lineage.FirstOrDefault(v => v.Version == current.Version)?.TrainingRunId;
+        var split = HoldOut.Split(claimed, o.HoldOutFraction, HoldOut.UnseenBy(current.Version, madeBy, await corrections.RunsAsync(run.Model, cancel)));
         var samples = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, _ => Load(split.Train, o, cancel));
 
         var schedule = TrainSchedule.Named(run.Schedule ?? "online") with { Epochs = run.Epochs ?? o.Epochs };
@@ -108,7 +109,8 @@ public sealed partial class LineageTrainer(
         cancel.ThrowIfCancellationRequested();
 
         string on = split.ScoredOnTrainingFrames
-            ? "its only corrected frame (also trained on; nothing could be held back)"
+            ? (claimed.Count == 1 ? "its only corrected frame (also trained on; nothing could be held back)"
+                : $"the {claimed.Count} frames it trained on (none of them is unseen by v{current.Version}, so none could be held back)")
             : $"{scored.Count} held-back frame(s)";
         var inv = CultureInfo.InvariantCulture;
         if (!(apAfter >= apBefore + o.MinApGain))

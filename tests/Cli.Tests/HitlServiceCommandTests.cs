@@ -50,6 +50,8 @@ public class HitlServiceCommandTests
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "service-hitl.json")));
         Assert.Equal(2, summary.RootElement.GetProperty("published_versions").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("finished").GetBoolean());
+        Assert.Equal(2, summary.RootElement.GetProperty("steps_done").GetInt32());
         Assert.True(new FileInfo(Path.Combine(outDir, "service-hitl.png")).Length > 1000);
         // The service really ran as its own process and trained through its train worker.
         Assert.Contains("published v2", ServiceLog(outDir));

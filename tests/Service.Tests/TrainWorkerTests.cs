@@ -39,7 +39,7 @@ public sealed class TrainWorkerTests : IDisposable
         Assert.Equal(published.ApBefore, run.ApBefore);
         Assert.Equal(published.ApAfter, run.ApAfter);
         Assert.Contains("published v2", run.Outcome);
-        var heldOut = HoldOut.Split(await fx.Db.Corrections.ClaimedForModelAsync(TrainWorkerFixture.Model), 0.2);
+        var heldOut = HoldOut.Split(await fx.Db.Corrections.ClaimedForModelAsync(TrainWorkerFixture.Model), 0.2, _ => true);
         Assert.Equal(heldOut.Train.Sum(c => TrainWorkerFixture.Objects(c.MasksPath)), run.Rois);
         Assert.True(run.Rois > 0);
 

@@ -7,7 +7,11 @@ using AcqSeg.Segmentation.Io;
 namespace AcqSeg.Cli.Hitl;
 
 /// <summary>A call of the review API that did not answer as a curator needs; the message has the status and the body.</summary>
-public sealed class ReviewApiException(string message) : Exception(message);
+public sealed class ReviewApiException(string message, int status = 0) : Exception(message)
+{
+    /// <summary>The HTTP status the API answered with.</summary>
+    public int Status { get; } = status;
+}
 
 /// <summary>
 /// The review API as a script acting for a curator calls it: a bearer token (`acqseg users token`) and the same calls
@@ -123,6 +127,6 @@ public sealed class CuratorClient : IDisposable
     {
         if (r.IsSuccessStatusCode) return;
         string body = await r.Content.ReadAsStringAsync(cancel);
-        throw new ReviewApiException($"{what}: {(int)r.StatusCode} {r.ReasonPhrase}: {(body.Length > 400 ? body[..400] : body)}");
+        throw new ReviewApiException($"{what}: {(int)r.StatusCode} {r.ReasonPhrase}: {(body.Length > 400 ? body[..400] : body)}", (int)r.StatusCode);
     }
 }

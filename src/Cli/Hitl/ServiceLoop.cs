@@ -87,6 +87,9 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
 
         double startAp = FineTuning.MeanAp50(startPath, test, s.Chan, s.Chan2, device);
         log.WriteLine(string.Create(Inv, $"start model {lineage} (v1, {startPath}): test AP@0.5 {startAp:0.000} on {test.Count} images of {s.Test}"));
+        // Scored before the loop, so every step's summary carries the goal.
+        double? referenceAp = s.Reference is { } reference ? FineTuning.MeanAp50(ModelLocator.Resolve(reference), test, s.Chan, s.Chan2, device) : null;
+        if (referenceAp is { } r0) log.WriteLine(string.Create(Inv, $"reference {s.Reference}: test AP@0.5 {r0:0.000}; the goal is {r0 - HitlCommand.GoalMargin:0.000}"));
 
         int port = ServiceProcess.FreePort();
         var env = new Dictionary<string, string>
@@ -139,6 +142,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
                 correction.Removed, manual, run.State, run.State == "Published" ? run.NewVersion : null, run.ApBefore, run.ApAfter, run.Seconds, live, liveAp);
             steps.Add(row);
             WriteCsv(outDir, startAp, steps);
+            Summarise(outDir, lineage, startAp, referenceAp, steps, finished: false);
             log.WriteLine(string.Create(Inv,
                 $"step {step} {name}: segmented by v{row.SegmentedBy} ({stateAfter}), kept {row.Kept}, drew {row.Drawn} (manual ROIs {manual}), deleted {row.Removed}; round {run.State}{(row.PublishedVersion is { } v ? $" v{v}" : "")} (held-back AP {Fmt(run.ApBefore)} -> {Fmt(run.ApAfter)}, {run.Seconds ?? 0:0} s); live v{live} test AP@0.5 {liveAp:0.000}"));
             if (row.SegmentedBy != liveWhenWritten)
@@ -147,7 +151,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         double stopSeconds = await service.StopAsync(TimeSpan.FromSeconds(60));
         log.WriteLine(string.Create(Inv, $"acqseg run stopped with SIGTERM in {stopSeconds:0.0} s"));
 
-        Summarise(outDir, lineage, startAp, steps, test, device);
+        Summarise(outDir, lineage, startAp, referenceAp, steps, finished: true);
         return steps;
     }
 
@@ -234,9 +238,10 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
     }
 
     /// <summary>
-    /// One poll of the service. A poll that fails in transport (a timeout, a dropped connection: seen when the host ran
-    /// out of memory and stalled for minutes) is logged and answered with null, so the caller polls again until its
-    /// deadline or until the service process exits; an HTTP error status still throws.
+    /// One poll of the service. A poll that fails in transport (a timeout, a dropped connection) or with a server error
+    /// (5xx: the database timed out) is logged and answered with null, so the caller polls again until its deadline or
+    /// until the service process exits; both were seen while the host ran out of memory and stalled for minutes. A 4xx
+    /// answer (a wrong call) still throws.
     /// </summary>
     private async Task<T?> PollAsync<T>(Func<Task<T>> call, string what, CancellationToken cancel) where T : class
     {
@@ -244,7 +249,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         {
             return await call();
         }
-        catch (Exception ex) when (!cancel.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (!cancel.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or ReviewApiException { Status: >= 500 })
         {
             log.WriteLine($"the service did not answer while polling {what} ({ex.GetBaseException().Message}); polling again");
             return null;
@@ -264,7 +269,11 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         File.WriteAllText(Path.Combine(outDir, CsvFile), sb.ToString());
     }
 
-    private void Summarise(string outDir, string lineage, double startAp, IReadOnlyList<ServiceLoopStep> steps, IReadOnlyList<(string Image, string Masks)> test, DeviceChoice device)
+    /// <summary>
+    /// service-hitl.json and the chart, rewritten after every step: a run stopped part way (killed for memory, SIGTERM)
+    /// leaves its curve, reference and goal so far, and `acqseg plot hitl-service` redraws it.
+    /// </summary>
+    private void Summarise(string outDir, string lineage, double startAp, double? referenceAp, IReadOnlyList<ServiceLoopStep> steps, bool finished)
     {
         var summary = new Dictionary<string, object?>
         {
@@ -277,27 +286,31 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             ["epochs"] = settings.Epochs,
             ["min_ap_gain"] = settings.MinApGain,
             ["diameter"] = settings.Diameter,
+            ["steps_asked"] = settings.Steps,
+            ["steps_done"] = steps.Count,
+            ["finished"] = finished,
             ["start_ap50"] = startAp,
             ["final_ap50"] = steps.Count == 0 ? startAp : steps[^1].TestAp50,
             ["manual_rois"] = steps.Count == 0 ? 0 : steps[^1].CumulativeManualRois,
             ["published_versions"] = steps.Count(r => r.PublishedVersion is not null),
         };
         if (settings.CompareCsv is { } compare && File.Exists(compare)) summary["compare_csv"] = Path.GetFullPath(compare);
-        if (settings.Reference is { } reference)
+        if (settings.Reference is { } reference && referenceAp is { } refAp)
         {
-            double refAp = FineTuning.MeanAp50(ModelLocator.Resolve(reference), test, settings.Chan, settings.Chan2, device);
             double goal = refAp - HitlCommand.GoalMargin;
             int? reachedAt = startAp >= goal ? 0 : steps.FirstOrDefault(r => r.TestAp50 >= goal)?.CumulativeManualRois;
             summary["reference"] = reference;
             summary["reference_ap50"] = refAp;
             summary["goal_ap50"] = goal;
             summary["goal_reached_at_rois"] = reachedAt;
-            log.WriteLine(reachedAt is { } at
-                ? string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: within {HitlCommand.GoalMargin} after {at} manual ROIs")
-                : string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: not within {HitlCommand.GoalMargin} after {summary["manual_rois"]} manual ROIs"));
+            if (finished)
+                log.WriteLine(reachedAt is { } at
+                    ? string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: within {HitlCommand.GoalMargin} after {at} manual ROIs")
+                    : string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: not within {HitlCommand.GoalMargin} after {summary["manual_rois"]} manual ROIs"));
         }
         File.WriteAllText(Path.Combine(outDir, SummaryFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         string png = HitlCharts.DrawService(outDir, compareCsv: null); // the summary's compare_csv
-        log.WriteLine($"wrote {Path.Combine(outDir, CsvFile)}, {png} (redraw it with `acqseg plot hitl-service {outDir}`) and {Path.Combine(outDir, SummaryFile)}");
+        if (finished)
+            log.WriteLine($"wrote {Path.Combine(outDir, CsvFile)}, {png} (redraw it with `acqseg plot hitl-service {outDir}`) and {Path.Combine(outDir, SummaryFile)}");
     }
 }
