@@ -313,6 +313,32 @@ public class ZooCommandTests
         Assert.True(doc.RootElement.GetProperty("size_estimate").GetDouble() > 0);
     }
 
+    [SkippableTheory]
+    [InlineData(14, 5.0, 9101)]
+    [InlineData(20, 3.5, 9102)]
+    public void ShippedNuclei_SizeEstimate_OnDarkNucleiInsidePaleCells_MeasuresTheNucleiNotTheCells(int nuclei, double cellScale, int seed)
+    {
+        // Issue 19: on gray brightfield frames (dark nuclei inside large, flat, pale cells; only the nuclei labelled) the
+        // shipped nuclei model's size estimate locked onto the cells. These frames' seeds are outside the size model's
+        // fit (.tmp/sizeset/nuclei-in-cells, seeds 4000+) and the check set it was chosen on (seeds 8000+).
+        using var tmp = new TempFolder();
+        string frames = tmp.Sub("frames");
+        var synth = CliRun.Of("synth", "--style", "nuclei-in-cells", "--count", "1", "--out", frames, "--size", "512",
+            "--diameter", nuclei.ToString(CultureInfo.InvariantCulture), "--cell-scale", cellScale.ToString(CultureInfo.InvariantCulture),
+            "--density", "0.5", "--seed", seed.ToString(CultureInfo.InvariantCulture));
+        Assert.True(synth.ExitCode == 0, synth.Error);
+        double truth = TrainingData.Diameter(TiffReader.ReadLabels(Path.Combine(frames, "synth_nuclei_in_cells_0000_masks.tif")));
+
+        var run = CliRun.Of("segment", Path.Combine(frames, "synth_nuclei_in_cells_0000_img.tif"), "--model",
+            Path.Combine(SharedData.RepoRoot, "models", "nuclei", "model.pth"), "--diameter", "0", "--timings", "--out", tmp.Sub("out"), "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var doc = JsonDocument.Parse(run.Out.Trim());
+        Assert.Equal("size_model", doc.RootElement.GetProperty("diameter_source").GetString());
+        double estimate = doc.RootElement.GetProperty("diameter").GetDouble();
+        Assert.True(estimate >= 0.75 * truth && estimate <= 1.25 * truth,
+            $"estimate {estimate:0.0} px against nuclei of {truth:0.0} px (cells {truth * cellScale:0} px); style guess {doc.RootElement.GetProperty("diameter_style").GetDouble():0.0}");
+    }
+
     [SkippableFact]
     public void SizeCheck_PrintsEachImagesEstimateAgainstItsMasks_AndAFolderSummary()
     {
