@@ -15,6 +15,13 @@ namespace AcqSeg.Segmentation;
 /// in the rest of the thread's current heap gets a heap of its own, which glibc unmaps when the block is freed (a fresh
 /// thread holding 20 MB faulted all of a 48 MB block's pages on every reuse). A large frame's network pass gets glibc's
 /// defaults back (<see cref="LargeFrames"/>): its tiles would fragment a kept heap.
+/// Kept heaps multiply with glibc's arenas: a thread that contends for the heap gets an arena of its own (up to 8 per
+/// core), each keeping what it freed. The train worker runs every round on a fresh thread, and `acqseg run` grew by
+/// about 1 GB a round on Usiigaci frames until the kernel killed it (docs/hitl, session 16). <see cref="KeepLargeBuffers"/>
+/// therefore also caps the arenas at one per core (at least 2); MALLOC_ARENA_MAX in the environment takes precedence.
+/// Measured with `hitl-service` on the same Usiigaci frames, rounds of 10 epochs, 2 cores: with glibc's arenas the
+/// service grew 2.7, 4.1, 5.3, 6.5, 7.3 to 8.7 GB over 4-5 rounds; with MALLOC_ARENA_MAX=2, 4.8 GB at most; with this
+/// cap set in-process, 2.6, 4.0, 4.9, 4.9 GB and 5.1 GB at most over 4 rounds.
 /// </summary>
 public static partial class NativeHeap
 {
@@ -22,6 +29,7 @@ public static partial class NativeHeap
     private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
     private const int MallocMmapThreshold = -3; // M_MMAP_THRESHOLD
     private const int MallocMmapMax = -4; // M_MMAP_MAX
+    private const int MallocArenaMax = -8; // M_ARENA_MAX (0: glibc's own count, 8 per core)
     private const int GlibcDefaultMmapMax = 65536;
     private const int GlibcDefaultTrimThreshold = 128 * 1024;
     private const int GlibcMaxDynamicMmapThreshold = 32 << 20; // the upper bound of glibc's dynamic mmap threshold
@@ -37,15 +45,20 @@ public static partial class NativeHeap
     {
         if (Active) return true;
         if (!OperatingSystem.IsLinux() || !SetKept()) return false;
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"))) Set(MallocArenaMax, Arenas);
         Volatile.Write(ref kept, 1);
         return true;
     }
+
+    /// <summary>The arena cap <see cref="KeepLargeBuffers"/> sets: one per core, at least 2.</summary>
+    public static int Arenas => Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>Puts glibc's defaults back (tests: the setting is process-wide).</summary>
     internal static void Release()
     {
         if (!Active) return;
         SetDefaults();
+        Set(MallocArenaMax, 0);
         Volatile.Write(ref kept, 0);
     }
 
