@@ -51,12 +51,12 @@ public static class HitlCharts
     {
         string csv = Path.Combine(dir, ServiceLoop.CsvFile);
         if (!File.Exists(csv)) throw new UsageException($"{csv}: file not found (the steps `acqseg hitl-service --out {dir}` writes)");
-        CheckCompare(compareCsv);
+        var compareCurve = ReadCompare(compareCsv);
         var summary = ReadJson(Path.Combine(dir, ServiceLoop.SummaryFile));
-        compareCsv ??= Text(summary, "compare_csv") is { } recorded && File.Exists(recorded) ? recorded : null;
+        compareCurve ??= Text(summary, "compare_csv") is { } recorded && File.Exists(recorded) ? ReadCurve(recorded) : null;
 
         var series = new List<ChartSeries> { new("through the service (acqseg run)", ReadCurve(csv), ChartColor.Blue, Markers: true) };
-        if (compareCsv is not null) series.Add(new ChartSeries("acqseg hitl (same images)", ReadCurve(compareCsv), ChartColor.Orange, Markers: true));
+        if (compareCurve is not null) series.Add(new ChartSeries("acqseg hitl (same images)", compareCurve, ChartColor.Orange, Markers: true));
         string png = Path.Combine(dir, ServiceLoop.PlotFile);
         Chart(Title("Human in the loop through the service", ModelLabel(Text(summary, "start_model")), FolderName(Text(summary, "images"))), series,
             ReferenceAndGoal(summary).ToList()).WritePng(png);
@@ -64,11 +64,14 @@ public static class HitlCharts
     }
 
     /// <summary>A `--compare` file that is not there or is no hitl.csv is a usage error, found before a run starts.</summary>
-    public static void CheckCompare(string? compareCsv)
+    public static void CheckCompare(string? compareCsv) => ReadCompare(compareCsv);
+
+    /// <summary>The curve of a `--compare` hitl.csv (null without one); a missing or malformed file is a usage error.</summary>
+    private static List<(double X, double Y)>? ReadCompare(string? compareCsv)
     {
-        if (compareCsv is null) return;
+        if (compareCsv is null) return null;
         if (!File.Exists(compareCsv)) throw new UsageException($"--compare '{compareCsv}': file not found (give hitl.csv of an `acqseg hitl` run)");
-        ReadCurve(compareCsv);
+        return ReadCurve(compareCsv);
     }
 
     /// <summary>
