@@ -55,6 +55,27 @@ public class PlotCommandTests
     }
 
     [Fact]
+    public void PlotHitlService_OnRabbitMq_SaysSoInTheTitle_AndNowhereElse()
+    {
+        // The same loop on two buses gives charts a reader must tell apart without the docs.
+        using var memory = new TempFolder();
+        using var rabbit = new TempFolder();
+        WriteService(memory.Path);
+        WriteService(rabbit.Path);
+        foreach (var (dir, bus) in new[] { (memory.Path, "memory"), (rabbit.Path, "rabbitmq://***@127.0.0.1:5672/") })
+        {
+            string json = Path.Combine(dir, "service-hitl.json");
+            File.WriteAllText(json, File.ReadAllText(json).Replace("{ \"start_model\"", $"{{ \"bus\": \"{bus}\", \"start_model\""));
+            Assert.Equal(0, CliRun.Of("plot", "hitl-service", dir).ExitCode);
+        }
+        var a = ChartImage.Load(Path.Combine(memory.Path, "service-hitl.png"));
+        var b = ChartImage.Load(Path.Combine(rabbit.Path, "service-hitl.png"));
+        var changed = a.Differences(b);
+        Assert.NotNull(changed);
+        Assert.True(changed.Value.Y1 < a.Height / 10, $"only the title band changes, not {changed}");
+    }
+
+    [Fact]
     public void PlotHitlService_WithCompare_DrawsAcqsegHitlsCurveBeside()
     {
         using var tmp = new TempFolder();

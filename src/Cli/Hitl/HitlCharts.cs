@@ -58,7 +58,10 @@ public static class HitlCharts
         var series = new List<ChartSeries> { new("through the service (acqseg run)", ReadCurve(csv), ChartColor.Blue, Markers: true) };
         if (compareCurve is not null) series.Add(new ChartSeries("acqseg hitl (same images)", compareCurve, ChartColor.Orange, Markers: true));
         string png = Path.Combine(dir, ServiceLoop.PlotFile);
-        Chart(Title("Human in the loop through the service", ModelLabel(Text(summary, "start_model")), FolderName(Text(summary, "images"))), series,
+        string what = Text(summary, "bus") is { } bus && bus.StartsWith("rabbitmq", StringComparison.OrdinalIgnoreCase)
+            ? "Human in the loop through the service (RabbitMQ)"
+            : "Human in the loop through the service";
+        Chart(Title(what, ModelLabel(Text(summary, "start_model")), FolderName(Text(summary, "images"))), series,
             ReferenceAndGoal(summary).ToList()).WritePng(png);
         return png;
     }
