@@ -4,7 +4,9 @@ using AcqSeg.Persistence;
 
 namespace AcqSeg.TrainWorker;
 
-public sealed record TrainingSplit(IReadOnlyList<CorrectionRow> Train, IReadOnlyList<CorrectionRow> Scored, bool ScoredOnTrainingFrames);
+/// <param name="NewToCurrent">training frames the current version never trained on; with none, the candidate would
+/// learn from the very frames the current version learnt from</param>
+public sealed record TrainingSplit(IReadOnlyList<CorrectionRow> Train, IReadOnlyList<CorrectionRow> Scored, bool ScoredOnTrainingFrames, int NewToCurrent);
 
 /// <summary>
 /// Splits a lineage's corrected frames into frames to train on and frames held back to score the candidate against
@@ -14,7 +16,9 @@ public sealed record TrainingSplit(IReadOnlyList<CorrectionRow> Train, IReadOnly
 /// in round 1 and held back from round 2 on). Among those frames the ones whose id hashes lowest are held back, so a
 /// frame keeps its role while the current version stays. With a single corrected frame nothing can be held back
 /// without leaving nothing to train on: the run trains on it and both models are scored on that same frame, which
-/// favours the candidate; the run's outcome says so.
+/// favours the candidate; the run's outcome says so. When every frame the candidate could train on is one the current
+/// version trained on (round 2 of a loop: frame 1 made v2, frame 2 must be held back), the candidate would relearn the
+/// current version, so <see cref="TrainingSplit.NewToCurrent"/> is 0 and the trainer skips the round.
 /// </summary>
 public static class HoldOut
 {
@@ -25,12 +29,11 @@ public static class HoldOut
     public static TrainingSplit Split(IReadOnlyList<CorrectionRow> corrections, double fraction, Func<CorrectionRow, bool> unseenByCurrent)
     {
         int k = Count(corrections.Count, fraction);
-        if (k == 0) return new TrainingSplit(corrections, corrections, ScoredOnTrainingFrames: true);
         var unseen = corrections.Where(unseenByCurrent).OrderBy(c => Key(c.FrameId), StringComparer.Ordinal).ToList();
-        if (unseen.Count == 0) return new TrainingSplit(corrections, corrections, ScoredOnTrainingFrames: true);
+        if (k == 0 || unseen.Count == 0) return new TrainingSplit(corrections, corrections, ScoredOnTrainingFrames: true, unseen.Count);
         var scored = unseen.Take(k).ToList();
         var held = scored.ToHashSet();
-        return new TrainingSplit(corrections.Where(c => !held.Contains(c)).ToList(), scored, ScoredOnTrainingFrames: false);
+        return new TrainingSplit(corrections.Where(c => !held.Contains(c)).ToList(), scored, ScoredOnTrainingFrames: false, unseen.Count - scored.Count);
     }
 
     /// <summary>

@@ -79,6 +79,18 @@ public sealed partial class LineageTrainer(
         if (claimed.Count == 0) throw new InvalidOperationException($"run {run.Id} has no corrected frames to train on");
         var madeBy = lineage.FirstOrDefault(v => v.Version == current.Version)?.TrainingRunId;
         var split = HoldOut.Split(claimed, o.HoldOutFraction, HoldOut.UnseenBy(current.Version, madeBy, await corrections.RunsAsync(run.Model, cancel)));
+        if (split.NewToCurrent == 0)
+        {
+            // Training would take minutes to relearn the current version from its own frames; wait for the next correction.
+            string why = split.ScoredOnTrainingFrames
+                ? $"skipped: v{current.Version} was trained on all {claimed.Count} corrected frames already; nothing new to learn; v{current.Version} stays current"
+                : $"skipped: every frame this run could train on was already learnt by v{current.Version}, and the {split.Scored.Count} frame(s) "
+                    + $"it has not seen must be held back to judge a candidate; the next corrected frame starts a round that learns from them; v{current.Version} stays current";
+            if (await corrections.FinishRunAsync(run.Id, TrainingStates.Rejected, null, null, null, why, clock.Elapsed.TotalSeconds, CancellationToken.None))
+                AcqSegMetrics.TrainingRuns.WithLabels(run.Model, "rejected").Inc();
+            LogRejected(run.Id, run.Model, why);
+            return;
+        }
         var samples = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, _ => Load(split.Train, o, cancel));
 
         var schedule = TrainSchedule.Named(run.Schedule ?? "online") with { Epochs = run.Epochs ?? o.Epochs };

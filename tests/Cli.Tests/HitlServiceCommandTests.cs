@@ -42,19 +42,23 @@ public class HitlServiceCommandTests
         // The frame written after version 2 was published is segmented by it.
         Assert.Equal("2", second[Col("segmented_by_version")]);
         Assert.Equal("2", second[Col("live_version_when_written")]);
-        Assert.Equal("3", second[Col("published_version")]);
+        // Its round is skipped: frame 2 is the only frame v2 never saw, so it is held back, and training on frame 1 alone
+        // would relearn v2 (HoldOut.NewToCurrent).
+        Assert.Equal(("Rejected", ""), (second[Col("round")], second[Col("published_version")]));
+        Assert.Equal("", second[Col("held_out_ap_after")]);
         Assert.InRange(double.Parse(second[Col("test_ap50")], CultureInfo.InvariantCulture), 0, 1);
         int drawn = rows.Skip(2).Sum(r => int.Parse(r[Col("drawn")], CultureInfo.InvariantCulture));
         Assert.Equal(drawn, int.Parse(second[Col("cumulative_manual_rois")], CultureInfo.InvariantCulture));
         Assert.Contains("acqseg run stopped with SIGTERM", run.Out);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "service-hitl.json")));
-        Assert.Equal(2, summary.RootElement.GetProperty("published_versions").GetInt32());
+        Assert.Equal(1, summary.RootElement.GetProperty("published_versions").GetInt32());
         Assert.True(summary.RootElement.GetProperty("finished").GetBoolean());
         Assert.Equal(2, summary.RootElement.GetProperty("steps_done").GetInt32());
         Assert.True(new FileInfo(Path.Combine(outDir, "service-hitl.png")).Length > 1000);
         // The service really ran as its own process and trained through its train worker.
         Assert.Contains("published v2", ServiceLog(outDir));
+        Assert.Contains("skipped: every frame this run could train on was already learnt by v2", ServiceLog(outDir));
     }
 
     private static string ServiceLog(string outDir)

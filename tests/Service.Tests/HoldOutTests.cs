@@ -62,5 +62,22 @@ public class HoldOutTests
         var seen = HoldOut.Split([Frame("a", 1, "r1"), Frame("b", 1, "r1")], 0.5, HoldOut.UnseenBy(2, "r1", Runs));
         Assert.True(seen.ScoredOnTrainingFrames);
         Assert.Equal(2, seen.Train.Count);
+        Assert.Equal(0, seen.NewToCurrent);
+    }
+
+    [Fact]
+    public void SecondRound_WhoseOnlyUnseenFrameMustBeHeldBack_HasNothingNewToTrainOn()
+    {
+        // r1 made v2 from frame a; frame b (segmented by v2) is the only frame v2 never saw, so it is held back and the
+        // candidate could only train on a: it would relearn v2.
+        var second = HoldOut.Split([Frame("a", 1, "r1"), Frame("b", 2)], 0.2, HoldOut.UnseenBy(2, "r1", Runs));
+        Assert.Equal("b", Assert.Single(second.Scored).FrameId);
+        Assert.Equal(0, second.NewToCurrent);
+        // With a third frame, one unseen frame is held back and the other is new to the candidate.
+        var third = HoldOut.Split([Frame("a", 1, "r1"), Frame("b", 2), Frame("c", 2)], 0.2, HoldOut.UnseenBy(2, "r1", Runs));
+        Assert.Equal(1, third.NewToCurrent);
+        Assert.Equal(2, third.Train.Count);
+        // Against the base model every frame is new.
+        Assert.Equal(1, HoldOut.Split([Frame("a", 1)], 0.2, _ => true).NewToCurrent);
     }
 }

@@ -97,11 +97,22 @@ public sealed class TrainWorkerTests : IDisposable
         observer.Resume();
 
         var runs = await fx.RunsWhenAsync(r => r.Count == 2 && r.All(x => x.State != TrainingStates.Running));
-        Assert.All(runs, r => Assert.Equal(TrainingStates.Published, r.State));
+        Assert.Equal(TrainingStates.Published, runs[0].State);
         Assert.Equal((1, 1, 0), (runs[0].Corrections, runs[0].TrainFrames, runs[0].HeldOutFrames));
-        // The second round claims only the new correction but trains on every corrected frame of the lineage.
-        Assert.Equal((1, 1, 1), (runs[1].Corrections, runs[1].TrainFrames, runs[1].HeldOutFrames));
-        Assert.Equal([(2, 1), (3, 2)], runs.Select(r => (r.NewVersion!.Value, r.BaseVersion)));
+        // The second round claims the new correction; the second frame is the only one v2 never saw, so it must be held
+        // back, and the candidate could train only on the first frame, which made v2: the round is skipped, not trained.
+        Assert.Equal((TrainingStates.Rejected, 1), (runs[1].State, runs[1].Corrections));
+        Assert.Null(runs[1].NewVersion);
+        Assert.StartsWith("skipped:", runs[1].Outcome);
+        Assert.Contains("v2 stays current", runs[1].Outcome);
+        Assert.Null(runs[1].ApAfter);
+
+        // A third correction gives the next round a frame v2 never learnt from (one unseen frame is still held back).
+        await harness.Bus.Publish(await fx.CorrectedFrameAsync(3));
+        runs = await fx.RunsWhenAsync(r => r.Count == 3 && r.All(x => x.State != TrainingStates.Running));
+        Assert.Equal(TrainingStates.Published, runs[2].State);
+        Assert.Equal((1, 2, 1), (runs[2].Corrections, runs[2].TrainFrames, runs[2].HeldOutFrames));
+        Assert.Equal([(2, 1), (3, 2)], new[] { runs[0], runs[2] }.Select(r => (r.NewVersion!.Value, r.BaseVersion)));
         Assert.Equal(0, await fx.Db.Corrections.PendingCountAsync(TrainWorkerFixture.Model));
         var lineage = await fx.Db.Models.LineageAsync(TrainWorkerFixture.Model);
         Assert.Equal([null, 1, 2], lineage.Select(v => v.ParentVersion));
