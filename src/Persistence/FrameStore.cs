@@ -126,6 +126,28 @@ public sealed class FrameStore(Database database)
         return rows == 1;
     }
 
+    /// <summary>The frames recorded for one file path, oldest first (a path holds several only when its content changed
+    /// after the frame had finished).</summary>
+    public async Task<IReadOnlyList<FrameRow>> ListByPathAsync(string path, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return (await c.QueryAsync<FrameRow>("SELECT * FROM frames WHERE path = @Path ORDER BY acquired_at, id", new { Path = path })).ToList();
+    }
+
+    /// <summary>
+    /// Puts a Failed frame back to Acquired with its file's new content: a file that failed (e.g. read while still being
+    /// written) and then changed is the same frame, retried, not a second one. False when it is no longer Failed.
+    /// </summary>
+    public async Task<bool> TryReacquireAsync(Guid id, string sha256, long sizeBytes, string model, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        int rows = await c.ExecuteAsync("""
+            UPDATE frames SET sha256 = @Sha256, size_bytes = @SizeBytes, model = @Model, state = 'Acquired', reason = NULL, completed_at = NULL
+            WHERE id = @Id AND state = 'Failed'
+            """, new { Id = id.ToString(), Sha256 = sha256, SizeBytes = sizeBytes, Model = model });
+        return rows == 1;
+    }
+
     public async Task<FrameRow?> GetAsync(Guid id, CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);

@@ -22,6 +22,9 @@ public sealed record RunSettings
     public string Precision { get; init; } = "auto";
     /// <summary>Stop once nothing has been pending for this long; null = run until stopped.</summary>
     public TimeSpan? ExitWhenIdle { get; init; }
-    /// <summary>How long a file must stay unchanged before it counts.</summary>
-    public TimeSpan StableFor { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a file must stay unchanged before it counts: the watcher's own default, so `run` and a
+    /// standalone Watcher judge a slowly written file alike.</summary>
+    public TimeSpan StableFor { get; init; } = DefaultStableFor;
+
+    public static TimeSpan DefaultStableFor => TimeSpan.FromMilliseconds(new AcqSeg.Watcher.WatcherOptions().StableMilliseconds);
 }

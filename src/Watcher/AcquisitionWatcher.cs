@@ -11,7 +11,8 @@ namespace AcqSeg.Watcher;
 /// <summary>
 /// Finds complete TIFFs under the acquisition roots. OS notifications (create, change, rename: a writer's
 /// temp-then-rename shows up as a rename to a matching name) and periodic full rescans feed candidates; a
-/// candidate counts once it is stable and opens as a TIFF, and is registered once per path + size + mtime.
+/// candidate counts once it is stable and is a whole TIFF (strips and tiles inside the file), and is registered once
+/// per path + size + mtime.
 /// </summary>
 public sealed partial class AcquisitionWatcher(
     IOptions<WatcherOptions> options, FrameRegistrar registrar, ILogger<AcquisitionWatcher> logger, TimeProvider clock) : BackgroundService
@@ -171,7 +172,9 @@ public sealed partial class AcquisitionWatcher(
     {
         try
         {
-            TiffReader.ReadMetadata(path);
+            // The strips too, not only the header: a writer that puts the directory first leaves a readable header while
+            // the pixels are still being written (issue 20: such a file ended as two frames).
+            TiffReader.CheckComplete(path);
             problem = null;
             return true;
         }

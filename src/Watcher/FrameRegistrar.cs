@@ -18,42 +18,66 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
         return new Guid(hash.AsSpan(0, 16));
     }
 
-    /// <summary>Returns true when the frame was new and published; false for a duplicate.</summary>
+    /// <summary>
+    /// Returns true when the frame was published: a new file, a known frame still Acquired (stored but maybe never
+    /// published), or a Failed frame whose file has changed since (retried as the same frame, so a file written slowly
+    /// ends as one frame with one terminal state). False for content already known.
+    /// </summary>
     public async Task<bool> RegisterAsync(string acquisition, string fullPath, CancellationToken cancel)
     {
         string sha = await FileHash.Sha256Async(fullPath, cancel);
         long size = new FileInfo(fullPath).Length;
-        var id = FrameIdOf(fullPath, sha);
-        var (model, source) = await assignments.ResolveAsync(acquisition, fullPath, cancel);
+        var known = await frames.ListByPathAsync(fullPath, cancel);
         var now = DateTimeOffset.UtcNow;
-        bool added = await frames.TryAddAcquiredAsync(new FrameRow
+        Guid id;
+        string model;
+        if (known.FirstOrDefault(f => f.Sha256 == sha) is { } same)
         {
-            Id = id.ToString(),
-            Acquisition = acquisition,
-            Path = fullPath,
-            Sha256 = sha,
-            SizeBytes = size,
-            Model = model,
-            AcquiredAt = Database.Timestamp(now),
-        }, cancel);
-        if (!added)
-        {
-            var existing = await frames.GetAsync(id, cancel);
             // A row still in Acquired was stored but maybe never published (crash between the two): publish again;
             // the worker's state check makes a second delivery harmless.
-            if (existing is not { State: FrameStates.Acquired })
+            if (same.State != FrameStates.Acquired)
+            {
+                LogDuplicate(fullPath, same.FrameId);
+                return false;
+            }
+            (id, model) = (same.FrameId, same.Model);
+        }
+        else if (known.LastOrDefault(f => f.State == FrameStates.Failed) is { } failed
+            && await frames.TryReacquireAsync(failed.FrameId, sha, size, model = (await assignments.ResolveAsync(acquisition, fullPath, cancel)).Model, cancel))
+        {
+            id = failed.FrameId;
+            LogRetried(id, fullPath, failed.Reason ?? "");
+        }
+        else
+        {
+            id = FrameIdOf(fullPath, sha);
+            (model, string source) = await assignments.ResolveAsync(acquisition, fullPath, cancel);
+            bool added = await frames.TryAddAcquiredAsync(new FrameRow
+            {
+                Id = id.ToString(),
+                Acquisition = acquisition,
+                Path = fullPath,
+                Sha256 = sha,
+                SizeBytes = size,
+                Model = model,
+                AcquiredAt = Database.Timestamp(now),
+            }, cancel);
+            if (!added && await frames.GetAsync(id, cancel) is not { State: FrameStates.Acquired })
             {
                 LogDuplicate(fullPath, id);
                 return false;
             }
+            AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model).Inc();
+            LogAcquired(id, acquisition, fullPath, model, source);
         }
         // Mandatory: a broker with no segment queue bound yet returns the message (MessageNotRoutedException) instead of
         // dropping it; the row stays Acquired and the watcher publishes it again.
         await bus.PublishRoutedAsync(new FrameAcquired(id, acquisition, fullPath, sha, size, model, now), cancel);
-        AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model).Inc();
-        LogAcquired(id, acquisition, fullPath, model, source);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} failed before ({Reason}) and its file {Path} has changed since: retrying it as the same frame")]
+    private partial void LogRetried(Guid frameId, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} acquired in {Acquisition}: {Path} (model {Model} by {AssignmentSource})")]
     private partial void LogAcquired(Guid frameId, string acquisition, string path, string model, string assignmentSource);

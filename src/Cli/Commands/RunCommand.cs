@@ -20,7 +20,7 @@ public static class RunCommand
         var http = new Option<string>("--http") { Description = "host:port for the review API, /metrics and /health", DefaultValueFactory = _ => "127.0.0.1:5080" };
         var idle = new Option<double?>("--exit-when-idle") { Description = "Exit once nothing has been pending for this many seconds" };
         var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-        var stable = new Option<double>("--stable-seconds") { Description = "A file counts once unchanged for this long", DefaultValueFactory = _ => 1.0 };
+        var stable = new Option<double>("--stable-seconds") { Description = "A file counts once unchanged for this long", DefaultValueFactory = _ => RunSettings.DefaultStableFor.TotalSeconds };
 
         var cmd = new Command("run", "Watch acquisition folders and segment new frames live (watcher, workers, review API in one process)")
         {

@@ -81,7 +81,7 @@ internal static class PageDecoder
         return ReadLayout(s, page);
     }
 
-    private static void CheckStructure(TiffSession s, int page, long maxPixels)
+    internal static void CheckStructure(TiffSession s, int page, long maxPixels)
     {
         var st = s.Structure;
         var ifd = st.Pages[page];
@@ -137,6 +137,12 @@ internal static class PageDecoder
             if (n == 0) throw s.Fail(TiffErrorKind.Corrupt, $"{where}: {unit} {i} has a byte count of 0 (no data)");
             if (off >= (ulong)st.Length || n > (ulong)st.Length - off)
                 throw s.Fail(TiffErrorKind.Truncated, $"{where}: {unit} {i} ({n} bytes at offset {off}) lies beyond the end of the file ({st.Length} bytes); the file is truncated or its offsets are corrupt");
+            // Pixel data never lies in the header or in a directory: such offsets are a damaged or forged file, and reading
+            // them would turn the file's own structure into pixels.
+            if (off < (ulong)st.HeaderLength)
+                throw s.Fail(TiffErrorKind.Corrupt, $"{where}: {unit} {i} starts at offset {off}, inside the {st.HeaderLength}-byte TIFF header{(off == 0 ? " (an offset of 0 means the writer never filled it in)" : "")}; the file is damaged: re-export it");
+            if (st.DirectoryOverlapping((long)off, (long)n) is var dir and >= 0)
+                throw s.Fail(TiffErrorKind.Corrupt, $"{where}: {unit} {i} ({n} bytes at offset {off}) overlaps page {dir}'s directory at offset {st.Pages[dir].Offset}; the file is damaged: re-export it");
         }
     }
 

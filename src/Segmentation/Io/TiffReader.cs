@@ -128,6 +128,21 @@ public static class TiffReader
             return ReadMetadata(session).Meta;
         });
 
+    /// <summary>
+    /// Checks that the file is whole without decoding pixels: the directory chain, and every page's strips or tiles
+    /// inside the file and clear of the header and directories. A file still being written fails with
+    /// <see cref="TiffErrorKind.Truncated"/> even when its directory came first and is already complete, which
+    /// <see cref="ReadMetadata(string)"/> alone cannot tell.
+    /// </summary>
+    public static void CheckComplete(string path) =>
+        Guard(path, () =>
+        {
+            using var session = TiffSession.Open(path);
+            // No pixel limit here: a large frame is complete all the same, and the reader names the limit when it segments.
+            for (int page = 0; page < session.Structure.Pages.Count; page++) PageDecoder.CheckStructure(session, page, long.MaxValue);
+            return true;
+        });
+
     /// <summary>Whatever escapes the checks (LibTiff throws many exception types) still reaches callers as a TiffReadException.</summary>
     private static T Guard<T>(string path, Func<T> read)
     {

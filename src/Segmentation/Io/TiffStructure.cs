@@ -10,13 +10,16 @@ internal readonly record struct IfdEntry(ushort Tag, ushort Type, ulong Count, l
 /// <summary>One image file directory (page) and its tags.</summary>
 internal sealed class Ifd
 {
-    public Ifd(long offset, Dictionary<ushort, IfdEntry> entries)
+    public Ifd(long offset, long byteLength, Dictionary<ushort, IfdEntry> entries)
     {
         Offset = offset;
+        ByteLength = byteLength;
         Entries = entries;
     }
 
     public long Offset { get; }
+    /// <summary>The directory's own bytes: entry count, entries and the next-directory pointer.</summary>
+    public long ByteLength { get; }
     public Dictionary<ushort, IfdEntry> Entries { get; }
     public bool Has(ushort tag) => Entries.ContainsKey(tag);
 }
@@ -78,6 +81,44 @@ internal sealed class TiffStructure : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>Bytes of the header (8, or 16 for BigTIFF); no pixel data may lie there.</summary>
+    public long HeaderLength => BigTiff ? 16 : 8;
+
+    private (long Start, long End)[]? _directories;
+    private long[]? _maxEndUpTo;
+
+    /// <summary>
+    /// The page whose directory overlaps the byte range [start, start + length), or -1. Directories sorted by offset
+    /// with a running maximum of their ends answer each range in O(log pages), so a stack of many pages and strips
+    /// stays cheap to check.
+    /// </summary>
+    public int DirectoryOverlapping(long start, long length)
+    {
+        if (_directories is null)
+        {
+            _directories = Pages.Select(p => (p.Offset, p.Offset + p.ByteLength)).OrderBy(r => r.Item1).ToArray();
+            _maxEndUpTo = new long[_directories.Length];
+            long max = long.MinValue;
+            for (int i = 0; i < _directories.Length; i++) _maxEndUpTo[i] = max = Math.Max(max, _directories[i].End);
+        }
+        long end = start + length;
+        // The last directory starting before the range ends; any directory up to it that ends after the range starts overlaps.
+        int lo = 0, hi = _directories.Length - 1, last = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_directories[mid].Start < end) { last = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        if (last < 0 || _maxEndUpTo![last] <= start) return -1;
+        for (int p = 0; p < Pages.Count; p++)
+        {
+            long a = Pages[p].Offset, b = a + Pages[p].ByteLength;
+            if (a < end && b > start) return p;
+        }
+        return -1;
+    }
 
     private TiffReadException Fail(TiffErrorKind kind, string reason) => new(Path, kind, reason);
 
@@ -158,7 +199,7 @@ internal sealed class TiffStructure : IDisposable
                 throw Fail(TiffErrorKind.Truncated, $"{where}: the values of tag {tag} ({bytes} bytes at offset {dataOffset}) lie beyond the end of the file ({Length} bytes)");
             entries.TryAdd(tag, new IfdEntry(tag, type, n, dataOffset, bytes));
         }
-        Pages.Add(new Ifd(offset, entries));
+        Pages.Add(new Ifd(offset, end - offset, entries));
         int nextAt = countSize + (int)count * entrySize;
         ulong next = BigTiff ? U64(block, nextAt) : U32(block, nextAt);
         // A next pointer beyond the end means pages were cut off; that is reported when the chain reaches it.

@@ -75,6 +75,28 @@ public sealed class MalformedTiffTests
         return result;
     }
 
+    /// <summary>A valid file whose first strip offset is moved (the other strips keep theirs); the file length is unchanged,
+    /// so the strip still lies inside the file and only its place says it is not pixel data.</summary>
+    private static byte[] WithFirstStripAt(Func<RawTiff, ulong> offset)
+    {
+        var raw = Gray();
+        raw.Build();
+        var others = raw.BlobOffsets[0].Skip(1).Select(o => (ulong)o);
+        return Valid(RawTag.Long(273, [offset(raw), .. others]));
+    }
+
+    /// <summary>Where the StripOffsets values of a little-endian classic file's directory lie.</summary>
+    private static long StripOffsetsValueAt(byte[] file, long ifd)
+    {
+        int count = BitConverter.ToUInt16(file, (int)ifd);
+        for (int e = 0; e < count; e++)
+        {
+            int at = (int)ifd + 2 + e * 12;
+            if (BitConverter.ToUInt16(file, at) == 273) return BitConverter.ToUInt32(file, at + 8);
+        }
+        throw new InvalidOperationException("no StripOffsets tag");
+    }
+
     private static readonly Dictionary<string, Case> Cases = new()
     {
         ["empty file"] = new(TiffErrorKind.Truncated, (_, _) => Array.Empty<byte>()),
@@ -108,6 +130,9 @@ public sealed class MalformedTiffTests
         ["strip offset beyond the file"] = new(TiffErrorKind.Truncated, (_, _) => Valid(RawTag.Long(273, 8, 82, 156, 230, 0xFFFF_FF00))),
         ["absurd strip byte count"] = new(TiffErrorKind.Truncated, (_, _) => Valid(RawTag.Long(279, 370, 370, 370, 370, 0x7FFF_FFFF))),
         ["zero strip byte count"] = new(TiffErrorKind.Corrupt, (_, _) => Valid(RawTag.Long(279, 370, 0, 370, 370, 222))),
+        ["strip offset 0"] = new(TiffErrorKind.Corrupt, (_, _) => WithFirstStripAt(_ => 0)),
+        ["strip inside the header"] = new(TiffErrorKind.Corrupt, (_, _) => WithFirstStripAt(_ => 4)),
+        ["strip overlapping the directory"] = new(TiffErrorKind.Corrupt, (_, _) => WithFirstStripAt(raw => (ulong)raw.IfdOffsets[0] - 300)),
         ["tag count larger than the file"] = new(TiffErrorKind.Truncated, (_, _) =>
         {
             var raw = Gray(RawTag.Ascii(270, "a description long enough to be stored outside the entry"));
@@ -130,6 +155,37 @@ public sealed class MalformedTiffTests
     };
 
     public static IEnumerable<object[]> CaseNames() => Cases.Keys.Select(k => new object[] { k });
+
+    [Fact]
+    public void CheckComplete_OnAFileCutAfterItsDirectory_SaysTruncated_WhereTheMetadataAloneLooksWhole()
+    {
+        using var tmp = new TempFolder();
+        string whole = tmp.File("whole.tif"), cut = tmp.File("cut.tif");
+        var bytes = DataAfterDirectory();
+        File.WriteAllBytes(whole, bytes);
+        File.WriteAllBytes(cut, bytes[..^100]);
+        TiffReader.CheckComplete(whole);
+        TiffReader.ReadMetadata(cut);
+        var ex = Assert.Throws<TiffReadException>(() => TiffReader.CheckComplete(cut));
+        Assert.Equal(TiffErrorKind.Truncated, ex.Kind);
+        Assert.Contains("cut.tif", ex.Message);
+    }
+
+    [Fact]
+    public void StripsMovedOntoTheHeaderOrDirectory_StillLieInsideTheFile()
+    {
+        // The cases above fail for where the strip lies, not for running past the end: the moved strip fits the file.
+        foreach (string name in new[] { "strip offset 0", "strip inside the header", "strip overlapping the directory" })
+        {
+            using var tmp = new TempFolder();
+            var raw = Gray();
+            var valid = raw.Build();
+            var moved = Cases[name].Build(tmp, "");
+            Assert.Equal(valid.Length, moved.Length);
+            ulong at = BitConverter.ToUInt32(moved, (int)StripOffsetsValueAt(moved, raw.IfdOffsets[0]));
+            Assert.True(at + (ulong)raw.Pages[0].Blobs[0].Length <= (ulong)moved.Length, name);
+        }
+    }
 
     [Fact]
     public void Cases_AreAtLeastTwenty()
