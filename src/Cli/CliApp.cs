@@ -39,7 +39,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line per problem, naming the offending argument; the help text stays behind --help.
-            foreach (var e in parse.Errors) stderr.WriteLine($"acqseg: {e.Message}");
+            foreach (var e in parse.Errors) stderr.WriteLine($"acqseg: {Plain(e.Message)}");
             stderr.WriteLine("acqseg: run 'acqseg --help' or 'acqseg <command> --help' for usage");
             return UsageError;
         }
@@ -52,6 +52,23 @@ public static class CliApp
             stderr.WriteLine($"acqseg: {ex.Message}");
             return UsageError;
         }
+    }
+
+    /// <summary>A parser message in the user's words: "expected a number", not "expected type 'System.Double'".</summary>
+    public static string Plain(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @" as expected type '([^']+)'\.?", m => ": expected " + TypeWords(m.Groups[1].Value));
+
+    private static string TypeWords(string type)
+    {
+        string inner = System.Text.RegularExpressions.Regex.Match(type, @"System\.Nullable`1\[(.+)\]") is { Success: true } n ? n.Groups[1].Value : type;
+        return inner switch
+        {
+            "System.Double" or "System.Single" or "System.Decimal" => "a number, e.g. 30 or 17.5",
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.UInt32" => "a whole number, e.g. 4",
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => "a duration such as 00:05:00",
+            _ => "a value of another kind (see --help)",
+        };
     }
 }
 

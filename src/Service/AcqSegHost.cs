@@ -50,7 +50,7 @@ public static class AcqSegHost
         var bus = BusOptions.Parse(run.Bus);
         var c = new Dictionary<string, string?>
         {
-            ["Database:ConnectionString"] = run.Database ?? Path.Combine(output, "acqseg.db"),
+            ["Database:ConnectionString"] = run.DatabaseConnection,
             ["Bus:Transport"] = bus.Transport,
             ["Bus:RabbitMq:Host"] = bus.RabbitMq.Host,
             ["Bus:RabbitMq:Port"] = bus.RabbitMq.Port.ToString(CultureInfo.InvariantCulture),

@@ -13,6 +13,9 @@ public sealed record RunSettings
     public string Bus { get; init; } = "memory";
     /// <summary>SQLite path or PostgreSQL connection; null = OutputFolder/acqseg.db.</summary>
     public string? Database { get; init; }
+
+    /// <summary><see cref="Database"/> or its default.</summary>
+    public string DatabaseConnection => Database ?? Path.Combine(Path.GetFullPath(OutputFolder), "acqseg.db");
     /// <summary>host:port the review API, /metrics and /health listen on.</summary>
     public string Http { get; init; } = "127.0.0.1:5080";
     public string Device { get; init; } = "cpu";

@@ -115,4 +115,64 @@ public class UsageErrorTests
         Assert.Equal(CliApp.UsageError, run.ExitCode);
         Assert.Contains(message, run.Error);
     }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("assign")]
+    public void UnopenableDatabase_IsOneLine_Exit2(string command)
+    {
+        using var tmp = new TempFolder();
+        string[] args = command == "run"
+            ? ["run", "--watch", tmp.Sub("watch"), "--out", tmp.Sub("out"), "--model", "nuclei", "--db", "/proc/acqseg-test/x.db", "--exit-when-idle", "1"]
+            : ["assign", "acq", "nuclei", "--db", "/proc/acqseg-test/x.db"];
+        var run = CliRun.Of(args);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--db '/proc/acqseg-test/x.db'", line);
+    }
+
+    [Fact]
+    public void UnreachablePostgres_IsOneLine_WithoutThePassword()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("run", "--watch", tmp.Sub("watch"), "--out", tmp.Sub("out"), "--model", "nuclei",
+            "--db", "Host=127.0.0.1;Port=1;Username=u;Password=hunter22;Database=d", "--exit-when-idle", "1");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("check that PostgreSQL is running", line);
+        Assert.DoesNotContain("hunter22", line);
+    }
+
+    [Fact]
+    public void Assign_OnADatabaseFileThatDoesNotExist_IsRefused_NotCreated()
+    {
+        using var tmp = new TempFolder();
+        string db = tmp.File("typo.db");
+        var run = CliRun.Of("assign", "acq", "nuclei", "--db", db);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("no such database file", run.Error);
+        Assert.False(File.Exists(db));
+    }
+
+    [Fact]
+    public void Run_UnreachableBroker_IsOneLine_NamingHostAndPort()
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of("run", "--watch", tmp.Sub("watch"), "--out", tmp.Sub("out"), "--model", "nuclei",
+            "--bus", "rabbitmq://guest:guest@127.0.0.1:1/", "--exit-when-idle", "1");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("cannot reach RabbitMQ at 127.0.0.1:1", line);
+    }
+
+    [Theory]
+    [InlineData("--diameter", "abc", "expected a number")]
+    [InlineData("--chan", "x", "expected a whole number")]
+    public void UnparsableNumber_SaysWhatIsExpected_NotADotNetTypeName(string option, string value, string expected)
+    {
+        var run = CliRun.Of("segment", "x.tif", "--model", "m.pth", option, value);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains($"'{value}' for option '{option}': {expected}", run.Error);
+        Assert.DoesNotContain("System.", run.Error);
+    }
 }

@@ -19,8 +19,7 @@ public static class AssignCommand
             string acq = r.GetValue(acquisition)!.Trim();
             string name = r.GetValue(model)!.Trim();
             if (acq.Length == 0 || name.Length == 0) throw new UsageException("acquisition and model must not be empty");
-            var database = new Database(new DatabaseOptions { ConnectionString = r.GetValue(db)! });
-            new SchemaMigrator(database, NullLogger<SchemaMigrator>.Instance).MigrateAsync().GetAwaiter().GetResult();
+            var database = CliDatabase.Open(r.GetValue(db)!, mustExist: true);
             new ModelStore(database).AssignAsync(acq, name, "operator").GetAwaiter().GetResult();
             console.Out.WriteLine($"{acq} -> {name}");
             return CliApp.Ok;
