@@ -30,6 +30,7 @@ public static class CliApp
             PlotCommand.Create(console),
             RunCommand.Create(console),
             AssignCommand.Create(console),
+            RequeueCommand.Create(console),
             ZooCommand.Create(console),
             SynthCommand.Create(console),
             DemoCommand.Create(console),

@@ -48,6 +48,10 @@ public sealed class FrameRow
     public string? SentToReviewBy { get; set; }
     public string? SentToReviewAt { get; set; }
     public string? SentToReviewFrom { get; set; }
+    /// <summary>When FrameAcquired was last published for it (null: not yet, or requeued).</summary>
+    public string? PublishedAt { get; set; }
+    public int PublishCount { get; set; }
+    public int RequeueCount { get; set; }
 
     public Guid FrameId => Guid.Parse(Id);
 }
@@ -147,6 +151,71 @@ public sealed class FrameStore(Database database)
             """, new { Id = id.ToString(), Sha256 = sha256, SizeBytes = sizeBytes, Model = model });
         return rows == 1;
     }
+
+    /// <summary>Records that FrameAcquired went out for an Acquired frame (its lease starts now).</summary>
+    public async Task MarkPublishedAsync(Guid id, DateTimeOffset at, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        await c.ExecuteAsync("UPDATE frames SET published_at = @At, publish_count = publish_count + 1 WHERE id = @Id AND state = 'Acquired'",
+            new { Id = id.ToString(), At = Database.Timestamp(at) });
+    }
+
+    /// <summary>
+    /// Acquired frames to publish again: never published (or requeued) and older than <paramref name="unpublishedGrace"/>,
+    /// or published longer ago than their lease, which grows with each publish (lease x count, at most 8 x) so a long
+    /// queue is not flooded with copies. Oldest first.
+    /// </summary>
+    public async Task<IReadOnlyList<FrameRow>> DueForPublishAsync(DateTimeOffset now, TimeSpan lease, TimeSpan unpublishedGrace, int limit,
+        CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        var rows = await c.QueryAsync<FrameRow>("""
+            SELECT * FROM frames
+            WHERE state = 'Acquired' AND ((published_at IS NULL AND acquired_at < @Grace) OR published_at < @Lease)
+            ORDER BY acquired_at, id
+            LIMIT @Limit
+            """, new { Grace = Database.Timestamp(now - unpublishedGrace), Lease = Database.Timestamp(now - lease), Limit = limit * 4 });
+        return rows.Where(r => r.PublishedAt is null || Parse(r.PublishedAt) + lease * Math.Clamp(r.PublishCount, 1, 8) < now).Take(limit).ToList();
+    }
+
+    /// <summary>
+    /// Puts frames back to Acquired, each exactly once per call (the update is conditional on the state): Failed frames
+    /// to be segmented again, or Acquired ones whose lease is cleared so they are published at once. Filters: acquisition
+    /// (exact, or * wildcards) and a case-insensitive substring of the reason. Returns the frames requeued.
+    /// </summary>
+    public async Task<IReadOnlyList<FrameRow>> RequeueAsync(string state, string? acquisition, string? reasonContains, bool dryRun,
+        CancellationToken cancel = default)
+    {
+        if (state is not (FrameStates.Failed or FrameStates.Acquired))
+            throw new ArgumentException($"state '{state}' cannot be requeued; only Failed and Acquired frames can", nameof(state));
+        var args = new
+        {
+            State = state,
+            Acquisition = acquisition is null ? null : Like(acquisition),
+            Reason = reasonContains is null ? null : "%" + Escape(reasonContains.ToLowerInvariant()) + "%",
+        };
+        const string where = """
+            state = @State
+            AND (@Acquisition IS NULL OR acquisition LIKE @Acquisition ESCAPE '!')
+            AND (@Reason IS NULL OR LOWER(COALESCE(reason, '')) LIKE @Reason ESCAPE '!')
+            """;
+        await using var c = await database.OpenAsync(cancel);
+        if (dryRun) return (await c.QueryAsync<FrameRow>($"SELECT * FROM frames WHERE {where} ORDER BY acquired_at, id", args)).ToList();
+        string set = state == FrameStates.Failed
+            ? "state = 'Acquired', reason = NULL, completed_at = NULL, published_at = NULL, requeue_count = requeue_count + 1"
+            : "published_at = NULL, requeue_count = requeue_count + 1";
+        return (await c.QueryAsync<FrameRow>($"UPDATE frames SET {set} WHERE {where} RETURNING *", args)).OrderBy(r => r.AcquiredAt, StringComparer.Ordinal).ToList();
+    }
+
+    private static DateTimeOffset Parse(string timestamp) =>
+        DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>An acquisition pattern with * wildcards as a LIKE pattern; % and _ in names are literal.</summary>
+    private static string Like(string pattern) => Escape(pattern).Replace("*", "%", StringComparison.Ordinal);
+
+    // '!' escapes LIKE's wildcards: it needs no quoting in either dialect, unlike a backslash.
+    private static string Escape(string text) =>
+        text.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
 
     public async Task<FrameRow?> GetAsync(Guid id, CancellationToken cancel = default)
     {

@@ -22,17 +22,30 @@ public static class FrameOutputs
             o.SaveObjects ? Path.Combine(folder, stem + "_cp_objects.csv") : null);
     }
 
+    /// <summary>Writes every output; a file that cannot be written throws <see cref="OutputWriteException"/> naming it.</summary>
     public static void Write(OutputPaths paths, ImageData image, SegmentationResult result)
     {
-        FileHash.WriteAtomically(paths.Masks, p => TiffWriter.WriteLabels(p, result.Masks));
+        Atomically(paths.Masks, p => TiffWriter.WriteLabels(p, result.Masks));
         if (paths.Flows is not null)
         {
             var n = result.Network;
-            FileHash.WriteAtomically(paths.Flows, p => TiffWriter.WriteFloatPages(p, [n.DY, n.DX, n.CellProb], n.Height, n.Width));
+            Atomically(paths.Flows, p => TiffWriter.WriteFloatPages(p, [n.DY, n.DX, n.CellProb], n.Height, n.Width));
         }
-        if (paths.Outlines is not null) FileHash.WriteAtomically(paths.Outlines, p => OutlineOverlay.WritePng(p, image, result.Masks));
+        if (paths.Outlines is not null) Atomically(paths.Outlines, p => OutlineOverlay.WritePng(p, image, result.Masks));
         if (paths.Objects is not null)
-            FileHash.WriteAtomically(paths.Objects, p => ObjectTable.WriteCsv(p, ObjectTable.Measure(result.Masks, image)));
+            Atomically(paths.Objects, p => ObjectTable.WriteCsv(p, ObjectTable.Measure(result.Masks, image)));
+    }
+
+    private static void Atomically(string path, Action<string> write)
+    {
+        try
+        {
+            FileHash.WriteAtomically(path, write);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputWriteException(path, ex);
+        }
     }
 
     /// <summary>An acquisition id as a relative folder path without '..' or rooted parts.</summary>
@@ -44,4 +57,11 @@ public static class FrameOutputs
         string joined = Path.Combine(parts.ToArray());
         return joined.Length == 0 ? "_" : joined;
     }
+}
+
+/// <summary>An output file could not be written: the disk, mount or permissions of the output folder, not the frame.</summary>
+public sealed class OutputWriteException(string path, Exception inner)
+    : IOException($"cannot write {path}: {inner.Message}", inner)
+{
+    public string OutputPath { get; } = path;
 }

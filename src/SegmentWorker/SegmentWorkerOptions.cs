@@ -31,6 +31,18 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     [Range(1, 600_000)]
     public int RetryMaxMilliseconds { get; set; } = 5000;
 
+    /// <summary>How long a frame keeps trying to write its outputs (full disk, lost mount, permissions) before it fails;
+    /// the segmentation is kept in memory meanwhile, so a short fault costs no frame and no second network pass.</summary>
+    [Range(0, 86_400)]
+    public int OutputRetrySeconds { get; set; } = 300;
+
+    /// <summary>First wait between output write attempts; it doubles up to <see cref="OutputRetryMaxMilliseconds"/>.</summary>
+    [Range(1, 600_000)]
+    public int OutputRetryMinMilliseconds { get; set; } = 500;
+
+    [Range(1, 600_000)]
+    public int OutputRetryMaxMilliseconds { get; set; } = 30_000;
+
     [Range(0.0, 10_000.0)]
     public double Diameter { get; set; } = 30;
     public bool Tile { get; set; } = true;
@@ -89,5 +101,7 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         if (precision is not null) yield return precision;
         if (RetryMinMilliseconds > RetryMaxMilliseconds)
             yield return new ValidationResult("SegmentWorker:RetryMinMilliseconds must not exceed RetryMaxMilliseconds", [nameof(RetryMinMilliseconds)]);
+        if (OutputRetryMinMilliseconds > OutputRetryMaxMilliseconds)
+            yield return new ValidationResult("SegmentWorker:OutputRetryMinMilliseconds must not exceed OutputRetryMaxMilliseconds", [nameof(OutputRetryMinMilliseconds)]);
     }
 }

@@ -24,6 +24,12 @@ public static class AcqSegMetrics
         "acqseg_frames_failed_total", "Frames that could not be segmented (reason: error kind)",
         new CounterConfiguration { LabelNames = ["acquisition", "reason"] });
 
+    public static readonly Counter OutputWriteRetries = Metrics.CreateCounter(
+        "acqseg_output_write_retries_total", "Output writes tried again after a fault of the output disk (full, unmounted, read-only)");
+
+    public static readonly Counter FramesRepublished = Metrics.CreateCounter(
+        "acqseg_frames_republished_total", "Acquired frames published again: their lease ran out (a lost message) or a curator requeued them");
+
     public static readonly Histogram SegmentSeconds = Metrics.CreateHistogram(
         "acqseg_segment_seconds", "Seconds per pipeline stage of one frame",
         new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });

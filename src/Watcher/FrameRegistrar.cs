@@ -73,6 +73,7 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
         // Mandatory: a broker with no segment queue bound yet returns the message (MessageNotRoutedException) instead of
         // dropping it; the row stays Acquired and the watcher publishes it again.
         await bus.PublishRoutedAsync(new FrameAcquired(id, acquisition, fullPath, sha, size, model, now), cancel);
+        await frames.MarkPublishedAsync(id, DateTimeOffset.UtcNow, cancel);
         return true;
     }
 

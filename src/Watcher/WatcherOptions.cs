@@ -35,6 +35,21 @@ public sealed class WatcherOptions : IValidatableObject
     [Range(100, 600_000)]
     public int UnroutedRetryMilliseconds { get; set; } = 2000;
 
+    /// <summary>An Acquired frame published this long ago and still not done is published again (its message may have
+    /// been lost between the database and the bus); the lease grows with each publish. Longer than a frame's worst
+    /// segmentation time plus its wait in the queue keeps copies rare, and copies are harmless (one terminal state).</summary>
+    [Range(5, 86_400)]
+    public int RepublishLeaseSeconds { get; set; } = 600;
+
+    /// <summary>An Acquired frame never published (the watcher stopped between storing and publishing it, or a curator
+    /// requeued it) is published once it is this old.</summary>
+    [Range(1, 86_400)]
+    public int UnpublishedGraceSeconds { get; set; } = 10;
+
+    /// <summary>How often the janitor looks for such frames.</summary>
+    [Range(1, 3_600)]
+    public int JanitorIntervalSeconds { get; set; } = 10;
+
     /// <summary>Folders below a root that are not acquisitions (e.g. an output root inside a watched folder).</summary>
     public List<string> ExcludeFolders { get; set; } = [];
 

@@ -286,4 +286,65 @@ public abstract class StoreBehaviourTests
         }
         Assert.Equal("/a.tif", (await db.Corrections.LatestForFrameAsync(frame.FrameId))!.MasksPath);
     }
+
+    [SkippableFact]
+    public async Task Requeue_PutsFailedFramesBackOnceEach_FilteredByAcquisitionAndReason()
+    {
+        await using var db = await OpenAsync();
+        async Task<FrameRow> Failed(string acquisition, string path, string reason)
+        {
+            var f = StoreSet.NewFrame(acquisition, path, sha: path);
+            await db.Frames.TryAddAcquiredAsync(f);
+            await db.Frames.MarkPublishedAsync(f.FrameId, DateTimeOffset.UtcNow);
+            Assert.True(await db.Frames.TryFailAsync(f.FrameId, reason));
+            return f;
+        }
+        var disk = await Failed("run42/plate_1", "/d/a.tif", "cannot write /out/a_cp_masks.tif: No space left on device");
+        await Failed("run42/plate_1", "/d/b.tif", "page 0 is corrupt");
+        var other = await Failed("run43", "/d/c.tif", "Cannot Write /out/c: read-only file system");
+        // _ in a name is literal, not LIKE's any-character.
+        var similar = await Failed("run42/plateX1", "/d/d.tif", "cannot write /out/d");
+
+        var dry = await db.Frames.RequeueAsync(FrameStates.Failed, "run42/plate_1", "cannot write", dryRun: true);
+        Assert.Equal([disk.Id], dry.Select(f => f.Id));
+        Assert.Equal(FrameStates.Failed, (await db.Frames.GetAsync(disk.FrameId))!.State);
+
+        var requeued = await db.Frames.RequeueAsync(FrameStates.Failed, "run4*", "CANNOT WRITE", dryRun: false);
+        Assert.Equal(new[] { disk.Id, other.Id, similar.Id }.Order(), requeued.Select(f => f.Id).Order());
+        Assert.Empty(await db.Frames.RequeueAsync(FrameStates.Failed, "run4*", "cannot write", dryRun: false));
+        var back = (await db.Frames.GetAsync(disk.FrameId))!;
+        Assert.Equal((FrameStates.Acquired, 1), (back.State, back.RequeueCount));
+        Assert.Null(back.Reason);
+        Assert.Null(back.PublishedAt);
+        Assert.Equal(1, (await db.Frames.CountByStateAsync())[FrameStates.Failed]);
+        await Assert.ThrowsAsync<ArgumentException>(() => db.Frames.RequeueAsync(FrameStates.Segmented, null, null, dryRun: false));
+    }
+
+    [SkippableFact]
+    public async Task DueForPublish_IsUnpublishedPastTheGrace_OrPublishedPastALeaseThatGrowsWithEachPublish()
+    {
+        await using var db = await OpenAsync();
+        var now = DateTimeOffset.UtcNow;
+        var lease = TimeSpan.FromMinutes(10);
+        async Task<FrameRow> Frame(string path, TimeSpan age, params TimeSpan[] publishedAgo)
+        {
+            var f = StoreSet.NewFrame(path: path, sha: path);
+            f.AcquiredAt = Database.Timestamp(now - age);
+            await db.Frames.TryAddAcquiredAsync(f);
+            foreach (var ago in publishedAgo) await db.Frames.MarkPublishedAsync(f.FrameId, now - ago);
+            return f;
+        }
+        var lost = await Frame("/d/lost.tif", TimeSpan.FromMinutes(1));
+        await Frame("/d/fresh.tif", TimeSpan.FromSeconds(1));
+        var expired = await Frame("/d/expired.tif", TimeSpan.FromHours(1), TimeSpan.FromMinutes(11));
+        await Frame("/d/leased.tif", TimeSpan.FromHours(1), TimeSpan.FromMinutes(9));
+        // Published twice, last 15 min ago: its lease is now 20 min.
+        await Frame("/d/twice.tif", TimeSpan.FromHours(1), TimeSpan.FromMinutes(40), TimeSpan.FromMinutes(15));
+        var done = await Frame("/d/done.tif", TimeSpan.FromHours(1));
+        await db.Frames.TryFailAsync(done.FrameId, "corrupt");
+
+        var due = await db.Frames.DueForPublishAsync(now, lease, TimeSpan.FromSeconds(10), limit: 10);
+        Assert.Equal(new[] { expired.Id, lost.Id }, due.Select(f => f.Id));
+        Assert.Single(await db.Frames.DueForPublishAsync(now, lease, TimeSpan.FromSeconds(10), limit: 1));
+    }
 }

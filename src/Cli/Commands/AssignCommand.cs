@@ -1,6 +1,5 @@
 using System.CommandLine;
 using AcqSeg.Persistence;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AcqSeg.Cli.Commands;
 

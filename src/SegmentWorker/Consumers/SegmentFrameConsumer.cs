@@ -67,7 +67,7 @@ public sealed partial class SegmentFrameConsumer(
 
         var paths = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
         var write = Stopwatch.StartNew();
-        FrameOutputs.Write(paths, image, result);
+        await WriteOutputsAsync(m, paths, image, result, cancel);
         result.Timings.Read = read;
         result.Timings.Write = write.Elapsed.TotalSeconds;
         result.Timings.Total = clock.Elapsed.TotalSeconds;
@@ -101,6 +101,39 @@ public sealed partial class SegmentFrameConsumer(
         LogSegmented(m.FrameId, objects, m.Model, version, result.Timings.Total, flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
     }
 
+    /// <summary>
+    /// Writes the outputs, waiting out a fault of the output disk (full, unmounted, read-only) with back-off for
+    /// SegmentWorker:OutputRetrySeconds. The segmentation stays in memory, so a short fault costs neither the frame nor a
+    /// second network pass; past the window the frame fails with a message naming the file and the fix.
+    /// </summary>
+    private async Task WriteOutputsAsync(FrameAcquired m, OutputPaths paths, ImageData image, SegmentationResult result, CancellationToken cancel)
+    {
+        var o = options.Value;
+        var clock = Stopwatch.StartNew();
+        var window = TimeSpan.FromSeconds(o.OutputRetrySeconds);
+        var delay = TimeSpan.FromMilliseconds(o.OutputRetryMinMilliseconds);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                FrameOutputs.Write(paths, image, result);
+                if (attempt > 1) LogOutputRecovered(m.FrameId, attempt, clock.Elapsed.TotalSeconds);
+                return;
+            }
+            catch (OutputWriteException ex)
+            {
+                if (clock.Elapsed + delay > window)
+                    throw new OutputWriteException(ex.OutputPath, new IOException(
+                        $"{ex.InnerException!.Message} (still failing after {attempt} attempts over {clock.Elapsed.TotalSeconds:F0} s). Free space on the " +
+                        $"output disk, remount it or fix its permissions, then run 'acqseg requeue --db DB --reason \"cannot write\"' to segment the frame again"));
+                LogOutputRetry(m.FrameId, ex.OutputPath, ex.InnerException!.Message, delay.TotalSeconds, (window - clock.Elapsed).TotalSeconds);
+                AcqSegMetrics.OutputWriteRetries.Inc();
+                await Task.Delay(delay, cancel);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, o.OutputRetryMaxMilliseconds));
+            }
+        }
+    }
+
     private async Task FailAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, string kind, string reason, CancellationToken cancel)
     {
         if (!await frames.TryFailAsync(m.FrameId, reason, cancel))
@@ -129,7 +162,7 @@ public sealed partial class SegmentFrameConsumer(
 
     /// <summary>Faults that a retry cannot fix: the frame fails with the reason (so does any other non-transient fault,
     /// so that no frame is left Acquired).</summary>
-    public static bool IsPermanent(Exception ex) => ex is TiffReadException or FileNotFoundException or DirectoryNotFoundException
+    public static bool IsPermanent(Exception ex) => ex is TiffReadException or OutputWriteException or FileNotFoundException or DirectoryNotFoundException
         or ArgumentException or ModelFileException or ModelNotFoundException or InvalidOperationException;
 
     /// <summary>Faults worth retrying with back-off (a locked file, a busy database, a network blip).</summary>
@@ -140,6 +173,12 @@ public sealed partial class SegmentFrameConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frame {FrameId} failed ({Kind}): {Path}: {Reason}")]
     private partial void LogFailed(Guid frameId, string path, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frame {FrameId}: cannot write {OutputPath} ({Problem}); trying again in {DelaySeconds:F1} s, for up to {RemainingSeconds:F0} s more")]
+    private partial void LogOutputRetry(Guid frameId, string outputPath, string problem, double delaySeconds, double remainingSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: outputs written on attempt {Attempt}, {Seconds:F1} s after the first failure")]
+    private partial void LogOutputRecovered(Guid frameId, int attempt, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Frame {FrameId} skipped: {State}")]
     private partial void LogAlreadyDone(Guid frameId, string state);

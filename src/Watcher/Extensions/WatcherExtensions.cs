@@ -6,7 +6,7 @@ namespace AcqSeg.Watcher.Extensions;
 
 public static class WatcherExtensions
 {
-    /// <summary>Options (section "Watcher"), the model assignment chain and the folder watcher.</summary>
+    /// <summary>Options (section "Watcher"), the model assignment chain, the folder watcher and the janitor.</summary>
     public static IHostApplicationBuilder AddWatcherServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -18,6 +18,9 @@ public static class WatcherExtensions
         services.AddSingleton<FrameRegistrar>();
         services.AddSingleton<AcquisitionWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<AcquisitionWatcher>());
+        // Frames stuck in Acquired (a lost message, a requeue) are published again.
+        services.AddSingleton<FrameJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<FrameJanitor>());
         return builder;
     }
 
