@@ -17,4 +17,16 @@ public sealed class ReviewOptions
     /// <summary>How long a curator's claim on a frame lasts; the editor renews it while open.</summary>
     [Range(1, 24 * 60)]
     public int ClaimMinutes { get; set; } = 15;
+
+    /// <summary>Failed sign-ins for one name within <see cref="LoginFailureWindowSeconds"/> that lock it out.</summary>
+    [Range(1, 1000, ErrorMessage = "Review:LoginLockoutFailures must be 1-1000: the failed sign-ins that lock an account out")]
+    public int LoginLockoutFailures { get; set; } = 5;
+
+    /// <summary>Failures older than this no longer count towards a lockout.</summary>
+    [Range(1, 24 * 3600, ErrorMessage = "Review:LoginFailureWindowSeconds must be 1-86400: how long a failed sign-in counts towards a lockout")]
+    public int LoginFailureWindowSeconds { get; set; } = 15 * 60;
+
+    /// <summary>How long a locked-out name is refused (429 with Retry-After), even with the right password.</summary>
+    [Range(1, 24 * 3600, ErrorMessage = "Review:LoginLockoutSeconds must be 1-86400: how long sign-in is refused after a lockout")]
+    public int LoginLockoutSeconds { get; set; } = 5 * 60;
 }

@@ -1,6 +1,7 @@
 using AcqSeg.Persistence;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,7 @@ public static class ServiceDefaultsExtensions
         var services = builder.Services;
         services.AddAcqSegPersistence();
         services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
+        services.AddValidatedOptions<MetricsOptions>(MetricsOptions.SectionName);
         services.AddSingleton<ModelCatalog>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -67,11 +69,30 @@ public static class ServiceDefaultsExtensions
     public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class =>
         services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 
-    /// <summary>/health (every check) and /metrics (Prometheus text format).</summary>
+    /// <summary>
+    /// /health (every check) and /metrics (Prometheus text format). Both skip curator sign-in where a role has it:
+    /// health says nothing but up or down, and /metrics has its own gate (<see cref="MetricsOptions"/>).
+    /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health");
-        app.MapMetrics("/metrics");
+        app.MapHealthChecks("/health").AllowAnonymous();
+        // What prometheus-net's MapMetrics builds, with the gate in front of the exporter.
+        var metrics = app.CreateApplicationBuilder()
+            .Use(async (context, next) =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
+                if (options.Refusal(context.Connection.RemoteIpAddress) is { } refusal)
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.WriteAsync(refusal + "\n", context.RequestAborted);
+                    return;
+                }
+                await next(context);
+            })
+            .UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings())
+            .Build();
+        app.Map("/metrics", metrics).AllowAnonymous();
         return app;
     }
 

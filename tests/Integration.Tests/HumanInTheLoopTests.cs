@@ -51,6 +51,8 @@ public sealed class HumanInTheLoopTests
             ["TrainWorker:MinApGain"] = "-1",
         });
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Reads need a curator too: the script acts as one with the API token throughout.
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         // 1. A frame arrives and is flagged.
         var first = Frames.Nuclei(seed: 11);
@@ -72,7 +74,6 @@ public sealed class HumanInTheLoopTests
             Content = new ByteArrayContent(Frames.LabelTiffBytes(first.Masks)),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/tiff");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var accepted = (await response.Content.ReadFromJsonAsync<CorrectionAccepted>())!;

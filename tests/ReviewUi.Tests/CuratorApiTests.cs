@@ -77,7 +77,7 @@ public class CuratorApiTests
         var a = await host.SeedFlaggedAsync("plate1", "flow_qc_dropped");
         var b = await host.SeedFlaggedAsync("plate2", "low_cellprob");
         var c = await host.SeedFlaggedAsync("plate2", "low_cellprob");
-        using var client = host.Anonymous();
+        using var client = host.Reader();
         var all = await client.GetFromJsonAsync<JsonElement>("/api/queue");
         Assert.Equal(3, all.GetProperty("flagged").GetInt32());
         var counts = all.GetProperty("reasonCounts").EnumerateArray().ToDictionary(x => x.GetProperty("reason").GetString()!, x => x.GetProperty("frames").GetInt32());
@@ -100,7 +100,7 @@ public class CuratorApiTests
     {
         await using var host = await ReviewHostFixture.StartAsync();
         var frame = await host.SeedFlaggedAsync();
-        using var c = host.Anonymous();
+        using var c = host.Reader();
         var labels = await c.GetAsync($"/api/frames/{frame}/labels");
         Assert.Equal("96", labels.Headers.GetValues("X-Width").Single());
         var bytes = await labels.Content.ReadAsByteArrayAsync();

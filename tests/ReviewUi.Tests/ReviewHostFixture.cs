@@ -47,7 +47,16 @@ public sealed class ReviewHostFixture : IAsyncDisposable
     public static async Task<ReviewHostFixture> StartAsync(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         var f = new ReviewHostFixture();
-        await f.StartHostAsync(overrides);
+        try
+        {
+            await f.StartHostAsync(overrides);
+        }
+        catch
+        {
+            // A host refused at start (invalid options) leaves no folder behind.
+            await f.DisposeAsync();
+            throw;
+        }
         return f;
     }
 
@@ -66,8 +75,17 @@ public sealed class ReviewHostFixture : IAsyncDisposable
         // Corrections must not start a fine-tune of the fake model in these tests.
         var extra = new List<KeyValuePair<string, string?>> { new("TrainWorker:PendingThreshold", "100000") };
         if (overrides is not null) extra.AddRange(overrides);
-        app = AcqSegHost.Build(settings, extra);
-        await app.StartAsync();
+        var built = AcqSegHost.Build(settings, extra);
+        try
+        {
+            await built.StartAsync();
+        }
+        catch
+        {
+            await built.DisposeAsync();
+            throw;
+        }
+        app = built;
         BaseUrl = new Uri(app.Urls.First());
         var bus = app.Services.GetRequiredService<IBus>();
         var handle = bus.ConnectReceiveEndpoint($"ui-tests-{Guid.NewGuid():N}", e =>
@@ -190,6 +208,13 @@ public sealed class ReviewHostFixture : IAsyncDisposable
         int code = CliApp.Run(["users", "token", name, "--db", DatabasePath], o, e);
         Assert.True(code == CliApp.Ok, $"users token {name}: exit {code}; {e}");
         return o.ToString().Trim();
+    }
+
+    /// <summary>A script's client: a new curator <paramref name="name"/> and a bearer token for it (every read needs a curator).</summary>
+    public HttpClient Reader(string name = "reader")
+    {
+        AddCurator(name);
+        return WithToken(TokenFor(name));
     }
 
     public HttpClient Anonymous() => new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = BaseUrl };

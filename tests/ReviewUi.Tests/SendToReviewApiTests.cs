@@ -47,7 +47,7 @@ public class SendToReviewApiTests
         using var forged = await host.SignedInAsync("alice", withCsrf: false);
         await AssertStatus(await forged.PostAsync($"/api/frames/{frame}/send-to-review", null), HttpStatusCode.Forbidden, "anti-forgery");
         Assert.Equal(FrameStates.Segmented, (await host.Frames.GetAsync(frame))!.State);
-        Assert.Null(await QueueEntryAsync(anonymous, frame));
+        Assert.Null(await QueueEntryAsync(forged, frame));
     }
 
     [Fact]

@@ -25,6 +25,51 @@ public abstract class StoreBehaviourTests
     }
 
     [SkippableFact]
+    public async Task Curators_StampRotatesFailuresCountInTheirWindow_RemovalEndsTokensAndKeepsTheName()
+    {
+        await using var db = await OpenAsync();
+        var curators = db.Curators;
+        Assert.True(await curators.TryAddAsync("ana", "hash"));
+        string? stamp = await curators.SecurityStampAsync("ana");
+        Assert.False(string.IsNullOrEmpty(stamp));
+        string rotated = await curators.RotateSecurityStampAsync("ana");
+        Assert.NotEqual(stamp, rotated);
+        Assert.Equal(rotated, await curators.SecurityStampAsync("ana"));
+
+        var t0 = DateTimeOffset.UtcNow;
+        var window = TimeSpan.FromMinutes(1);
+        Assert.Equal(1, await curators.RecordFailedLoginAsync("ana", t0, t0 - window));
+        Assert.Equal(2, await curators.RecordFailedLoginAsync("ana", t0.AddSeconds(10), t0.AddSeconds(10) - window));
+        // Two minutes on, the first failure is outside the window: the count starts again.
+        Assert.Equal(1, await curators.RecordFailedLoginAsync("ana", t0.AddMinutes(2), t0.AddMinutes(2) - window));
+        Assert.Equal(0, await curators.RecordFailedLoginAsync("nobody", t0, t0 - window));
+        await curators.LockOutAsync("ana", t0.AddMinutes(5));
+        var locked = (await curators.GetAsync("ana"))!;
+        Assert.Equal((0, Database.Timestamp(t0.AddMinutes(5))), (locked.FailedLogins, locked.LockoutEnd));
+        await curators.ResetFailedLoginsAsync("ana");
+        Assert.Null((await curators.GetAsync("ana"))!.LockoutEnd);
+
+        string sha1 = new string('a', 64), sha2 = "ab" + new string('b', 62);
+        await curators.AddTokenAsync("ana", sha1);
+        await curators.AddTokenAsync("ana", sha2);
+        Assert.Equal(2, (await curators.TokensByIdAsync("a")).Count);
+        Assert.Equal(sha1, Assert.Single(await curators.TokensByIdAsync(sha1[..12])).Sha256);
+        Assert.Equal(2, (await curators.TokensOfAsync("ana")).Count);
+        Assert.True(await curators.RevokeTokenAsync(sha1));
+        Assert.Null(await curators.CuratorForTokenAsync(sha1));
+        Assert.Equal("ana", await curators.CuratorForTokenAsync(sha2));
+
+        Assert.Equal(1, await curators.RemoveAsync("ana"));
+        Assert.Null(await curators.CuratorForTokenAsync(sha2));
+        Assert.Null(await curators.GetAsync("ana"));
+        Assert.Null(await curators.SecurityStampAsync("ana"));
+        Assert.NotNull((await curators.GetIncludingRemovedAsync("ana"))!.RemovedAt);
+        Assert.Empty(await curators.ListAsync());
+        Assert.False(await curators.TryAddAsync("ana", "hash"));
+        Assert.Null(await curators.RemoveAsync("ana"));
+    }
+
+    [SkippableFact]
     public async Task AddAcquired_SamePathAndContentTwice_StoresOneRow()
     {
         await using var db = await OpenAsync();

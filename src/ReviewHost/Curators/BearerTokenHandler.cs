@@ -17,14 +17,14 @@ public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptio
         string token = header["Bearer ".Length..].Trim();
         if (token.Length == 0) return AuthenticateResult.Fail("empty bearer token");
         string? curator = await curators.CuratorForTokenAsync(CuratorPasswords.TokenSha256(token), Context.RequestAborted);
-        if (curator is null) return AuthenticateResult.Fail("bearer token not recognised");
+        if (curator is null) return AuthenticateResult.Fail("bearer token not recognised (revoked, or its curator removed)");
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, curator)], CuratorAuth.BearerScheme);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), CuratorAuth.BearerScheme));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = 401;
-        await Results.Problem(CuratorAuth.SignInHint, statusCode: 401).ExecuteAsync(Context);
+        var auth = await HandleAuthenticateOnceSafeAsync();
+        await CuratorAuth.Unauthorized(Request, auth.Failure?.Message).ExecuteAsync(Context);
     }
 }

@@ -2,12 +2,15 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 
 namespace AcqSeg.ReviewHost.Curators;
 
 /// <summary>
-/// Who may write: curators signed in with the session cookie (browser; every write also carries the anti-forgery
-/// header) or presenting a bearer token (scripts). Cross-site writes are refused by Origin before anything else.
+/// Who may read and write: curators signed in with the session cookie (browser; every write also carries the
+/// anti-forgery header) or presenting a bearer token (scripts). Every endpoint needs one unless it opts out with
+/// AllowAnonymous (health, sign-in and its page, metrics with their own gate). Cross-site writes are refused by Origin
+/// before anything else. A cookie holds only while its security stamp matches the curator's (checked per request).
 /// </summary>
 public static class CuratorAuth
 {
@@ -15,6 +18,8 @@ public static class CuratorAuth
     public const string CookieScheme = "curator-cookie";
     public const string BearerScheme = "curator-bearer";
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
+    /// <summary>The claim name ASP.NET Core Identity uses for the same purpose.</summary>
+    public const string StampClaim = "AspNet.Identity.SecurityStamp";
     public const string SignInHint =
         "sign in as a curator (POST /api/auth/login, then send the X-CSRF-TOKEN header from GET /api/auth/session) or send 'Authorization: Bearer TOKEN' (acqseg users token NAME)";
 
@@ -32,11 +37,15 @@ public static class CuratorAuth
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
-                o.Events.OnRedirectToLogin = ctx => Results.Problem(SignInHint, statusCode: 401).ExecuteAsync(ctx.HttpContext);
+                o.Events.OnRedirectToLogin = ctx => Unauthorized(ctx.Request, null).ExecuteAsync(ctx.HttpContext);
                 o.Events.OnRedirectToAccessDenied = ctx => Results.Problem("not allowed", statusCode: 403).ExecuteAsync(ctx.HttpContext);
+                // Per request, not at Identity's default 30 min interval: logout and `users remove` must end a session at once.
+                o.Events.OnValidatePrincipal = CuratorSessions.ValidateAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerScheme, _ => { });
-        services.AddAuthorization();
+        // Deny by default: an endpoint added later needs a curator unless it says AllowAnonymous.
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddSingleton<LoginThrottle>();
         services.AddAntiforgery(o =>
         {
             o.HeaderName = AntiforgeryHeader;
@@ -67,6 +76,14 @@ public static class CuratorAuth
         return null;
     }
 
+    /// <summary>The 401 for a request without a curator, with why the credentials sent were refused, if any.</summary>
+    public static IResult Unauthorized(HttpRequest request, string? failure)
+    {
+        string why = failure is null ? "" : $"{failure}; ";
+        string what = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? "this request" : "this write";
+        return Results.Problem($"{why}{what} needs a curator: {SignInHint}", statusCode: 401);
+    }
+
     private sealed class CuratorWriteFilter(IAntiforgery antiforgery) : IEndpointFilter
     {
         public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -74,13 +91,7 @@ public static class CuratorAuth
             var http = context.HttpContext;
             if (CrossSiteRefusal(http.Request) is { } crossSite) return Results.Problem(crossSite, statusCode: 403);
             var auth = await http.AuthenticateAsync(Scheme);
-            if (!auth.Succeeded)
-            {
-                string why = auth.Failure is { } f ? $"{f.Message}; " : "";
-                // The frame list is the one read that needs a curator; every other guarded endpoint is a write.
-                string what = HttpMethods.IsGet(http.Request.Method) ? "this request" : "this write";
-                return Results.Problem($"{why}{what} needs a curator: {SignInHint}", statusCode: 401);
-            }
+            if (!auth.Succeeded) return Unauthorized(http.Request, auth.Failure?.Message);
             http.User = auth.Principal;
             if (auth.Ticket?.AuthenticationScheme == CookieScheme && !await antiforgery.IsRequestValidAsync(http))
                 return Results.Problem(

@@ -41,9 +41,10 @@ public static class CuratorApi
     public static IEndpointRouteBuilder MapCuratorApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth");
-        auth.MapPost("/login", Login);
+        // Open: the sign-in page needs both (the session answers who is signed in, null for nobody).
+        auth.MapPost("/login", Login).AllowAnonymous();
         auth.MapPost("/logout", Logout).RequireCurator();
-        auth.MapGet("/session", Session);
+        auth.MapGet("/session", Session).AllowAnonymous();
         auth.MapPost("/tokens", NewToken).RequireCurator();
 
         var api = app.MapGroup("/api");
@@ -55,7 +56,7 @@ public static class CuratorApi
         return app;
     }
 
-    private static async Task<IResult> Login(HttpContext http, CuratorStore curators, CancellationToken cancel)
+    private static async Task<IResult> Login(HttpContext http, CuratorStore curators, LoginThrottle throttle, CancellationToken cancel)
     {
         if (CuratorAuth.CrossSiteRefusal(http.Request) is { } crossSite) return Results.Problem(crossSite, statusCode: 403);
         // JSON only: a cross-site form cannot send it without a CORS preflight this service never grants.
@@ -72,19 +73,41 @@ public static class CuratorApi
         if (string.IsNullOrEmpty(body?.Name) || string.IsNullOrEmpty(body.Password))
             return Results.Problem("sign-in needs a name and a password", statusCode: 400);
         var curator = await curators.GetAsync(body.Name, cancel);
-        // The same message for an unknown name and a wrong password: the answer must not reveal which names exist.
-        if (curator is null || !CuratorPasswords.Verify(curator.Name, curator.PasswordHash, body.Password, out string? rehash))
+        var now = DateTimeOffset.UtcNow;
+        // Checked before the password: while locked out, even the right one is refused.
+        if (throttle.RetryAfter(body.Name, curator, now) is { } wait) return LockedOut(http, body.Name, wait);
+        string? rehash = null;
+        // An unknown name costs a hash check too, and gets the same message: the answer must not reveal which names exist.
+        bool verified = curator is null
+            ? CuratorPasswords.VerifyNobody(body.Password)
+            : CuratorPasswords.Verify(curator.Name, curator.PasswordHash, body.Password, out rehash);
+        if (curator is null || !verified)
+        {
+            if (await throttle.FailedAsync(body.Name, curator, now, cancel) is { } lockout) return LockedOut(http, body.Name, lockout);
             return Results.Problem("unknown curator or wrong password", statusCode: 401);
+        }
+        await throttle.SucceededAsync(curator, cancel);
         if (rehash is not null) await curators.UpdatePasswordHashAsync(curator.Name, rehash, cancel);
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, curator.Name)], CuratorAuth.CookieScheme);
-        await http.SignInAsync(CuratorAuth.CookieScheme, new ClaimsPrincipal(identity));
+        await http.SignInAsync(CuratorAuth.CookieScheme, CuratorSessions.Principal(curator.Name, curator.SecurityStamp));
         return Results.Ok(new { curator = curator.Name });
     }
 
-    private static async Task<IResult> Logout(HttpContext http, ClaimsPrincipal user)
+    private static IResult LockedOut(HttpContext http, string name, TimeSpan wait)
     {
+        int seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(
+            $"too many failed sign-ins for '{name}': sign-in is refused for {seconds} s more (Retry-After); check the name and password, or ask an operator ('acqseg users list')",
+            statusCode: 429);
+    }
+
+    /// <summary>Ends this session and every other of the curator's sessions: the stamp their cookies carry changes.</summary>
+    private static async Task<IResult> Logout(HttpContext http, ClaimsPrincipal user, CuratorStore curators, CancellationToken cancel)
+    {
+        string name = user.CuratorName();
+        await curators.RotateSecurityStampAsync(name, cancel);
         await http.SignOutAsync(CuratorAuth.CookieScheme);
-        return Results.Ok(new { signedOut = user.CuratorName() });
+        return Results.Ok(new { signedOut = name });
     }
 
     /// <summary>Who is signed in, and the anti-forgery token the pages send with every write (bound to that curator).</summary>
@@ -101,7 +124,7 @@ public static class CuratorApi
     {
         var (token, sha) = CuratorPasswords.NewToken();
         await curators.AddTokenAsync(user.CuratorName(), sha, cancel);
-        return Results.Ok(new { curator = user.CuratorName(), token });
+        return Results.Ok(new { curator = user.CuratorName(), token, id = CuratorStore.TokenId(sha) });
     }
 
     private static async Task<IResult> Queue(ReviewQueries queries, FrameClaimStore claims, string? acquisition, string? reason, string? model,

@@ -34,6 +34,9 @@ public static class ReviewApi
     public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
+        // Every read here needs a curator too (the fallback policy); the throughput page reads the metrics this way
+        // because /metrics itself is for the scraper (loopback by default).
+        api.MapGet("/metrics", ExportMetrics);
         api.MapGet("/review", ListFlagged);
         api.MapGet("/frames/{id:guid}", GetFrame);
         api.MapGet("/frames/{id:guid}/image.png", GetImage);
@@ -54,6 +57,13 @@ public static class ReviewApi
         api.Map("/{**rest}", (string? rest) => Results.Problem(
             $"no review API resource '/api/{rest}': frame ids are GUIDs (GET /api/review lists them), e.g. /api/frames/{{id}}/masks.tif", statusCode: 404));
         return app;
+    }
+
+    private static async Task ExportMetrics(HttpResponse response, CancellationToken cancel)
+    {
+        response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(response.Body, cancel);
     }
 
     private static async Task<IResult> ListFlagged(FrameStore frames, string? acquisition, string? reason, string? model, int? limit, CancellationToken cancel)

@@ -32,6 +32,7 @@ public sealed partial class OpsFilesTests
         [SegmentWorkerOptions.SectionName] = typeof(SegmentWorkerOptions),
         [QualityGateOptions.SectionName] = typeof(QualityGateOptions),
         [ReviewOptions.SectionName] = typeof(ReviewOptions),
+        [MetricsOptions.SectionName] = typeof(MetricsOptions),
         [AcqSeg.TrainWorker.TrainWorkerOptions.SectionName] = typeof(AcqSeg.TrainWorker.TrainWorkerOptions),
     };
 

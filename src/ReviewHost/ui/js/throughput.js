@@ -44,7 +44,9 @@ function spark() {
 
 async function poll() {
   try {
-    const r = await fetch('/metrics', { cache: 'no-store' });
+    // /api/metrics, not /metrics: the scraper's endpoint answers this machine only, the curator's wherever they sign in.
+    const r = await fetch('/api/metrics', { cache: 'no-store', credentials: 'same-origin' });
+    if (!r.ok) throw new Error(`metrics: ${r.status} ${r.statusText}`);
     const samples = parseMetrics(await r.text());
     const now = performance.now() / 1000;
     history.push({ t: now, samples });
