@@ -13,10 +13,16 @@ COPY src/ src/
 RUN dotnet publish src/TrainWorker/TrainWorker.csproj -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
+# curl for compose's healthcheck (GET /health): the runtime image has no HTTP client.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 # /health, /metrics on 8080; configuration through appsettings.json and Section__Key variables.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_gcServer=0
 EXPOSE 8080
+# The base image's unprivileged user (uid 1654); compose may run it as the host user that owns the output folders.
+USER $APP_UID
 ENTRYPOINT ["dotnet", "AcqSeg.TrainWorker.dll"]

@@ -102,14 +102,20 @@ public sealed partial class OpsFilesTests
     }
 
     [Fact]
-    public void RabbitMqDefinitions_GrantTheUserTheRolesConnectAs()
+    public void RabbitMq_DefaultUserIsTheOneTheRolesConnectAs()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "ops", "rabbitmq", "definitions.json")));
-        var env = BlockYaml.Map(BlockYaml.At(Services()["segment-worker"], "environment"), "segment-worker");
-        var user = doc.RootElement.GetProperty("users").EnumerateArray().Single(u => u.GetProperty("name").GetString() == (string?)env["Bus__RabbitMq__Username"]);
-        Assert.Equal(env["Bus__RabbitMq__Password"], user.GetProperty("password").GetString());
-        Assert.Contains(doc.RootElement.GetProperty("permissions").EnumerateArray(), p => p.GetProperty("user").GetString() == user.GetProperty("name").GetString()
-            && p.GetProperty("vhost").GetString() == (string?)env["Bus__RabbitMq__VirtualHost"]);
+        var services = Services();
+        var broker = BlockYaml.Map(BlockYaml.At(services["rabbitmq"], "environment"), "rabbitmq");
+        foreach (string role in Roles)
+        {
+            var env = BlockYaml.Map(BlockYaml.At(services[role], "environment"), role);
+            Assert.Equal((broker["RABBITMQ_DEFAULT_USER"], broker["RABBITMQ_DEFAULT_PASS"]), (env["Bus__RabbitMq__Username"], env["Bus__RabbitMq__Password"]));
+            // The default user's permissions cover the default virtual host only.
+            Assert.Equal("/", env["Bus__RabbitMq__VirtualHost"]);
+        }
+        // A definitions import at boot would skip creating the default user, leaving the roles no account.
+        var settings = File.ReadAllLines(Path.Combine(Root, "ops", "rabbitmq", "rabbitmq.conf")).Where(l => !l.TrimStart().StartsWith('#'));
+        Assert.DoesNotContain(settings, l => l.Contains("definitions", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -170,14 +176,15 @@ public sealed partial class OpsFilesTests
     public void Dockerfiles_PublishTheirRoleProjectOntoTheAspNetRuntime()
     {
         var files = Directory.GetFiles(Path.Combine(Root, "ops", "docker"), "*.Dockerfile");
-        Assert.Equal(["ReviewHost", "SegmentWorker", "TrainWorker", "Watcher"], files.Select(f => Path.GetFileName(f)[..^".Dockerfile".Length]).Order(StringComparer.Ordinal));
+        Assert.Equal(["Cli", "ReviewHost", "SegmentWorker", "TrainWorker", "Watcher"], files.Select(f => Path.GetFileName(f)[..^".Dockerfile".Length]).Order(StringComparer.Ordinal));
         foreach (string file in files)
         {
             string role = Path.GetFileName(file)[..^".Dockerfile".Length];
             string text = File.ReadAllText(file);
             Assert.Contains($"dotnet publish src/{role}/{role}.csproj", text);
             Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:", text);
-            Assert.Contains($"ENTRYPOINT [\"dotnet\", \"AcqSeg.{role}.dll\"]", text);
+            string assembly = role == "Cli" ? "acqseg" : $"AcqSeg.{role}";
+            Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{assembly}.dll\"]", text);
             string project = Path.Combine(Root, "src", role, $"{role}.csproj");
             Assert.True(File.Exists(project), project);
         }
