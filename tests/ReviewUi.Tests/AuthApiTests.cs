@@ -160,7 +160,12 @@ public class AuthApiTests
         using var tmp = new AcqSeg.TestSupport.TempFolder("acqseg-users");
         string db = tmp.File("a.db");
         int Run(string stdin, params string[] args) => CliApp.Run(args, new StringWriter(), new StringWriter(), new StringReader(stdin));
-        Assert.Equal(CliApp.Ok, Run("long enough 1\n", "users", "add", "alice", "--db", db, "--password-stdin"));
+        // A database file that does not exist is refused (a mistyped path), unless --create asks for a new one.
+        var missing = new StringWriter();
+        Assert.Equal(CliApp.UsageError, CliApp.Run(["users", "add", "alice", "--db", db, "--password-stdin"], new StringWriter(), missing, new StringReader("long enough 1\n")));
+        Assert.Contains("no such database file; give the service's database, or add --create to make a new one", missing.ToString());
+        Assert.False(File.Exists(db));
+        Assert.Equal(CliApp.Ok, Run("long enough 1\n", "users", "add", "alice", "--db", db, "--password-stdin", "--create"));
         Assert.Equal(CliApp.UsageError, Run("long enough 1\n", "users", "add", "alice", "--db", db, "--password-stdin"));
         Assert.Equal(CliApp.UsageError, Run("long enough 1\n", "users", "add", "a/b", "--db", db, "--password-stdin"));
         Assert.Equal(CliApp.UsageError, Run("short\n", "users", "add", "bob", "--db", db, "--password-stdin"));

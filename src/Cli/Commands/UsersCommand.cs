@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Curators;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -33,14 +32,15 @@ public static class UsersCommand
         var name = new Argument<string>("name") { Description = "Curator name (letters, digits, '.', '_', '-')" };
         var db = DbOption();
         var stdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input (scripts)" };
-        var cmd = new Command("add", "Add a curator (prompts for the password)") { name, db, stdin };
+        var create = new Option<bool>("--create") { Description = "Make a new SQLite database when --db names no file (otherwise a mistyped path is refused)" };
+        var cmd = new Command("add", "Add a curator (prompts for the password)") { name, db, stdin, create };
         cmd.SetAction(r =>
         {
             string user = r.GetValue(name)!.Trim();
             if (CuratorPasswords.CheckName(user) is { } badName) throw new UsageException(badName);
             string password = ReadPassword(console, r.GetValue(stdin));
             if (CuratorPasswords.CheckPassword(password) is { } badPassword) throw new UsageException(badPassword);
-            var store = new CuratorStore(Open(r.GetValue(db)!));
+            var store = new CuratorStore(Open(r.GetValue(db)!, r.GetValue(create)));
             if (!store.TryAddAsync(user, CuratorPasswords.Hash(user, password)).GetAwaiter().GetResult())
             {
                 var taken = store.GetIncludingRemovedAsync(user).GetAwaiter().GetResult();
@@ -153,12 +153,10 @@ public static class UsersCommand
         return given.ToLowerInvariant();
     }
 
-    private static Database Open(string connection)
-    {
-        var database = new Database(new DatabaseOptions { ConnectionString = connection });
-        new SchemaMigrator(database, NullLogger<SchemaMigrator>.Instance).MigrateAsync().GetAwaiter().GetResult();
-        return database;
-    }
+    /// <summary>The service's database; a SQLite file that does not exist is refused unless <paramref name="create"/>
+    /// (a mistyped --db used to make a new database silently, and the curator could not sign in to the real one).</summary>
+    private static Database Open(string connection, bool create = false) =>
+        CliDatabase.Open(connection, mustExist: !create, createFlag: "--create");
 
     private static string ReadPassword(CliConsole console, bool fromStdin)
     {
