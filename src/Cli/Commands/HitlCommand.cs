@@ -15,7 +15,6 @@ namespace AcqSeg.Cli.Commands;
 public static class HitlCommand
 {
     /// <summary>How close to the reference model the loop must come (AP@0.5).</summary>
-    public const double GoalMargin = 0.03;
 
     public static Command Create(CliConsole console)
     {
@@ -33,7 +32,7 @@ public static class HitlCommand
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var reference = new Option<string?>("--reference")
         {
-            Description = "Zoo model or .pth trained on all available training images of this type: the goal is its test AP@0.5 minus 0.03",
+            Description = $"Zoo model or .pth trained on all available training images of this type: the goal is its test AP@0.5 minus {HitlGoal.Margin}",
         };
         var cmd = new Command("hitl", "Simulated human-in-the-loop training: manual ROIs needed vs accuracy reached")
         {
@@ -145,16 +144,10 @@ public static class HitlCommand
         }
         if (reference is { } rf)
         {
-            // The seed's goal: within 0.03 AP@0.5 of a model trained on all available images of this type.
-            double refAp = FineTuning.MeanAp50(rf.Path, test, chan, chan2, device), goal = refAp - GoalMargin;
-            int? reachedAt = start >= goal ? 0 : rows.FirstOrDefault(s => s.TestAp50 >= goal)?.CumulativeManualRois;
-            baselines["reference"] = rf.Name;
-            baselines["reference_ap50"] = refAp;
-            baselines["goal_ap50"] = goal;
-            baselines["goal_reached_at_rois"] = reachedAt;
-            o.WriteLine(reachedAt is { } at
-                ? FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: within {GoalMargin} after {at} manual ROIs")
-                : FormattableString.Invariant($"reference {rf.Name} AP@0.5 {refAp:0.000}: not within {GoalMargin} after {rows.LastOrDefault()?.CumulativeManualRois ?? 0} manual ROIs (best {rows.Select(s => s.TestAp50).DefaultIfEmpty(start).Max():0.000})"));
+            var goal = new HitlGoal(rf.Name, FineTuning.MeanAp50(rf.Path, test, chan, chan2, device));
+            int? reachedAt = goal.ReachedAt(start, rows.Select(s => (s.CumulativeManualRois, s.TestAp50)));
+            goal.Record(baselines, reachedAt);
+            o.WriteLine(goal.Verdict(reachedAt, rows.LastOrDefault()?.CumulativeManualRois ?? 0, rows.Select(s => s.TestAp50).DefaultIfEmpty(start).Max()));
         }
         File.WriteAllText(Path.Combine(outDir, HitlCharts.BaselinesFile), JsonSerializer.Serialize(baselines, new JsonSerializerOptions { WriteIndented = true }));
 

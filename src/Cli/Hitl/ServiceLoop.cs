@@ -89,7 +89,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         log.WriteLine(string.Create(Inv, $"start model {lineage} (v1, {startPath}): test AP@0.5 {startAp:0.000} on {test.Count} images of {s.Test}"));
         // Scored before the loop, so every step's summary carries the goal.
         double? referenceAp = s.Reference is { } reference ? FineTuning.MeanAp50(ModelLocator.Resolve(reference), test, s.Chan, s.Chan2, device) : null;
-        if (referenceAp is { } r0) log.WriteLine(string.Create(Inv, $"reference {s.Reference}: test AP@0.5 {r0:0.000}; the goal is {r0 - HitlCommand.GoalMargin:0.000}"));
+        if (referenceAp is { } r0) log.WriteLine(string.Create(Inv, $"reference {s.Reference}: test AP@0.5 {r0:0.000}; the goal is {new HitlGoal(s.Reference!, r0).Goal:0.000}"));
 
         int port = ServiceProcess.FreePort();
         var env = new Dictionary<string, string>
@@ -164,12 +164,13 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
     public static string VersionPath(string serviceOutput, string lineage, int version) =>
         Path.Combine(serviceOutput, "models", lineage, $"v{version}.pth");
 
-    /// <summary>A curator account and its API token, made the way an operator makes them.</summary>
+    /// <summary>A curator account and its API token, made the way an operator makes them (before the service starts, so
+    /// the loop may create the database).</summary>
     private static string CreateCurator(string database)
     {
         string password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
         var err = new StringWriter();
-        int code = CliApp.Run(["users", "add", Curator, "--db", database, "--password-stdin"], TextWriter.Null, err, new StringReader(password + "\n"));
+        int code = CliApp.Run(["users", "add", Curator, "--db", database, "--password-stdin", "--create"], TextWriter.Null, err, new StringReader(password + "\n"));
         if (code != CliApp.Ok && !err.ToString().Contains("exists", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"acqseg users add: {err.ToString().Trim()}");
         var tokenOut = new StringWriter();
@@ -297,16 +298,10 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         if (settings.CompareCsv is { } compare && File.Exists(compare)) summary["compare_csv"] = Path.GetFullPath(compare);
         if (settings.Reference is { } reference && referenceAp is { } refAp)
         {
-            double goal = refAp - HitlCommand.GoalMargin;
-            int? reachedAt = startAp >= goal ? 0 : steps.FirstOrDefault(r => r.TestAp50 >= goal)?.CumulativeManualRois;
-            summary["reference"] = reference;
-            summary["reference_ap50"] = refAp;
-            summary["goal_ap50"] = goal;
-            summary["goal_reached_at_rois"] = reachedAt;
-            if (finished)
-                log.WriteLine(reachedAt is { } at
-                    ? string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: within {HitlCommand.GoalMargin} after {at} manual ROIs")
-                    : string.Create(Inv, $"reference {reference} AP@0.5 {refAp:0.000}: not within {HitlCommand.GoalMargin} after {summary["manual_rois"]} manual ROIs"));
+            var goal = new HitlGoal(reference, refAp);
+            int? reachedAt = goal.ReachedAt(startAp, steps.Select(r => (r.CumulativeManualRois, r.TestAp50)));
+            goal.Record(summary, reachedAt);
+            if (finished) log.WriteLine(goal.Verdict(reachedAt, (int)summary["manual_rois"]!));
         }
         File.WriteAllText(Path.Combine(outDir, SummaryFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         string png = HitlCharts.DrawService(outDir, compareCsv: null); // the summary's compare_csv
