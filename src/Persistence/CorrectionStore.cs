@@ -38,6 +38,8 @@ public sealed class TrainingRunRow
     /// <summary>Corrected frames trained on, held back for scoring, and the objects (ROIs) in the trained frames.</summary>
     public int? TrainFrames { get; set; }
     public int? HeldOutFrames { get; set; }
+    /// <summary>The held-back frames' ids, comma-separated (null for runs recorded before they were kept).</summary>
+    public string? HeldOutFrameIds { get; set; }
     public int? Rois { get; set; }
     /// <summary>Epoch the last attempt started from (above 0 when it resumed from a checkpoint).</summary>
     public int? StartEpoch { get; set; }
@@ -148,13 +150,19 @@ public sealed class CorrectionStore(Database database)
     }
 
     /// <summary>Records the training set of a running run (frames trained on and held back, ROIs, start epoch).</summary>
-    public async Task RecordTrainingSetAsync(string id, int trainFrames, int heldOutFrames, int rois, int startEpoch, CancellationToken cancel = default)
+    public async Task RecordTrainingSetAsync(string id, int trainFrames, IReadOnlyCollection<string> heldOutFrameIds, int rois, int startEpoch,
+        CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);
         await c.ExecuteAsync("""
-            UPDATE training_runs SET train_frames = @TrainFrames, held_out_frames = @HeldOutFrames, rois = @Rois, start_epoch = @StartEpoch
+            UPDATE training_runs SET train_frames = @TrainFrames, held_out_frames = @HeldOutFrames, held_out_frame_ids = @HeldOutFrameIds,
+                rois = @Rois, start_epoch = @StartEpoch
             WHERE id = @Id AND state = 'Running'
-            """, new { Id = id, TrainFrames = trainFrames, HeldOutFrames = heldOutFrames, Rois = rois, StartEpoch = startEpoch });
+            """, new
+        {
+            Id = id, TrainFrames = trainFrames, HeldOutFrames = heldOutFrameIds.Count,
+            HeldOutFrameIds = string.Join(",", heldOutFrameIds), Rois = rois, StartEpoch = startEpoch,
+        });
     }
 
     public async Task<IReadOnlyList<TrainingRunRow>> RunningAsync(CancellationToken cancel = default)

@@ -37,9 +37,10 @@ public static class HoldOut
     }
 
     /// <summary>
-    /// The frames the current version cannot have trained on: every frame when it is the base (no training run made it);
-    /// otherwise frames it or a later version segmented (it existed before they were written), and frames claimed by a
-    /// run that started after the run that made it (that run had finished before they were claimed).
+    /// The frames the current version never trained on: every frame when it is the base (no training run made it);
+    /// otherwise frames it or a later version segmented (it existed before they were written), frames claimed by a run
+    /// that started after the run that made it (that run had finished before they were claimed), and frames the run that
+    /// made it held back for scoring. (Runs recorded before held-back ids were kept count their held-back frames as seen.)
     /// </summary>
     /// <param name="runs">the lineage's training runs in the order they started</param>
     public static Func<CorrectionRow, bool> UnseenBy(int currentVersion, string? madeByRun, IReadOnlyList<TrainingRunRow> runs)
@@ -47,7 +48,10 @@ public static class HoldOut
         if (currentVersion <= 1 && madeByRun is null) return _ => true;
         int at = madeByRun is null ? -1 : runs.ToList().FindIndex(r => r.Id == madeByRun);
         var later = at < 0 ? [] : runs.Skip(at + 1).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-        return c => c.ModelVersion >= currentVersion || (c.TrainingRunId is { } id && later.Contains(id));
+        var heldBack = at < 0 || runs[at].HeldOutFrameIds is not { Length: > 0 } ids
+            ? []
+            : ids.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return c => c.ModelVersion >= currentVersion || (c.TrainingRunId is { } id && later.Contains(id)) || heldBack.Contains(c.FrameId);
     }
 
     private static string Key(string frameId) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(frameId)));

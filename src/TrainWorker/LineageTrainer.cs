@@ -102,7 +102,8 @@ public sealed partial class LineageTrainer(
             && resume.TrainImages == samples.Count;
         int startEpoch = resumable ? Math.Min(resume!.NextEpoch, schedule.Epochs) : 0;
         int rois = samples.Sum(s => s.Objects);
-        await corrections.RecordTrainingSetAsync(run.Id, split.Train.Count, split.ScoredOnTrainingFrames ? 0 : split.Scored.Count, rois, startEpoch, cancel);
+        await corrections.RecordTrainingSetAsync(run.Id, split.Train.Count, split.ScoredOnTrainingFrames ? [] : split.Scored.Select(c => c.FrameId).ToList(),
+            rois, startEpoch, cancel);
         LogStarting(run.Id, run.Model, split.Train.Count, rois, split.ScoredOnTrainingFrames ? 0 : split.Scored.Count, schedule.Name, schedule.Epochs, startEpoch);
 
         string candidate = Path.Combine(folder, CandidateFile);

@@ -80,4 +80,20 @@ public class HoldOutTests
         // Against the base model every frame is new.
         Assert.Equal(1, HoldOut.Split([Frame("a", 1)], 0.2, _ => true).NewToCurrent);
     }
+
+    [Fact]
+    public void FramesHeldBackByTheRunThatMadeTheCurrentVersion_AreUnseenByIt()
+    {
+        // r1 made v2 from a, holding b back; c came later. The round after a publish must not take b for a trained frame:
+        // it was, and the round was skipped as having nothing new to learn.
+        TrainingRunRow[] runs = [new() { Id = "r1", HeldOutFrameIds = "b" }, new() { Id = "r2" }];
+        var unseen = HoldOut.UnseenBy(2, "r1", runs);
+        Assert.False(unseen(Frame("a", 1, "r1")));
+        Assert.True(unseen(Frame("b", 1, "r1")));
+        var next = HoldOut.Split([Frame("a", 1, "r1"), Frame("b", 1, "r1"), Frame("c", 2, "r2")], 0.2, unseen);
+        Assert.Single(next.Scored);
+        Assert.Equal(1, next.NewToCurrent);
+        // A run recorded before held-back ids were kept leaves its frames counted as seen.
+        Assert.False(HoldOut.UnseenBy(2, "r1", [new() { Id = "r1" }])(Frame("b", 1, "r1")));
+    }
 }

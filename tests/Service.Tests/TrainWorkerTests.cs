@@ -117,6 +117,13 @@ public sealed class TrainWorkerTests : IDisposable
         var lineage = await fx.Db.Models.LineageAsync(TrainWorkerFixture.Model);
         Assert.Equal([null, 1, 2], lineage.Select(v => v.ParentVersion));
         Assert.Equal([2, 3], (await TrainWorkerFixture.PublishedAsync<ModelPublished>(harness, 2)).Select(m => m.Version));
+
+        // The round after that publish trains: the frame v3's run held back is new to v3.
+        Assert.Single(runs[2].HeldOutFrameIds!.Split(','));
+        await harness.Bus.Publish(await fx.CorrectedFrameAsync(4));
+        runs = await fx.RunsWhenAsync(r => r.Count == 4 && r.All(x => x.State != TrainingStates.Running));
+        Assert.Equal((TrainingStates.Published, 4), (runs[3].State, runs[3].NewVersion));
+        Assert.Equal((3, 1), (runs[3].TrainFrames, runs[3].HeldOutFrames));
     }
 
     [Fact]
