@@ -4,6 +4,7 @@ using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Pipeline;
 using AcqSeg.Segmentation.Sizing;
 using AcqSeg.Segmentation.Training;
+using AcqSeg.Segmentation.Transforms;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -16,7 +17,7 @@ public static partial class ZooCommand
     /// `acqseg zoo size-check NAME --dir DIR...`: the size model alone, against labelled images: per image the masks'
     /// diameter, the style's guess, each refining pass and the final estimate; per folder how many estimates land within
     /// 25 % of the truth and the geometric mean error factor. `--refine-passes` tries another pass count without
-    /// refitting. Records nothing.
+    /// refitting; `--scale` checks the same images resized (larger or smaller objects). Records nothing.
     /// </summary>
     private static Command SizeCheck(CliConsole console)
     {
@@ -28,10 +29,15 @@ public static partial class ZooCommand
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
         var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Resize each image and its masks by this factor first (0.25-4): the same objects as a higher or lower magnification shows them",
+            DefaultValueFactory = _ => 1.0,
+        };
         var zooDir = ZooOption();
         var cmd = new Command("size-check", "Compare a model's size estimates with labelled images' mask diameters (per image and per folder; records nothing)")
         {
-            name, dirs, maskSuffix, refinePasses, settle, chan, chan2, device, zooDir,
+            name, dirs, maskSuffix, refinePasses, settle, chan, chan2, device, scale, zooDir,
         };
         cmd.SetAction(r =>
         {
@@ -43,11 +49,14 @@ public static partial class ZooCommand
             var size = SizeModel.Load(sizePath);
             if (r.GetValue(refinePasses) is { } p) size = size.WithRefinePasses(CheckedRefinePasses(p));
             if (r.GetValue(settle) is { } st) size = size.WithRefinePasses(size.RefinePasses, CheckedSettle(st));
+            double factor = r.GetValue(scale);
+            if (!(factor is >= 0.25 and <= 4)) throw new UsageException(string.Create(Inv, $"--scale {factor} must be between 0.25 and 4"));
             var folders = r.GetValue(dirs)!;
             foreach (string dir in folders) if (!Directory.Exists(dir)) throw new UsageException($"--dir '{dir}' is not a folder");
             using var model = LoadModel(weights, r.GetValue(device)!);
             var segmenter = new FrameSegmenter(model, size);
             var settings = new SegmentSettings { Diameter = 0, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
+            if (factor != 1) console.Out.WriteLine(string.Create(Inv, $"images and masks resized by x{factor} (bilinear, nearest) before the check"));
             console.Out.WriteLine(string.Create(Inv, $"{n} v{zoo.Manifest(n).Current}, size model with {size.RefinePasses} refining pass(es), stopping below a {size.SettledChange * 100:0.#} % change"));
             var all = new List<double>();
             foreach (string dir in folders)
@@ -57,9 +66,10 @@ public static partial class ZooCommand
                 var ratios = new List<double>();
                 foreach (var pair in pairs)
                 {
-                    double truth = TrainingData.Diameter(TiffReader.ReadLabels(pair.Masks));
+                    var (image, masks) = Scaled(TiffReader.Read(pair.Image), TiffReader.ReadLabels(pair.Masks), factor);
+                    double truth = TrainingData.Diameter(masks);
                     if (!(truth > 0)) continue;
-                    var estimate = segmenter.ResolveDiameter(TiffReader.Read(pair.Image), settings).Estimate!;
+                    var estimate = segmenter.ResolveDiameter(image, settings).Estimate!;
                     ratios.Add(estimate.Diameter / truth);
                     string steps = string.Join(" -> ", estimate.PassDiameters.Select(d => d.ToString("0.0", Inv)));
                     console.Out.WriteLine(string.Create(Inv,
@@ -100,6 +110,15 @@ public static partial class ZooCommand
             return CliApp.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The image (bilinear) and its masks (nearest) resized by <paramref name="factor"/>; unchanged at 1.</summary>
+    private static (ImageData Image, LabelImage Masks) Scaled(ImageData image, LabelImage masks, double factor)
+    {
+        if (factor == 1) return (image, masks);
+        int h = Math.Max(1, (int)Math.Round(image.Height * factor)), w = Math.Max(1, (int)Math.Round(image.Width * factor));
+        var planes = BilinearResize.Resize(image.Data, image.Channels, image.Height, image.Width, h, w);
+        return (new ImageData(planes, image.Channels, h, w, image.Metadata), NearestResize.Labels(masks, h, w));
     }
 
     private static string Summary(string label, List<double> ratios)
