@@ -55,6 +55,9 @@ public sealed class SchemaMigrator(Database database, ILogger<SchemaMigrator> lo
             using var reader = new StreamReader(stream);
             scripts.Add(new Script(version, Path.GetFileNameWithoutExtension(file[(underscore + 1)..]), reader.ReadToEnd()));
         }
+        // Two scripts with one number (two branches merged) would leave the second unapplied wherever the first ran.
+        if (scripts.GroupBy(s => s.Version).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new InvalidOperationException($"migration scripts {string.Join(" and ", clash.Select(s => $"{s.Version:0000}_{s.Name}"))} share version {clash.Key}; renumber one");
         return scripts.OrderBy(s => s.Version).ToList();
     }
 }

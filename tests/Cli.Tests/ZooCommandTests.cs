@@ -389,6 +389,16 @@ public class ZooCommandTests
         var bad = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--refine-passes", "0");
         Assert.Equal(CliApp.UsageError, bad.ExitCode);
         Assert.Contains("--refine-passes 0 must be 1 (Cellpose) to 8", bad.Error);
+
+        // --scale checks the same frames with their objects 1.5x larger: the masks' diameters follow the factor.
+        var larger = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu", "--scale", "1.5");
+        Assert.True(larger.ExitCode == 0, larger.Error);
+        Assert.StartsWith("images and masks resized by x1.5 (bilinear, nearest) before the check", larger.Out);
+        var scaledLine = Assert.Single(larger.Out.Split('\n'), l => l.Contains("synth_nuclei_0000_img.tif"));
+        double original = TrainingData.Diameter(TiffReader.ReadLabels(Path.Combine(frames, "synth_nuclei_0000_masks.tif")));
+        double scaled = double.Parse(scaledLine[(scaledLine.IndexOf("masks ", StringComparison.Ordinal) + 6)..].Split(',')[0], CultureInfo.InvariantCulture);
+        Assert.InRange(scaled / original, 1.4, 1.6);
+        Assert.Contains("--scale 9 must be between 0.25 and 4", CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--scale", "9").Error);
     }
 
     [Fact]

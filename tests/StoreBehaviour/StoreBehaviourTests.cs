@@ -22,6 +22,9 @@ public abstract class StoreBehaviourTests
         await using var db = await OpenAsync();
         Assert.Empty(await db.Migrator.MigrateAsync());
         Assert.Equal(SchemaMigrator.Scripts(SqlDialect.Sqlite).Select(s => s.Version), SchemaMigrator.Scripts(SqlDialect.Postgres).Select(s => s.Version));
+        // Two scripts with one number (branches merged) would leave the second unapplied on a database that had the first.
+        var versions = SchemaMigrator.Scripts(SqlDialect.Sqlite).Select(s => s.Version).ToList();
+        Assert.Equal(versions.Distinct().Count(), versions.Count);
     }
 
     [SkippableFact]
