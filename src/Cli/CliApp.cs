@@ -31,6 +31,7 @@ public static class CliApp
             RunCommand.Create(console),
             AssignCommand.Create(console),
             RequeueCommand.Create(console),
+            SoakCommand.Create(console),
             ZooCommand.Create(console),
             SynthCommand.Create(console),
             DemoCommand.Create(console),

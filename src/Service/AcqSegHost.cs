@@ -12,7 +12,8 @@ using Microsoft.Extensions.Hosting;
 
 namespace AcqSeg.Service;
 
-/// <summary>Composes every role into one web host; role processes use the same extension methods one by one.</summary>
+/// <summary>Composes every role into one web host, or one role (`acqseg run --role`) as its own role process composes
+/// it; role processes use the same extension methods one by one.</summary>
 public static class AcqSegHost
 {
     /// <param name="services">Registrations added after the roles' (a benchmark's training observer).</param>
@@ -24,23 +25,37 @@ public static class AcqSegHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.WebHost.UseUrls($"http://{run.Http}");
 
-        builder.AddServiceDefaults(bus =>
+        switch (run.Role)
         {
-            bus.AddWatcherConsumers();
-            bus.AddSegmentWorkerConsumers();
-            bus.AddTrainWorkerConsumers();
-        });
-        builder.AddWatcherServices();
-        builder.AddSegmentWorkerServices();
-        builder.AddReviewServices();
-        builder.AddTrainWorkerServices();
-        if (run.ExitWhenIdle is { } idle)
-            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, idle));
+            case ServiceRole.Watcher:
+                builder.AddServiceDefaults(bus => bus.AddWatcherConsumers());
+                builder.AddWatcherServices();
+                break;
+            case ServiceRole.SegmentWorker:
+                builder.AddServiceDefaults(bus => bus.AddSegmentWorkerConsumers());
+                builder.AddSegmentWorkerServices();
+                break;
+            default:
+                builder.AddServiceDefaults(bus =>
+                {
+                    bus.AddWatcherConsumers();
+                    bus.AddSegmentWorkerConsumers();
+                    bus.AddTrainWorkerConsumers();
+                });
+                builder.AddWatcherServices();
+                builder.AddSegmentWorkerServices();
+                builder.AddReviewServices();
+                builder.AddTrainWorkerServices();
+                // Idle means no file pending, no frame waiting and no training: only the whole service can tell.
+                if (run.ExitWhenIdle is { } idle)
+                    builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, idle));
+                break;
+        }
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
-        app.MapReviewApi();
+        if (run.Role == ServiceRole.All) app.MapReviewApi();
         return app;
     }
 

@@ -1,5 +1,14 @@
 namespace AcqSeg.Service;
 
+/// <summary>Which roles one `acqseg run` process hosts: all of them, or one, as its own role process does (several
+/// processes on one broker and database make a deployment: one watcher, any number of segment workers).</summary>
+public enum ServiceRole
+{
+    All,
+    Watcher,
+    SegmentWorker,
+}
+
 /// <summary>What `acqseg run` was asked for.</summary>
 public sealed record RunSettings
 {
@@ -9,6 +18,7 @@ public sealed record RunSettings
     public required string ModelName { get; init; }
     /// <summary>Its base weight file.</summary>
     public required string ModelPath { get; init; }
+    public ServiceRole Role { get; init; } = ServiceRole.All;
     /// <summary>"memory" or rabbitmq://user:pass@host:port/vhost.</summary>
     public string Bus { get; init; } = "memory";
     /// <summary>SQLite path or PostgreSQL connection; null = OutputFolder/acqseg.db.</summary>

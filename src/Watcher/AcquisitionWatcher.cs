@@ -20,6 +20,7 @@ public sealed partial class AcquisitionWatcher(
     private readonly ConcurrentQueue<string> notified = new();
     private readonly Dictionary<string, (long Size, DateTime Modified)> registered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> invalidSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> retryAt = new(StringComparer.Ordinal);
     // Set while the broker returns FrameAcquired (no segment queue bound yet): a property of the broker, not of a frame,
     // so one frame probes per retry period and the others wait unhashed.
     private DateTimeOffset? unroutedSince;
@@ -129,11 +130,13 @@ public sealed partial class AcquisitionWatcher(
                 // Renamed away or deleted before it was complete.
                 tracker.Forget(path);
                 invalidSince.Remove(path);
+                retryAt.Remove(path);
                 continue;
             }
             var now = clock.GetUtcNow();
             if (!tracker.Observe(path, info.Length, info.LastWriteTimeUtc, now)) continue;
             if (unroutedSince is not null && now < unroutedRetryAt) continue;
+            if (retryAt.TryGetValue(path, out var retry) && now < retry) continue;
             if (!OpensAsTiff(path, out string? problem))
             {
                 if (!invalidSince.TryGetValue(path, out var since)) invalidSince[path] = since = now;
@@ -147,6 +150,7 @@ public sealed partial class AcquisitionWatcher(
                 registered[path] = (info.Length, info.LastWriteTimeUtc);
                 tracker.Forget(path);
                 invalidSince.Remove(path);
+                retryAt.Remove(path);
                 if (unroutedSince is { } since)
                 {
                     LogRouted(path, (now - since).TotalSeconds);
@@ -165,8 +169,18 @@ public sealed partial class AcquisitionWatcher(
                 // Still locked or vanished mid-hash: try again on the next poll.
                 LogRetry(path, ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
+            {
+                // The database or the broker is away (a restart, a network cut). The file stays pending and is tried again
+                // a second later; letting this end the loop stopped the whole watcher, so that no later frame counted
+                // (issue 20: found by `acqseg soak` restarting PostgreSQL).
+                retryAt[path] = now + StoreRetryDelay;
+                LogStoreUnavailable(path, ex.GetType().Name, ex.Message, StoreRetryDelay.TotalSeconds);
+            }
         }
     }
+
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
 
     private static bool OpensAsTiff(string path, out string? problem)
     {
@@ -207,6 +221,9 @@ public sealed partial class AcquisitionWatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Path} delivered: a segment worker bound its queue after {Seconds:F0} s; waiting frames follow")]
     private partial void LogRouted(string path, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} could not be registered ({ExceptionType}: {Problem}); trying again in {RetrySeconds} s")]
+    private partial void LogStoreUnavailable(string path, string exceptionType, string problem, double retrySeconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Path} not readable yet ({Problem}); retrying")]
     private partial void LogRetry(string path, string problem);

@@ -131,6 +131,20 @@ public class UsageErrorTests
         Assert.Contains("--db '/proc/acqseg-test/x.db'", line);
     }
 
+    [Theory]
+    [InlineData(new[] { "run", "--role", "segment-worker", "--out", "OUT" }, "--role segment-worker needs --bus rabbitmq://")]
+    [InlineData(new[] { "run", "--role", "watcher", "--out", "OUT", "--bus", "rabbitmq://u:p@127.0.0.1:1/" }, "--watch is required with --role watcher")]
+    [InlineData(new[] { "run", "--role", "segment-worker", "--out", "OUT", "--bus", "rabbitmq://u:p@127.0.0.1:1/", "--exit-when-idle", "1" }, "--exit-when-idle needs --role all")]
+    [InlineData(new[] { "soak", "--bus", "rabbitmq://u:p@127.0.0.1:1/", "--db", "soak.db" }, "is not a PostgreSQL connection")]
+    [InlineData(new[] { "soak", "--bus", "memory", "--db", "Host=127.0.0.1;Database=d" }, "--bus must be rabbitmq://")]
+    public void OneRoleProcessesAndTheSoak_WithoutWhatTheyNeed_SayWhatIsMissing_Exit2(string[] args, string message)
+    {
+        using var tmp = new TempFolder();
+        var run = CliRun.Of(args.Select(a => a == "OUT" ? tmp.Sub("out") : a).ToArray());
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(message, run.Error);
+    }
+
     [Fact]
     public void UnreachablePostgres_IsOneLine_WithoutThePassword()
     {

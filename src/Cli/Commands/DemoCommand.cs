@@ -101,7 +101,7 @@ public static class DemoCommand
     }
 
     /// <summary>../shared beside the repository (found from the program's folder), else beside the working folder.</summary>
-    private static string SharedFolder()
+    internal static string SharedFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -5,8 +5,9 @@ using System.Net.Sockets;
 namespace AcqSeg.Cli.Hitl;
 
 /// <summary>
-/// `acqseg run` as a child process of this program (the same build), its output appended to a log file. Stopped with
-/// SIGTERM, as a process manager stops it, and killed only when it does not end in time.
+/// `acqseg run` as a child process of this program (the same build), or another program (a server's control tool), its
+/// output appended to a log file. Stopped with SIGTERM, as a process manager stops it, and killed only when it does not
+/// end in time; <see cref="Kill"/> ends it as a crash would.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -27,11 +28,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts `acqseg ARGS` with extra configuration as environment variables (Section__Key=value).</summary>
     public static ServiceProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile)
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // The program running now: `dotnet acqseg.dll` or the published apphost.
         string host = Environment.ProcessPath ?? "dotnet";
-        start.FileName = host;
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(ServiceProcess).Assembly.Location);
+        IEnumerable<string> all = Path.GetFileNameWithoutExtension(host) == "dotnet" ? [typeof(ServiceProcess).Assembly.Location, .. args] : args;
+        return StartProgram(host, all, environment, logFile);
+    }
+
+    /// <summary>Starts any program the same way (its output appended to <paramref name="logFile"/>).</summary>
+    public static ServiceProcess StartProgram(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile)
+    {
+        var start = new ProcessStartInfo { FileName = program, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) start.ArgumentList.Add(a);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
@@ -39,10 +45,45 @@ public sealed class ServiceProcess : IAsyncDisposable
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        if (!process.Start()) throw new InvalidOperationException($"could not start {host}");
+        try
+        {
+            if (!process.Start()) throw new InvalidOperationException($"could not start {program}");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            log.Dispose();
+            throw new InvalidOperationException($"could not start {program}: {ex.Message}", ex);
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ServiceProcess(process, log);
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once the process ends; killed, and a <see cref="TimeoutException"/>, when it runs longer
+    /// than <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{_process.StartInfo.FileName} still ran after {timeout.TotalSeconds:0} s and was killed");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL, as a crash or the kernel's OOM killer ends a process: no shutdown, no acknowledgements.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
     }
 
     /// <summary>A loopback TCP port nothing listens on now.</summary>

@@ -32,6 +32,9 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://{Settings.Http}/");
 
+    /// <summary>The host is stopping (or stopped) without the test asking: a hosted service failed.</summary>
+    public bool Stopping => app.Lifetime.ApplicationStopping.IsCancellationRequested;
+
     /// <summary>The pipeline on the real broker and database: one watched folder, one model lineage, a free HTTP port,
     /// and a short stability wait so test frames count quickly.</summary>
     public static RunSettings RealServerSettings(string watch, string output, string lineage, string model, string bus, string database) => new()
