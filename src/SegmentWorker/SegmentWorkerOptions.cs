@@ -21,9 +21,11 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     [Range(1, 256)]
     public int PrefetchCount { get; set; } = 2;
 
-    /// <summary>Retries of a transient fault (I/O, database) before the frame is failed.</summary>
+    /// <summary>Retries of a transient fault (I/O, database) before the frame is failed. Six retries doubling from
+    /// 200 ms wait about 13 s in all: a database restart (about 5 s in the soak) is waited out instead of leaving the
+    /// frame to the janitor's lease.</summary>
     [Range(0, 20)]
-    public int RetryLimit { get; set; } = 3;
+    public int RetryLimit { get; set; } = 6;
 
     [Range(1, 600_000)]
     public int RetryMinMilliseconds { get; set; } = 200;
