@@ -66,7 +66,8 @@ public sealed record SegmentationRecord(
     string? OutlinesPath,
     string? ObjectsPath,
     FrameStatsRow Stats,
-    IReadOnlyList<ReviewReason> Reasons);
+    IReadOnlyList<ReviewReason> Reasons,
+    string? Sha256 = null);
 
 public sealed record ReviewReason(string Reason, string Detail);
 
@@ -139,15 +140,18 @@ public sealed class FrameStore(Database database)
     }
 
     /// <summary>
-    /// Puts a Failed frame back to Acquired with its file's new content: a file that failed (e.g. read while still being
-    /// written) and then changed is the same frame, retried, not a second one. False when it is no longer Failed.
+    /// Gives a frame its file's new content: a file that changed while its frame waited (Acquired) or after it failed
+    /// (e.g. read while still being written) is the same frame with newer content, not a second frame. The frame is
+    /// Acquired afterwards; a worker still busy with the old content cannot record it (its sha no longer matches).
+    /// False when the frame is in neither state.
     /// </summary>
     public async Task<bool> TryReacquireAsync(Guid id, string sha256, long sizeBytes, string model, CancellationToken cancel = default)
     {
         await using var c = await database.OpenAsync(cancel);
         int rows = await c.ExecuteAsync("""
-            UPDATE frames SET sha256 = @Sha256, size_bytes = @SizeBytes, model = @Model, state = 'Acquired', reason = NULL, completed_at = NULL
-            WHERE id = @Id AND state = 'Failed'
+            UPDATE frames SET sha256 = @Sha256, size_bytes = @SizeBytes, model = @Model, state = 'Acquired', reason = NULL, completed_at = NULL,
+                published_at = NULL
+            WHERE id = @Id AND state IN ('Acquired', 'Failed')
             """, new { Id = id.ToString(), Sha256 = sha256, SizeBytes = sizeBytes, Model = model });
         return rows == 1;
     }
@@ -223,17 +227,19 @@ public sealed class FrameStore(Database database)
         return await c.QuerySingleOrDefaultAsync<FrameRow>("SELECT * FROM frames WHERE id = @Id", new { Id = id.ToString() });
     }
 
-    /// <summary>Marks an Acquired frame Failed; false when it had already left Acquired (a redelivery).</summary>
-    public async Task<bool> TryFailAsync(Guid id, string reason, CancellationToken cancel = default)
+    /// <summary>Marks an Acquired frame Failed; false when it had already left Acquired (a redelivery) or, with
+    /// <paramref name="sha256"/>, when its file has changed since the worker read it (the newer content decides).</summary>
+    public async Task<bool> TryFailAsync(Guid id, string reason, CancellationToken cancel = default, string? sha256 = null)
     {
         await using var c = await database.OpenAsync(cancel);
         int rows = await c.ExecuteAsync(
-            "UPDATE frames SET state = 'Failed', reason = @Reason, completed_at = @At WHERE id = @Id AND state = 'Acquired'",
-            new { Id = id.ToString(), Reason = reason, At = Database.Timestamp(DateTimeOffset.UtcNow) });
+            "UPDATE frames SET state = 'Failed', reason = @Reason, completed_at = @At WHERE id = @Id AND state = 'Acquired' AND (@Sha IS NULL OR sha256 = @Sha)",
+            new { Id = id.ToString(), Reason = reason, At = Database.Timestamp(DateTimeOffset.UtcNow), Sha = sha256 });
         return rows == 1;
     }
 
-    /// <summary>Stores stats, reasons and the Segmented/Flagged state together; false on a redelivery.</summary>
+    /// <summary>Stores stats, reasons and the Segmented/Flagged state together; false on a redelivery, or when the record
+    /// names the content it was computed from (<see cref="SegmentationRecord.Sha256"/>) and the file has changed since.</summary>
     public async Task<bool> TryCompleteAsync(SegmentationRecord record, CancellationToken cancel = default)
     {
         string id = record.FrameId.ToString();
@@ -242,10 +248,11 @@ public sealed class FrameStore(Database database)
         int rows = await c.ExecuteAsync("""
             UPDATE frames SET state = @State, model_version = @ModelVersion, masks_path = @MasksPath, flows_path = @FlowsPath,
                 outlines_path = @OutlinesPath, objects_path = @ObjectsPath, reason = @Reason, completed_at = @At
-            WHERE id = @Id AND state = 'Acquired'
+            WHERE id = @Id AND state = 'Acquired' AND (@Sha IS NULL OR sha256 = @Sha)
             """, new
         {
             Id = id,
+            Sha = record.Sha256,
             State = record.Flagged ? FrameStates.Flagged : FrameStates.Segmented,
             record.ModelVersion,
             record.MasksPath,

@@ -20,8 +20,8 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
 
     /// <summary>
     /// Returns true when the frame was published: a new file, a known frame still Acquired (stored but maybe never
-    /// published), or a Failed frame whose file has changed since (retried as the same frame, so a file written slowly
-    /// ends as one frame with one terminal state). False for content already known.
+    /// published), or a frame whose file changed while it waited or after it failed (the same frame with the new
+    /// content, so a file written slowly ends as one frame with one terminal state). False for content already known.
     /// </summary>
     public async Task<bool> RegisterAsync(string acquisition, string fullPath, CancellationToken cancel)
     {
@@ -42,11 +42,13 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
             }
             (id, model) = (same.FrameId, same.Model);
         }
-        else if (known.LastOrDefault(f => f.State == FrameStates.Failed) is { } failed
-            && await frames.TryReacquireAsync(failed.FrameId, sha, size, model = (await assignments.ResolveAsync(acquisition, fullPath, cancel)).Model, cancel))
+        else if (known.LastOrDefault(f => f.State is FrameStates.Failed or FrameStates.Acquired) is { } earlier
+            && await frames.TryReacquireAsync(earlier.FrameId, sha, size, model = (await assignments.ResolveAsync(acquisition, fullPath, cancel)).Model, cancel))
         {
-            id = failed.FrameId;
-            LogRetried(id, fullPath, failed.Reason ?? "");
+            // The same file, changed before its frame was done (still waiting, or failed while being written): the same
+            // frame with the new content; a worker busy with the old content cannot record it.
+            id = earlier.FrameId;
+            LogRetried(id, fullPath, earlier.State == FrameStates.Failed ? $"it failed: {earlier.Reason}" : "it was waiting to be segmented");
         }
         else
         {
@@ -77,8 +79,8 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} failed before ({Reason}) and its file {Path} has changed since: retrying it as the same frame")]
-    private partial void LogRetried(Guid frameId, string path, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: its file {Path} has changed before the frame was done ({Before}); segmenting the new content as the same frame")]
+    private partial void LogRetried(Guid frameId, string path, string before);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} acquired in {Acquisition}: {Path} (model {Model} by {AssignmentSource})")]
     private partial void LogAcquired(Guid frameId, string acquisition, string path, string model, string assignmentSource);

@@ -9,6 +9,7 @@ namespace AcqSeg.Integration.Tests;
 /// and PostgreSQL, workers killed with SIGKILL, the broker and the database restarted once each, slow writers; every
 /// frame must end in exactly one terminal state with one set of outputs. The 2,000-frame figures are in docs/soak.md.
 /// </summary>
+[Collection(ServerRestarts.Name)]
 public sealed partial class SoakTests
 {
     [SkippableFact]
@@ -47,4 +48,15 @@ public sealed partial class SoakTests
 
     [GeneratedRegex(@"^chaos\s+(\d+) segment workers killed", RegexOptions.Multiline)]
     private static partial Regex KillsLine();
+}
+
+/// <summary>
+/// Tests that restart the shared RabbitMQ and PostgreSQL run alone, after the others: a restart mid-suite cut the
+/// connections of the tests beside it (a database-outage test failed with "terminating connection due to
+/// administrator command").
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServerRestarts
+{
+    public const string Name = "server restarts";
 }

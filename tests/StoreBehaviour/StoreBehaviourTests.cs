@@ -395,4 +395,22 @@ public abstract class StoreBehaviourTests
         Assert.Equal(new[] { expired.Id, lost.Id }, due.Select(f => f.Id));
         Assert.Single(await db.Frames.DueForPublishAsync(now, lease, TimeSpan.FromSeconds(10), limit: 1));
     }
+
+    [SkippableFact]
+    public async Task FileChangedWhileItsFrameWaited_TheOldContentCannotBeRecorded_TheNewContentIs()
+    {
+        await using var db = await OpenAsync();
+        var frame = StoreSet.NewFrame(sha: "half");
+        await db.Frames.TryAddAcquiredAsync(frame);
+        // The watcher saw the rest of the file arrive before a worker recorded the frame.
+        Assert.True(await db.Frames.TryReacquireAsync(frame.FrameId, "whole", 20, "m"));
+        var stale = Completed(frame, false) with { Sha256 = "half" };
+        Assert.False(await db.Frames.TryCompleteAsync(stale));
+        Assert.False(await db.Frames.TryFailAsync(frame.FrameId, "truncated", sha256: "half"));
+        Assert.True(await db.Frames.TryCompleteAsync(stale with { Sha256 = "whole" }));
+        var stored = (await db.Frames.GetAsync(frame.FrameId))!;
+        Assert.Equal((FrameStates.Segmented, "whole", 20L), (stored.State, stored.Sha256, stored.SizeBytes));
+        // A finished frame is not reopened by a change (a rewritten file is a new frame).
+        Assert.False(await db.Frames.TryReacquireAsync(frame.FrameId, "rewritten", 30, "m"));
+    }
 }

@@ -32,6 +32,12 @@ public sealed partial class SegmentFrameConsumer(
             LogAlreadyDone(m.FrameId, frame?.State ?? "missing");
             return;
         }
+        if (frame.Sha256 != m.Sha256)
+        {
+            // The file changed after this message was sent; the message for the new content follows.
+            LogAlreadyDone(m.FrameId, "superseded by newer content of its file");
+            return;
+        }
 
         AcqSegMetrics.FramesInFlight.Inc();
         try
@@ -81,10 +87,10 @@ public sealed partial class SegmentFrameConsumer(
         bool flagged = reasons.Count > 0;
 
         var record = new SegmentationRecord(m.FrameId, flagged, version, paths.Masks, paths.Flows, paths.Outlines, paths.Objects,
-            FrameStatistics.From(result, objects, meanCellprob), reasons);
+            FrameStatistics.From(result, objects, meanCellprob), reasons, m.Sha256);
         if (!await frames.TryCompleteAsync(record, cancel))
         {
-            LogAlreadyDone(m.FrameId, "completed meanwhile");
+            LogAlreadyDone(m.FrameId, "completed meanwhile, or its file changed while it was segmented");
             return;
         }
 
@@ -136,9 +142,9 @@ public sealed partial class SegmentFrameConsumer(
 
     private async Task FailAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, string kind, string reason, CancellationToken cancel)
     {
-        if (!await frames.TryFailAsync(m.FrameId, reason, cancel))
+        if (!await frames.TryFailAsync(m.FrameId, reason, cancel, m.Sha256))
         {
-            LogAlreadyDone(m.FrameId, "failed meanwhile");
+            LogAlreadyDone(m.FrameId, "done meanwhile, or its file changed while it was read");
             return;
         }
         await context.Publish(new FrameFailed(m.FrameId, m.Acquisition, m.Path, reason, DateTimeOffset.UtcNow), cancel);
