@@ -13,6 +13,8 @@ acqseg_apt_install() {
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   # The review UI's browser tests drive Debian's Chromium (Playwright never downloads a browser).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # `kubectl kustomize ops/k8s` renders the Kubernetes manifests for their test (Debian's kubectl 1.20).
+  command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
