@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AcqSeg.Segmentation.Io;
 using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Segmentation.Outputs;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;
@@ -32,6 +33,34 @@ public class SegmentCommandTests
         foreach (string stage in new[] { "read", "normalize", "network", "dynamics", "flow_qc", "write", "total" })
             Assert.True(timing.RootElement.GetProperty(stage).GetDouble() >= 0, stage);
         Assert.Equal(masks.CountObjects(), timing.RootElement.GetProperty("objects").GetInt32());
+    }
+
+    [SkippableFact]
+    public void Segment_CellposeFlagNames_WriteSegNpyOutlinesTextRoisAndPng_MatchingTheMasks()
+    {
+        using var tmp = new TempFolder();
+        string input = tmp.File("synth_256.tif");
+        File.Copy(SharedData.Reference("synth_256.tif"), input);
+        string outDir = tmp.Sub("out");
+        // A Cellpose v2.3.2 command line, plus --save-npy (Cellpose writes _seg.npy unless --no_npy; here it is asked for).
+        var run = CliRun.Of("segment", "--image_path", input, "--pretrained_model", Model, "--diameter", "30", "--chan", "0", "--chan2", "0",
+            "--flow_threshold", "0.4", "--cellprob_threshold", "0", "--min_size", "15", "--save_rois", "--save_txt", "--save_png",
+            "--savedir", outDir, "--save-npy", "--device", "cpu", "--exact");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var masks = TiffReader.ReadLabels(Path.Combine(outDir, "synth_256_cp_masks.tif"));
+        var seg = CellposeSegFile.Read(Path.Combine(outDir, "synth_256_seg.npy"));
+        Assert.Equal(masks.Labels, seg.Masks.Labels);
+        Assert.Equal(Path.GetFullPath(input), seg.Filename);
+        Assert.Equal((30.0, Model), (seg.EstDiam, seg.ModelPath));
+        Assert.Equal(5, seg.Flows.Count);
+
+        var outlines = MaskContours.Outlines(masks);
+        Assert.Equal(CellposeOutlineText.Format(outlines), File.ReadAllText(Path.Combine(outDir, "synth_256_cp_outlines.txt")));
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(outDir, "synth_256_rois.zip")))
+            Assert.Equal(outlines.Count(o => o.Count > 0), zip.Entries.Count);
+        Assert.True(masks.MaxLabel is > 5 and < 256, $"{masks.MaxLabel} masks");
+        Assert.True(File.Exists(Path.Combine(outDir, "synth_256_cp_masks.png")));
     }
 
     [SkippableFact]

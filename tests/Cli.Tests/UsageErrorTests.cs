@@ -79,6 +79,28 @@ public class UsageErrorTests
         Assert.Contains(option, run.Error);
     }
 
+    [Theory]
+    [InlineData(new[] { "--save-npy", "--no_npy" }, "--save-npy and --no_npy contradict")]
+    [InlineData(new[] { "--gpu_device", "1" }, "--gpu_device needs --use_gpu")]
+    [InlineData(new[] { "--use_gpu", "--device", "cpu" }, "--use_gpu and --device cpu both name the device")]
+    [InlineData(new[] { "--flow_threshold", "-1" }, "--flow-threshold -1 must be >= 0")]
+    public void Segment_CellposeAliases_AreParsedAndChecked(string[] extra, string expected)
+    {
+        using var tmp = new TempFolder();
+        File.WriteAllBytes(tmp.File("a.tif"), [0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+        var run = CliRun.Of(["segment", "--dir", tmp.Path, "--pretrained_model", "m.pth", .. extra]);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(expected, run.Error);
+    }
+
+    [Fact]
+    public void Segment_NoInputs_NamesBothWaysToGiveThem()
+    {
+        var run = CliRun.Of("segment", "--pretrained_model", "m.pth");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("--dir FOLDER / --image_path FILE", run.Error);
+    }
+
     [Fact]
     public void Eval_MissingRequiredOptions_ExitCode2()
     {

@@ -6,6 +6,7 @@ using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Extensions;
 using AcqSeg.Segmentation.Io;
+using AcqSeg.Segmentation.Outputs;
 using AcqSeg.TestSupport;
 using MassTransit;
 using MassTransit.Testing;
@@ -184,6 +185,33 @@ public sealed class ReviewApiTests : IAsyncLifetime
         Assert.True(await harness.Published.Any<CorrectionSubmitted>(x => x.Context.Message.CorrectionId == accepted.CorrectionId));
         var message = harness.Published.Select<CorrectionSubmitted>().Single().Context.Message;
         Assert.Equal((flaggedA.FrameId, "m1", "acq1", accepted.MasksPath), (message.FrameId, message.Model, message.Acquisition, message.MasksPath));
+    }
+
+    [Fact]
+    public async Task Correction_AsCellposeSegNpy_IsReadByItsMagicAndStoredAsLabelTiff()
+    {
+        var labels = TestLabels.Squares(Size, Size, (1, 1, 1, 4), (2, 8, 8, 5), (3, 2, 10, 3));
+        string npy = Path.Combine(db.Folder, "upload_seg.npy");
+        CellposeSegFile.Write(npy, new CellposeSeg { Masks = labels, Outlines = MaskContours.OutlineLabels(labels), Filename = "frame.tif" });
+        var body = new ByteArrayContent(await File.ReadAllBytesAsync(npy));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        var response = await client.PostAsync($"/api/frames/{flaggedA.Id}/correction", body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var accepted = (await response.Content.ReadFromJsonAsync<CorrectionAccepted>())!;
+        Assert.Equal(3, accepted.Objects);
+        Assert.Equal(labels.Labels, TiffReader.ReadLabels(accepted.MasksPath).Labels);
+        Assert.Equal(FrameStates.Corrected, (await db.Frames.GetAsync(flaggedA.FrameId))!.State);
+    }
+
+    [Fact]
+    public async Task Correction_NpyThatIsNotASegFile_Is400NamingWhatIsMissing()
+    {
+        string npy = Path.Combine(db.Folder, "other.npy");
+        NpyObjectFile.Write(npy, new Dictionary<string, object?> { ["A"] = NpyArray.Float32([1f, 2f], 2) });
+        var response = await client.PostAsync($"/api/frames/{flaggedA.Id}/correction", Tiff(await File.ReadAllBytesAsync(npy)));
+        await AssertProblem(response, HttpStatusCode.BadRequest, "has no 'masks'");
+        Assert.Empty(await db.Corrections.ForModelAsync("m1"));
     }
 
     [Fact]

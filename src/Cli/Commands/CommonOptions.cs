@@ -6,19 +6,19 @@ namespace AcqSeg.Cli.Commands;
 /// <summary>Options shared by the commands that turn flows into masks.</summary>
 internal sealed class MaskThresholdOptions
 {
-    public Option<float> FlowThreshold { get; } = new("--flow-threshold")
+    public Option<float> FlowThreshold { get; } = new("--flow-threshold", "--flow_threshold")
     {
         Description = "Maximum flow error per mask (0 turns flow QC off)",
         DefaultValueFactory = _ => 0.4f,
     };
 
-    public Option<float> CellprobThreshold { get; } = new("--cellprob-threshold")
+    public Option<float> CellprobThreshold { get; } = new("--cellprob-threshold", "--cellprob_threshold")
     {
         Description = "Pixels with cell-probability logit above this take part in masks",
         DefaultValueFactory = _ => 0f,
     };
 
-    public Option<int> MinSize { get; } = new("--min-size")
+    public Option<int> MinSize { get; } = new("--min-size", "--min_size")
     {
         Description = "Masks smaller than this many pixels are dropped",
         DefaultValueFactory = _ => 15,

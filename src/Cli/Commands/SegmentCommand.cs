@@ -11,13 +11,19 @@ using AcqSeg.Segmentation.Sizing;
 
 namespace AcqSeg.Cli.Commands;
 
-/// <summary>`acqseg segment <files or folders...> --model M [...]`: X.tif -> X_cp_masks.tif (+ flows, outlines, CSV).</summary>
+/// <summary>
+/// `acqseg segment <files or folders...> --model M [...]`: X.tif -> X_cp_masks.tif (+ flows, outlines, CSV, and
+/// Cellpose's own outputs: X_seg.npy for its GUI, X_cp_outlines.txt, X_rois.zip for Fiji, X_cp_masks.png). Cellpose's
+/// CLI flag names are accepted as aliases, so a `cellpose --dir ... --pretrained_model ...` line runs unchanged.
+/// </summary>
 public static class SegmentCommand
 {
     public static Command Create(CliConsole console)
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "TIFF files or folders of TIFFs", Arity = ArgumentArity.OneOrMore };
-        var model = new Option<string>("--model") { Description = "Zoo model name or path to a Cellpose .pth file", Required = true };
+        var inputs = new Argument<string[]>("inputs") { Description = "TIFF files or folders of TIFFs", Arity = ArgumentArity.ZeroOrMore };
+        var dir = new Option<string[]>("--dir") { Description = "Folder of TIFFs, as Cellpose's --dir (same as giving the folder as an input)" };
+        var imagePath = new Option<string[]>("--image_path") { Description = "One TIFF, as Cellpose's --image_path (same as giving the file as an input)" };
+        var model = new Option<string>("--model", "--pretrained_model") { Description = "Zoo model name or path to a Cellpose .pth file", Required = true };
         var diameter = new Option<double>("--diameter")
         {
             Description = "Object diameter in pixels (0 = the model's estimate / its training labels' mean)",
@@ -32,15 +38,24 @@ public static class SegmentCommand
         var noTile = new Option<bool>("--no-tile") { Description = "One network pass over the whole frame instead of tiles (not Cellpose-exact; needs more memory)" };
         var invert = new Option<bool>("--invert") { Description = "Invert intensities after normalisation (dark objects on bright background)" };
         var outDir = OutDirOption.Create("Output folder (default: beside each input)");
-        var saveFlows = new Option<bool>("--save-flows") { Description = "Also write X_flows.tif (float32 pages dY, dX, cellprob)" };
-        var saveOutlines = new Option<bool>("--save-outlines") { Description = "Also write X_cp_outlines.png (outlines over the image)" };
+        outDir.Aliases.Add("--savedir");
+        var saveFlows = new Option<bool>("--save-flows", "--save_flows") { Description = "Also write X_flows.tif (float32 pages dY, dX, cellprob)" };
+        var saveOutlines = new Option<bool>("--save-outlines", "--save_outlines") { Description = "Also write X_cp_outlines.png (outlines over the image)" };
+        var saveNpy = new Option<bool>("--save-npy") { Description = "Also write X_seg.npy, which the Cellpose GUI opens (masks, outlines, flows, settings)" };
+        var noNpy = new Option<bool>("--no_npy") { Description = "Cellpose's flag to skip X_seg.npy; no X_seg.npy is this command's default, so it only conflicts with --save-npy" };
+        var saveTxt = new Option<bool>("--save-txt", "--save_txt") { Description = "Also write X_cp_outlines.txt (one line per mask: x,y,x,y,... as Cellpose writes)" };
+        var saveRois = new Option<bool>("--save-rois", "--save_rois") { Description = "Also write X_rois.zip, polygon ROIs for Fiji's ROI Manager" };
+        var savePng = new Option<bool>("--save-png", "--save_png") { Description = "Also write X_cp_masks.png (8-bit gray, 16-bit past 255 masks)" };
         var saveCsv = new Option<bool>("--save-csv") { Description = "Also write X_cp_objects.csv (one row per object)" };
         var timings = new Option<bool>("--timings") { Description = "Print one JSON line per image with seconds per stage" };
         var device = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var useGpu = new Option<bool>("--use_gpu") { Description = "Cellpose's flag: the same as --device cuda" };
+        var gpuDevice = new Option<int?>("--gpu_device") { Description = "Cellpose's flag with --use_gpu: the same as --device cuda:N" };
 
         var cmd = new Command("segment", "Segment images with a Cellpose-style model")
         {
-            inputs, model, diameter, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv, timings, device,
+            inputs, dir, imagePath, model, diameter, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv,
+            saveNpy, noNpy, saveTxt, saveRois, savePng, timings, device, useGpu, gpuDevice,
         };
         foreach (var o in thresholds.All) cmd.Options.Add(o);
         foreach (var o in path.All) cmd.Options.Add(o);
@@ -72,14 +87,24 @@ public static class SegmentCommand
                 CellprobThreshold = r.GetValue(thresholds.CellprobThreshold),
                 MinSize = r.GetValue(thresholds.MinSize),
             };
-            var outputs = new OutputChoice(r.GetValue(saveFlows), r.GetValue(saveOutlines), r.GetValue(saveCsv), r.GetValue(timings));
-            var files = InputFiles.Expand(r.GetValue(inputs)!);
+            if (r.GetValue(saveNpy) && r.GetValue(noNpy)) throw new UsageException("--save-npy and --no_npy contradict each other; give one");
+            var outputs = new OutputChoice(r.GetValue(saveFlows), r.GetValue(saveOutlines), r.GetValue(saveCsv), r.GetValue(timings))
+            {
+                Npy = r.GetValue(saveNpy),
+                Txt = r.GetValue(saveTxt),
+                Rois = r.GetValue(saveRois),
+                Png = r.GetValue(savePng),
+            };
+            string deviceName = DeviceName(r.GetValue(device)!, r.GetValue(useGpu), r.GetValue(gpuDevice));
+            string[] given = [.. r.GetValue(inputs) ?? [], .. r.GetValue(dir) ?? [], .. r.GetValue(imagePath) ?? []];
+            if (given.Length == 0) throw new UsageException("no inputs: give TIFF files or folders (or Cellpose's --dir FOLDER / --image_path FILE)");
+            var files = InputFiles.Expand(given);
             string modelPath = ModelLocator.Resolve(r.GetValue(model)!);
             DeviceChoice deviceChoice;
-            try { deviceChoice = DeviceChoice.Parse(r.GetValue(device)!); }
+            try { deviceChoice = DeviceChoice.Parse(deviceName); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             return Run(console, files, modelPath, deviceChoice, settings, outputs, OutDirOption.Prepare(r.GetValue(outDir)),
-                showProgress: r.GetValue(inputs)!.Any(Directory.Exists));
+                showProgress: given.Any(Directory.Exists));
         });
         return cmd;
     }
@@ -95,7 +120,23 @@ public static class SegmentCommand
         return size;
     }
 
-    private sealed record OutputChoice(bool Flows, bool Outlines, bool Csv, bool Timings);
+    /// <summary>Cellpose's --use_gpu [--gpu_device N] as a --device value; either way of naming the device, not both.</summary>
+    private static string DeviceName(string device, bool useGpu, int? gpuDevice)
+    {
+        if (gpuDevice is not null && !useGpu) throw new UsageException("--gpu_device needs --use_gpu (or give --device cuda:N)");
+        if (!useGpu) return device;
+        if (device != "auto") throw new UsageException($"--use_gpu and --device {device} both name the device; give one");
+        if (gpuDevice is < 0) throw new UsageException($"--gpu_device {gpuDevice} must be 0 or more");
+        return gpuDevice is { } n ? $"cuda:{n}" : "cuda";
+    }
+
+    private sealed record OutputChoice(bool Flows, bool Outlines, bool Csv, bool Timings)
+    {
+        public bool Npy { get; init; }
+        public bool Txt { get; init; }
+        public bool Rois { get; init; }
+        public bool Png { get; init; }
+    }
 
     private static int Run(CliConsole console, IReadOnlyList<string> files, string modelPath, DeviceChoice device,
         SegmentSettings settings, OutputChoice outputs, string? outDir, bool showProgress)
@@ -130,7 +171,7 @@ public static class SegmentCommand
             {
                 try
                 {
-                    SegmentOne(console, segmenter, file, settings, outputs, outDir);
+                    SegmentOne(console, segmenter, file, settings, outputs, outDir, modelPath);
                 }
                 catch (Exception ex) when (ex is TiffReadException or ArgumentException or IOException or UnauthorizedAccessException)
                 {
@@ -143,7 +184,8 @@ public static class SegmentCommand
         }
     }
 
-    private static void SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, SegmentSettings settings, OutputChoice outputs, string? outDir)
+    private static void SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, SegmentSettings settings, OutputChoice outputs, string? outDir,
+        string modelPath)
     {
         var clock = Stopwatch.StartNew();
         var image = TiffReader.Read(file);
@@ -159,6 +201,22 @@ public static class SegmentCommand
         }
         if (outputs.Outlines) OutlineOverlay.WritePng(InputFiles.OutputPath(file, outDir, "_cp_outlines.png"), image, result.Masks);
         if (outputs.Csv) ObjectTable.WriteCsv(InputFiles.OutputPath(file, outDir, "_cp_objects.csv"), ObjectTable.Measure(result.Masks, image));
+        if (outputs.Npy)
+        {
+            var seg = CellposeSegOutput.Build(Path.GetFullPath(file), image, result.Masks, result.Network,
+                new CellposeSegOutput.Settings(settings.Chan, settings.Chan2, result.Diameter, modelPath, settings.FlowThreshold, settings.CellprobThreshold));
+            CellposeSegFile.Write(InputFiles.OutputPath(file, outDir, CellposeSegFile.Suffix), seg);
+        }
+        if (outputs.Txt) CellposeOutlineText.Write(InputFiles.OutputPath(file, outDir, "_cp_outlines.txt"), result.Masks);
+        if (outputs.Rois) ImageJRoiZip.Write(InputFiles.OutputPath(file, outDir, "_rois.zip"), result.Masks);
+        if (outputs.Png)
+        {
+            // As Cellpose: past 65,535 masks there is no PNG, the TIFF (always written) holds them.
+            if (result.Masks.MaxLabel > MaskPng.MaxLabel)
+                console.Error.WriteLine($"acqseg segment: {file}: {result.Masks.MaxLabel} masks do not fit a 16-bit PNG; X_cp_masks.png not written, use {Path.GetFileName(InputFiles.OutputPath(file, outDir, "_cp_masks.tif"))}");
+            else
+                MaskPng.Write(InputFiles.OutputPath(file, outDir, "_cp_masks.png"), result.Masks);
+        }
         var t = result.Timings;
         t.Read = read;
         t.Write = write.Elapsed.TotalSeconds;

@@ -85,7 +85,7 @@ public static partial class ZooCommand
                     foreach (var (imagePath, masksPath) in pairs)
                     {
                         var image = TiffReader.Read(imagePath);
-                        var truth = TiffReader.ReadLabels(masksPath);
+                        var truth = LabelFiles.Read(masksPath);
                         var style = ModelSuggester.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
                         string pick = suggester.Suggest(style).Model;
                         chosen[pick] = chosen.GetValueOrDefault(pick) + 1;

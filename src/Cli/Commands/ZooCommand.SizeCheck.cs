@@ -66,7 +66,7 @@ public static partial class ZooCommand
                 var ratios = new List<double>();
                 foreach (var pair in pairs)
                 {
-                    var (image, masks) = Scaled(TiffReader.Read(pair.Image), TiffReader.ReadLabels(pair.Masks), factor);
+                    var (image, masks) = Scaled(TiffReader.Read(pair.Image), LabelFiles.Read(pair.Masks), factor);
                     double truth = TrainingData.Diameter(masks);
                     if (!(truth > 0)) continue;
                     var estimate = segmenter.ResolveDiameter(image, settings).Estimate!;

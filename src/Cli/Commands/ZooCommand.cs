@@ -308,7 +308,7 @@ public static partial class ZooCommand
                 if (pairs.Count == 0) throw new UsageException($"--dir '{dir}' has no image/mask pairs");
                 var aps = pairs.Select(p =>
                 {
-                    var truth = TiffReader.ReadLabels(p.Masks);
+                    var truth = LabelFiles.Read(p.Masks);
                     var run = atTruth ? settings with { Diameter = TrainingData.Diameter(truth) } : settings;
                     return SegmentationMetrics.AveragePrecision(truth, segmenter.Segment(TiffReader.Read(p.Image), run).Masks);
                 }).ToList();

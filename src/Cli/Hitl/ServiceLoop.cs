@@ -128,7 +128,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             if (frame.State != FrameStates.Flagged) await curator.SendToReviewAsync(frame.Id, cancel);
             await curator.ClaimAsync(frame.Id, cancel);
             var predicted = await curator.MasksAsync(frame.Id, cancel);
-            var correction = SimulatedCurator.Correct(TiffReader.ReadLabels(masksPath), predicted);
+            var correction = SimulatedCurator.Correct(LabelFiles.Read(masksPath), predicted);
             int runsBefore = (await curator.TrainingRunsAsync(lineage, cancel)).Runs.Count;
             await curator.SubmitCorrectionAsync(frame.Id, correction.Corrected, cancel);
             manual += correction.Drawn;

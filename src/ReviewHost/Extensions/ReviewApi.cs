@@ -134,8 +134,9 @@ public static class ReviewApi
     }
 
     /// <summary>
-    /// A corrected label image for a flagged frame: the body is a label TIFF (Content-Type image/tiff) or polygons JSON
-    /// (application/json, <see cref="PolygonCorrection"/>); it must match the frame's size. Stored, then published.
+    /// A corrected label image for a flagged frame: the body is a label TIFF (Content-Type image/tiff), a Cellpose GUI
+    /// X_seg.npy (recognised by its .npy magic, whatever the Content-Type) or polygons JSON (application/json,
+    /// <see cref="PolygonCorrection"/>); it must match the frame's size. Stored as a label TIFF, then published.
     /// </summary>
     private static async Task<IResult> SubmitCorrection(Guid id, HttpRequest request, ClaimsPrincipal user, FrameStore frames, CorrectionStore corrections,
         CuratorStore curators, FrameClaimStore claims, IPublishEndpoint publish, IOptions<ReviewOptions> options, CancellationToken cancel)
@@ -171,14 +172,18 @@ public static class ReviewApi
                 if (polygons.Polygons is null) throw new ArgumentException("'polygons' is missing: give a list of polygons, each a list of [x, y] points");
                 labels = PolygonMasks.Rasterize(polygons);
             }
+            else if (NpyObjectFile.HasMagic(body))
+            {
+                labels = CellposeSegFile.Parse(body, "the uploaded _seg.npy").Masks;
+            }
             else
             {
                 labels = ReadLabelTiff(body);
             }
         }
-        catch (Exception ex) when (ex is ArgumentException or JsonException or TiffReadException)
+        catch (Exception ex) when (ex is ArgumentException or JsonException or TiffReadException or SegFileException)
         {
-            return Results.Problem($"correction for frame {id} is not a valid label TIFF or polygons JSON: {ex.Message}", statusCode: 400);
+            return Results.Problem($"correction for frame {id} is not a valid label TIFF, Cellpose _seg.npy or polygons JSON: {ex.Message}", statusCode: 400);
         }
         if (labels.Height != stats.Height || labels.Width != stats.Width)
             return Results.Problem($"correction is {labels.Width}x{labels.Height}; frame {id} is {stats.Width}x{stats.Height}", statusCode: 400);

@@ -3,7 +3,7 @@ using System.IO.Compression;
 
 namespace AcqSeg.Segmentation.Outputs;
 
-/// <summary>Minimal PNG writer (8-bit RGB, no filtering): enough for outline overlays without a native imaging library.</summary>
+/// <summary>Minimal PNG writer (8-bit RGB, 8- or 16-bit gray; no filtering): outline overlays and mask PNGs without a native imaging library.</summary>
 public static class PngEncoder
 {
     private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -13,24 +13,38 @@ public static class PngEncoder
     {
         if (rgb.Length != 3L * width * height)
             throw new ArgumentException($"RGB buffer has {rgb.Length} bytes, {width}x{height} needs {3L * width * height}", nameof(rgb));
+        Write(path, rgb, width, height, bitDepth: 8, colourType: 2, rowBytes: width * 3);
+    }
+
+    /// <summary>Writes a grayscale image; 16-bit samples are big-endian, as PNG stores them.</summary>
+    public static void WriteGray(string path, byte[] samples, int width, int height, int bitDepth)
+    {
+        if (bitDepth is not (8 or 16)) throw new ArgumentOutOfRangeException(nameof(bitDepth), bitDepth, "gray PNGs here are 8 or 16 bit");
+        long need = (long)width * height * bitDepth / 8;
+        if (samples.Length != need)
+            throw new ArgumentException($"gray buffer has {samples.Length} bytes, {width}x{height} at {bitDepth} bit needs {need}", nameof(samples));
+        Write(path, samples, width, height, bitDepth, colourType: 0, rowBytes: width * bitDepth / 8);
+    }
+
+    private static void Write(string path, byte[] pixels, int width, int height, int bitDepth, byte colourType, int rowBytes)
+    {
         using var file = File.Create(path);
         file.Write(Signature);
 
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(0), width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth
-        header[9] = 2; // colour type RGB
+        header[8] = (byte)bitDepth;
+        header[9] = colourType;
         WriteChunk(file, "IHDR", header);
 
         using var raw = new MemoryStream();
         using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
         {
-            int stride = width * 3;
             for (int y = 0; y < height; y++)
             {
                 z.WriteByte(0); // filter: none
-                z.Write(rgb, y * stride, stride);
+                z.Write(pixels, y * rowBytes, rowBytes);
             }
         }
         WriteChunk(file, "IDAT", raw.ToArray());

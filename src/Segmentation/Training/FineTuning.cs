@@ -40,7 +40,7 @@ public static class FineTuning
         foreach (var (image, masks) in pairs)
         {
             cancel.ThrowIfCancellationRequested();
-            var truth = TiffReader.ReadLabels(masks);
+            var truth = LabelFiles.Read(masks);
             double d = TrainingData.Diameter(truth);
             var result = segmenter.Segment(TiffReader.Read(image), new SegmentSettings { Chan = chan, Chan2 = chan2, Diameter = d > 0 ? d : null });
             aps.Add(SegmentationMetrics.AveragePrecision(truth, result.Masks));

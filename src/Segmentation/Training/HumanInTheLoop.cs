@@ -39,7 +39,7 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
             cancel.ThrowIfCancellationRequested();
             var (imagePath, masksPath) = images[k];
             var image = TiffReader.Read(imagePath);
-            var truth = TiffReader.ReadLabels(masksPath);
+            var truth = LabelFiles.Read(masksPath);
             double d = TrainingData.Diameter(truth);
             LabelImage predicted;
             using (var model = CellposeModel.Load(current, device))

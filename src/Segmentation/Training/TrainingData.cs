@@ -10,7 +10,8 @@ public static class TrainingData
 {
     /// <summary>
     /// Pairs X.tif with X{maskSuffix}.tif (Cellpose's layout) and NAME_img.tif with NAME{maskSuffix}.tif (the
-    /// ../shared/data layout). Files that are themselves masks or outputs are not images.
+    /// ../shared/data layout); without those, with the Cellpose GUI's X_seg.npy. Files that are themselves masks or
+    /// outputs are not images.
     /// </summary>
     public static IReadOnlyList<(string Image, string Masks)> FindPairs(string folder, string maskSuffix = "_masks")
     {
@@ -26,22 +27,33 @@ public static class TrainingData
         return pairs;
     }
 
-    /// <summary>The ground-truth masks beside an image: X + suffix + .tif for X.tif, or NAME + suffix + .tif for NAME_img.tif.</summary>
+    /// <summary>
+    /// The ground-truth masks beside an image: X + suffix + .tif for X.tif, or NAME + suffix + .tif for NAME_img.tif;
+    /// else X_seg.npy (what the Cellpose GUI saves). A suffix ending in .npy (Cellpose's --mask_filter _seg.npy) names
+    /// the file exactly.
+    /// </summary>
     public static string? MasksFor(string image, string maskSuffix = "_masks")
     {
         string folder = Path.GetDirectoryName(image) ?? ".";
         string stem = Path.GetFileNameWithoutExtension(image);
+        if (maskSuffix.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            string npy = Path.Combine(folder, stem + maskSuffix);
+            return File.Exists(npy) ? npy : null;
+        }
         string direct = Path.Combine(folder, stem + maskSuffix + ".tif");
         if (File.Exists(direct)) return direct;
         string shared = stem.EndsWith("_img", StringComparison.Ordinal) ? Path.Combine(folder, stem[..^4] + maskSuffix + ".tif") : direct;
-        return File.Exists(shared) ? shared : null;
+        if (File.Exists(shared)) return shared;
+        string seg = CellposeSegFile.PathFor(image);
+        return File.Exists(seg) ? seg : null;
     }
 
     /// <summary>The median object diameter of the masks beside an image (see <see cref="MasksFor"/>); null without masks or objects.</summary>
     public static double? MasksDiameterFor(string image, string maskSuffix = "_masks")
     {
         if (MasksFor(image, maskSuffix) is not { } masks) return null;
-        double d = Diameter(TiffReader.ReadLabels(masks));
+        double d = Diameter(LabelFiles.Read(masks));
         return d > 0 ? d : null;
     }
 
@@ -82,7 +94,7 @@ public static class TrainingData
         Parallel.For(0, list.Count, i =>
         {
             var (img, msk) = list[i];
-            samples[i] = prepare(Path.GetFileNameWithoutExtension(img), TiffReader.Read(img), TiffReader.ReadLabels(msk), chan, chan2);
+            samples[i] = prepare(Path.GetFileNameWithoutExtension(img), TiffReader.Read(img), LabelFiles.Read(msk), chan, chan2);
         });
         return samples;
     }

@@ -69,25 +69,10 @@ public class OutputsTests
         try
         {
             OutlineOverlay.WritePng(path, img, m);
-            byte[] png = File.ReadAllBytes(path);
-            Assert.Equal(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 }, png[..8]);
-            Assert.Equal(8, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
-            Assert.Equal(6, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
-            // Decode IDAT and check the pixel of an outline is pure red and a background pixel is gray.
-            int at = 8;
-            using var idat = new MemoryStream();
-            while (at < png.Length)
-            {
-                int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
-                string type = System.Text.Encoding.ASCII.GetString(png, at + 4, 4);
-                if (type == "IDAT") idat.Write(png, at + 8, len);
-                at += 12 + len;
-            }
-            idat.Position = 0;
-            using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            using var raw = new MemoryStream();
-            z.CopyTo(raw);
-            byte[] px = raw.ToArray();
+            var png = PngTestReader.Read(path);
+            Assert.Equal((8, 6, 8, 2), (png.Width, png.Height, png.BitDepth, png.ColourType));
+            // Check the pixel of an outline is pure red and a background pixel is gray.
+            byte[] px = png.Scanlines;
             Assert.Equal(6 * (1 + 8 * 3), px.Length);
             int Red(int y, int x) => px[y * 25 + 1 + 3 * x];
             int Green(int y, int x) => px[y * 25 + 1 + 3 * x + 1];
