@@ -30,13 +30,7 @@ public sealed partial class TrainingService(
         await Task.Yield();
         try
         {
-            foreach (var run in await corrections.RunningAsync(stoppingToken))
-            {
-                LogResuming(run.Id, run.Model);
-                await trainer.RunAsync(run, stoppingToken);
-                signals.Signal(run.Model);
-            }
-            foreach (string model in await corrections.ModelsWithPendingAsync(stoppingToken)) signals.Signal(model);
+            await ResumeAndSignalAsync(stoppingToken);
             await foreach (string model in signals.ReadAllAsync(stoppingToken))
             {
                 await TrainWhilePendingAsync(model, stoppingToken);
@@ -46,6 +40,40 @@ public sealed partial class TrainingService(
         {
         }
     }
+
+    /// <summary>
+    /// Resumes runs a previous start left running and signals lineages with pending corrections. A database that is away
+    /// at start (a restart) is waited for: an exception here used to end this service and, with it, the whole host.
+    /// </summary>
+    private async Task ResumeAndSignalAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            IReadOnlyList<TrainingRunRow> running;
+            IReadOnlyList<string> pending;
+            try
+            {
+                running = await corrections.RunningAsync(stoppingToken);
+                pending = await corrections.ModelsWithPendingAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is DbException or TimeoutException or IOException)
+            {
+                LogStoreUnavailable(ex.Message, StoreRetryDelay.TotalSeconds);
+                await Task.Delay(StoreRetryDelay, stoppingToken);
+                continue;
+            }
+            foreach (var run in running)
+            {
+                LogResuming(run.Id, run.Model);
+                await trainer.RunAsync(run, stoppingToken);
+                signals.Signal(run.Model);
+            }
+            foreach (string model in pending) signals.Signal(model);
+            return;
+        }
+    }
+
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(2);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -110,6 +138,9 @@ public sealed partial class TrainingService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: the training run did not stop within {StopSeconds} s (a batch or a scored frame still going); the run stays Running and the next start resumes it from its last checkpoint")]
     private partial void LogStopWaitOver(int stopSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training runs cannot be looked up ({Problem}); trying again in {Seconds} s")]
+    private partial void LogStoreUnavailable(string problem, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Model}: training not started: {Problem}")]
     private partial void LogCannotStart(string model, string problem);

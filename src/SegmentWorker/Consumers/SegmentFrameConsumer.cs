@@ -61,6 +61,14 @@ public sealed partial class SegmentFrameConsumer(
         var o = options.Value;
         var clock = Stopwatch.StartNew();
         var image = TiffReader.Read(m.Path);
+        if (await FileHash.Sha256Async(m.Path, cancel) != m.Sha256)
+        {
+            // The file changed after the watcher registered it (a writer still at work): this message's content is gone.
+            // The watcher registers the new content as this same frame and publishes it again; recording a result now
+            // would end the frame before its new content is seen (the soak found such frames recorded twice).
+            LogAlreadyDone(m.FrameId, "its file changed after it was registered; the new content follows");
+            return;
+        }
         double read = clock.Elapsed.TotalSeconds;
 
         SegmentationResult result;
