@@ -48,6 +48,11 @@ public sealed class Database
     /// <summary>Timestamps are stored as ISO-8601 UTC text (sortable, the same in both dialects).</summary>
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A stored timestamp back as a UTC time (the inverse of <see cref="Timestamp"/>).</summary>
+    public static DateTimeOffset ParseTimestamp(string stored) =>
+        DateTimeOffset.Parse(stored, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+
     private static string SqliteConnection(string value)
     {
         if (value.Contains('=')) return value;

@@ -179,7 +179,7 @@ public sealed class FrameStore(Database database)
             ORDER BY acquired_at, id
             LIMIT @Limit
             """, new { Grace = Database.Timestamp(now - unpublishedGrace), Lease = Database.Timestamp(now - lease), Limit = limit * 4 });
-        return rows.Where(r => r.PublishedAt is null || Parse(r.PublishedAt) + lease * Math.Clamp(r.PublishCount, 1, 8) < now).Take(limit).ToList();
+        return rows.Where(r => r.PublishedAt is null || Database.ParseTimestamp(r.PublishedAt) + lease * Math.Clamp(r.PublishCount, 1, 8) < now).Take(limit).ToList();
     }
 
     /// <summary>
@@ -210,9 +210,6 @@ public sealed class FrameStore(Database database)
             : "published_at = NULL, requeue_count = requeue_count + 1";
         return (await c.QueryAsync<FrameRow>($"UPDATE frames SET {set} WHERE {where} RETURNING *", args)).OrderBy(r => r.AcquiredAt, StringComparer.Ordinal).ToList();
     }
-
-    private static DateTimeOffset Parse(string timestamp) =>
-        DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>An acquisition pattern with * wildcards as a LIKE pattern; % and _ in names are literal.</summary>
     private static string Like(string pattern) => Escape(pattern).Replace("*", "%", StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
@@ -57,7 +56,7 @@ public sealed partial class FrameJanitor(
                 BatchSize, cancel);
             foreach (var f in due)
             {
-                var acquiredAt = DateTimeOffset.Parse(f.AcquiredAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                var acquiredAt = Database.ParseTimestamp(f.AcquiredAt);
                 try
                 {
                     await bus.PublishRoutedAsync(new FrameAcquired(f.FrameId, f.Acquisition, f.Path, f.Sha256, f.SizeBytes, f.Model, acquiredAt), cancel);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AcqSeg.Persistence;
 
 namespace AcqSeg.Service.Demo;
@@ -44,9 +43,9 @@ public sealed record PipelineSnapshot(
                     break;
             }
             if (f.CompletedAt is null) continue;
-            var completed = Parse(f.CompletedAt);
+            var completed = Database.ParseTimestamp(f.CompletedAt);
             if (now - completed <= rateWindow) recent++;
-            if (f.State != FrameStates.Failed) latencies.Add((completed - Parse(f.AcquiredAt)).TotalSeconds);
+            if (f.State != FrameStates.Failed) latencies.Add((completed - Database.ParseTimestamp(f.AcquiredAt)).TotalSeconds);
         }
         double window = Math.Clamp((now - since).TotalSeconds, 1, rateWindow.TotalSeconds);
         latencies.Sort();
@@ -61,7 +60,4 @@ public sealed record PipelineSnapshot(
         int rank = (int)Math.Ceiling(p * sorted.Count);
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
-
-    private static DateTimeOffset Parse(string timestamp) =>
-        DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }
