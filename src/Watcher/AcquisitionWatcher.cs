@@ -162,7 +162,12 @@ public sealed partial class AcquisitionWatcher(
                 // Stored Acquired but nobody got it: no segment worker has bound its queue on this broker yet.
                 if (unroutedSince is null) LogUnrouted(path, ex.Message, o.UnroutedRetryMilliseconds / 1000.0);
                 unroutedSince ??= now;
-                unroutedRetryAt = now.AddMilliseconds(o.UnroutedRetryMilliseconds);
+                // From the return, not from when this file was picked up: hashing, storing and the broker's return can
+                // take longer than the retry period under load, and the next file would then be stored too (a flaky
+                // CI failure: two frames stored while no worker was bound).
+                unroutedRetryAt = clock.GetUtcNow().AddMilliseconds(o.UnroutedRetryMilliseconds);
+                // Only one probe a pass: the others wait untouched until a worker binds.
+                break;
             }
             catch (IOException ex)
             {
