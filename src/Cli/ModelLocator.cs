@@ -101,8 +101,8 @@ public static class ModelLocator
         string? root = ZooRoot();
         if (root is null || !File.Exists(Path.Combine(root, name, "model.pth")))
             throw new UsageException($"--model '{model}': no zoo model '{name}' ({Known()})");
-        try { return new AcqSeg.Segmentation.Zoo.ModelZoo(root).WeightsPath(name, v); }
-        catch (AcqSeg.Segmentation.Zoo.ZooException ex) { throw new UsageException($"--model '{model}': {ex.Message}"); }
+        try { return new AcqSeg.Models.Zoo.ModelZoo(root).WeightsPath(name, v); }
+        catch (AcqSeg.Models.Zoo.ZooException ex) { throw new UsageException($"--model '{model}': {ex.Message}"); }
     }
 
     private static string Known()

@@ -14,7 +14,7 @@ public sealed record ModelPublished(
     DateTimeOffset PublishedAt);
 
 /// <summary>An acquisition now uses a model lineage for its next frames.</summary>
-/// <param name="Source">Where the assignment came from: "operator", "config" or "suggestion".</param>
+/// <param name="Source">Where the assignment came from: one of <see cref="AssignmentSources"/>.</param>
 public sealed record ModelAssigned(
     string Acquisition,
     string Model,
@@ -25,3 +25,16 @@ public sealed record ModelAssigned(
 public sealed record AssignModel(
     string Acquisition,
     string Model);
+
+/// <summary>The values of <see cref="ModelAssigned.Source"/>.</summary>
+public static class AssignmentSources
+{
+    /// <summary>An operator chose it (`acqseg assign`, the AssignModel command, a live-version change in the review UI).</summary>
+    public const string Operator = "operator";
+
+    /// <summary>A configured rule (ModelChoice:Rules) matched the acquisition.</summary>
+    public const string Config = "config";
+
+    /// <summary>The segment worker chose it from the acquisition's first frame (style, else ModelChoice:DefaultModel).</summary>
+    public const string Suggestion = "suggestion";
+}

@@ -156,6 +156,16 @@ public sealed class FrameStore(Database database)
         return rows == 1;
     }
 
+    /// <summary>Records the model chosen for a frame that was acquired without one (the segment worker's style choice);
+    /// false when the frame is done or already has a model.</summary>
+    public async Task<bool> SetChosenModelAsync(Guid id, string model, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        int rows = await c.ExecuteAsync("UPDATE frames SET model = @Model WHERE id = @Id AND state = 'Acquired' AND model = ''",
+            new { Id = id.ToString(), Model = model });
+        return rows == 1;
+    }
+
     /// <summary>Records that FrameAcquired went out for an Acquired frame (its lease starts now).</summary>
     public async Task MarkPublishedAsync(Guid id, DateTimeOffset at, CancellationToken cancel = default)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,9 +8,11 @@ namespace AcqSeg.Persistence;
 
 public static class PersistenceExtensions
 {
-    /// <summary>Database options (section "Database", validated at start), the stores, and migrations at start.</summary>
+    /// <summary>Database options (section "Database", validated at start), the stores, migrations at start and the
+    /// "database" readiness check. Several roles in one host call it once each: only the first registers.</summary>
     public static IServiceCollection AddAcqSegPersistence(this IServiceCollection services)
     {
+        if (services.Any(d => d.ServiceType == typeof(Database))) return services;
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new Database(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         services.AddSingleton<SchemaMigrator>();
@@ -21,7 +24,24 @@ public static class PersistenceExtensions
         services.AddSingleton<LiveModelStore>();
         services.AddSingleton<ReviewQueries>();
         services.AddHostedService<MigrateOnStart>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
+    }
+
+    private sealed class DatabaseHealthCheck(Database database) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(cancellationToken);
+                return HealthCheckResult.Healthy($"{database.Dialect} reachable");
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or IOException)
+            {
+                return HealthCheckResult.Unhealthy($"{database.Dialect} unreachable: {ex.Message}", ex);
+            }
+        }
     }
 
     /// <summary>Runs before the other hosted services (registered first), so they find the schema in place.</summary>

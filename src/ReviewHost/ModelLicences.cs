@@ -1,6 +1,7 @@
+using AcqSeg.Models;
 using System.Collections.Concurrent;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

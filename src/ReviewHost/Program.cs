@@ -1,4 +1,4 @@
-using AcqSeg.ReviewHost.Extensions;
+using AcqSeg.ReviewHost.Apis;
 using AcqSeg.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

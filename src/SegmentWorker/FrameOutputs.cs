@@ -1,6 +1,6 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Outputs;
-using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Outputs;
+using AcqSeg.Engine.Pipeline;
 using AcqSeg.ServiceDefaults;
 
 namespace AcqSeg.SegmentWorker;

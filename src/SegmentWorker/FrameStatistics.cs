@@ -1,6 +1,6 @@
 using System.Globalization;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Engine.Pipeline;
 
 namespace AcqSeg.SegmentWorker;
 

@@ -1,4 +1,5 @@
-using AcqSeg.Segmentation.Inference;
+using AcqSeg.Models;
+using AcqSeg.Engine.Inference;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

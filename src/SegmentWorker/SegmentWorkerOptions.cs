@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Pipeline;
 
 namespace AcqSeg.SegmentWorker;
 

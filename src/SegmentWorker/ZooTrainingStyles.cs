@@ -1,5 +1,6 @@
+using AcqSeg.Models;
 using System.Collections.Concurrent;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

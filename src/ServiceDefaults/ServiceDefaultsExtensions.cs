@@ -1,4 +1,3 @@
-using AcqSeg.Persistence;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +15,7 @@ namespace AcqSeg.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
-    /// Logging, validated options, persistence, models, health checks and the bus (in-memory or RabbitMQ from the
+    /// Logging, validated options, health checks and the bus (in-memory or RabbitMQ from the
     /// "Bus" section) with the consumers the role registers in <paramref name="consumers"/>.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
@@ -28,11 +27,8 @@ public static class ServiceDefaultsExtensions
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         var services = builder.Services;
-        services.AddAcqSegPersistence();
-        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
         services.AddValidatedOptions<MetricsOptions>(MetricsOptions.SectionName);
-        services.AddSingleton<ModelCatalog>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks();
 
         var bus = builder.Configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
         services.AddValidatedOptions<BusOptions>(BusOptions.SectionName);
@@ -94,21 +90,5 @@ public static class ServiceDefaultsExtensions
             .Build();
         app.Map("/metrics", metrics).AllowAnonymous();
         return app;
-    }
-
-    private sealed class DatabaseHealthCheck(Persistence.Database database) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var connection = await database.OpenAsync(cancellationToken);
-                return HealthCheckResult.Healthy($"{database.Dialect} reachable");
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or IOException)
-            {
-                return HealthCheckResult.Unhealthy($"{database.Dialect} unreachable: {ex.Message}", ex);
-            }
-        }
     }
 }

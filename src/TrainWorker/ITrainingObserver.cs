@@ -1,5 +1,5 @@
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.TrainWorker;
 

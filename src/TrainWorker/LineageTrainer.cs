@@ -1,11 +1,12 @@
+using AcqSeg.Models;
 using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Training;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;

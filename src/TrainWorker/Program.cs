@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Imaging.Memory;
+using AcqSeg.Engine.Training;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker.Extensions;
 

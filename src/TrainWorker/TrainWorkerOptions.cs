@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Training;
 using Microsoft.Extensions.Configuration;
 
 namespace AcqSeg.TrainWorker;

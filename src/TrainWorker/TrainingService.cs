@@ -1,3 +1,4 @@
+using AcqSeg.Models;
 using System.Data.Common;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.TrainWorker;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

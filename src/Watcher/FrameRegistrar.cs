@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using AcqSeg.Contracts;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models.Assignment;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
@@ -8,8 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AcqSeg.Watcher;
 
-/// <summary>Turns a complete file into a frame: hash, identity, model, row (state Acquired), then FrameAcquired.</summary>
-public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentResolver assignments, IBus bus, ILogger<FrameRegistrar> logger)
+/// <summary>Turns a complete file into a frame: hash, identity, model, row (state Acquired), then FrameAcquired.
+/// The model is the acquisition's fixed one (operator, rule, or chosen for an earlier frame); an acquisition without
+/// one is published unassigned (Model ""), and the segment worker chooses by the frame's style.</summary>
+public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignments assignments, IBus bus, ILogger<FrameRegistrar> logger)
 {
     /// <summary>Stable id of a frame: the same path with the same content is the same frame.</summary>
     public static Guid FrameIdOf(string fullPath, string sha256)
@@ -43,7 +47,7 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
             (id, model) = (same.FrameId, same.Model);
         }
         else if (known.LastOrDefault(f => f.State is FrameStates.Failed or FrameStates.Acquired) is { } earlier
-            && await frames.TryReacquireAsync(earlier.FrameId, sha, size, model = (await assignments.ResolveAsync(acquisition, fullPath, cancel)).Model, cancel))
+            && await frames.TryReacquireAsync(earlier.FrameId, sha, size, model = (await assignments.FixedAsync(acquisition, cancel))?.Model ?? "", cancel))
         {
             // The same file, changed before its frame was done (still waiting, or failed while being written): the same
             // frame with the new content; a worker busy with the old content cannot record it.
@@ -53,7 +57,8 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
         else
         {
             id = FrameIdOf(fullPath, sha);
-            (model, string source) = await assignments.ResolveAsync(acquisition, fullPath, cancel);
+            var choice = await assignments.FixedAsync(acquisition, cancel);
+            model = choice?.Model ?? "";
             bool added = await frames.TryAddAcquiredAsync(new FrameRow
             {
                 Id = id.ToString(),
@@ -69,8 +74,9 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
                 LogDuplicate(fullPath, id);
                 return false;
             }
-            AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model).Inc();
-            LogAcquired(id, acquisition, fullPath, model, source);
+            AcqSegMetrics.FramesAcquired.WithLabels(acquisition, model.Length == 0 ? "unassigned" : model).Inc();
+            if (choice is null) LogAcquiredUnassigned(id, acquisition, fullPath);
+            else LogAcquired(id, acquisition, fullPath, model, choice.Source);
         }
         // Mandatory: a broker with no segment queue bound yet returns the message (MessageNotRoutedException) instead of
         // dropping it; the row stays Acquired and the watcher publishes it again.
@@ -84,6 +90,9 @@ public sealed partial class FrameRegistrar(FrameStore frames, ModelAssignmentRes
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} acquired in {Acquisition}: {Path} (model {Model} by {AssignmentSource})")]
     private partial void LogAcquired(Guid frameId, string acquisition, string path, string model, string assignmentSource);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId} acquired in {Acquisition}: {Path} (no model yet: the segment worker chooses one by its style)")]
+    private partial void LogAcquiredUnassigned(Guid frameId, string acquisition, string path);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipping {Path}: frame {FrameId} is known already")]
     private partial void LogDuplicate(string path, Guid frameId);

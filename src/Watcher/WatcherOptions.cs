@@ -53,20 +53,6 @@ public sealed class WatcherOptions : IValidatableObject
     /// <summary>Folders below a root that are not acquisitions (e.g. an output root inside a watched folder).</summary>
     public List<string> ExcludeFolders { get; set; } = [];
 
-    /// <summary>Acquisition pattern (* and ?) -> model; the first match wins, after an operator's `acqseg assign`.</summary>
-    public List<AssignmentRule> Assignments { get; set; } = [];
-
-    /// <summary>The model picked when nothing else assigns one and no style-based suggestion is possible.</summary>
-    public string DefaultModel { get; set; } = "";
-
-    /// <summary>The zoo model whose network computes styles for the style-based suggestion (Cellpose uses its
-    /// general model); the suggestion is used when the zoo has it and models carry styles made with it.</summary>
-    public string StyleReferenceModel { get; set; } = "general";
-
-    /// <summary>Neighbours that vote in the style-based suggestion.</summary>
-    [Range(1, 50)]
-    public int SuggestionNeighbours { get; set; } = 5;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Roots.Count == 0)
@@ -78,16 +64,5 @@ public sealed class WatcherOptions : IValidatableObject
         }
         if (Globs.Count == 0 || Globs.Any(string.IsNullOrWhiteSpace))
             yield return new ValidationResult("Watcher:Globs must list file patterns such as *.tif", [nameof(Globs)]);
-        foreach (var rule in Assignments)
-        {
-            if (string.IsNullOrWhiteSpace(rule.Pattern) || string.IsNullOrWhiteSpace(rule.Model))
-                yield return new ValidationResult("Watcher:Assignments entries need both Pattern and Model", [nameof(Assignments)]);
-        }
     }
-}
-
-public sealed class AssignmentRule
-{
-    public string Pattern { get; set; } = "";
-    public string Model { get; set; } = "";
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Training;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

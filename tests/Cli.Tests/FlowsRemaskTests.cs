@@ -1,6 +1,6 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

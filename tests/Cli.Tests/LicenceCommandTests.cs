@@ -1,6 +1,7 @@
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;
@@ -44,7 +45,7 @@ public class LicenceCommandTests
         var third = CliRun.Of(Train(zoo, "lab", "--dir", own, "--licence", "lab-owned", "--pretrained", Path.Combine(zoo, "he", "model.pth")));
         Assert.True(third.ExitCode == 0, third.Error);
 
-        var m = new ModelZoo(zoo);
+        var m = ZooNetwork.Open(zoo);
         var baseLicences = m.Manifest("base").CurrentVersion.Licences!;
         Assert.Equal(["CC0-1.0", "generated"], baseLicences.Select(l => l.Licence));
         Assert.EndsWith("README.md", baseLicences[0].Source);
@@ -72,7 +73,7 @@ public class LicenceCommandTests
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains($"no licence for --dir '{own}'", run.Error);
         Assert.Contains($"--licence {own}=ID", run.Error);
-        Assert.Equal(DataLicences.Unknown, new ModelZoo(zoo).Manifest("m").CurrentVersion.Licences!.Single().Licence);
+        Assert.Equal(DataLicences.Unknown, ZooNetwork.Open(zoo).Manifest("m").CurrentVersion.Licences!.Single().Licence);
     }
 
     [Fact]

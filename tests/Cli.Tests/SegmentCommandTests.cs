@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Outputs;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Imaging.Outputs;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

@@ -35,7 +35,7 @@ public class UsageErrorTests
         string first = ModelLocator.Resolve("nuclei@1");
         Assert.EndsWith(Path.Combine("nuclei", "versions", "1", "model.pth"), first);
         Assert.True(File.Exists(first));
-        string current = new AcqSeg.Segmentation.Zoo.ModelZoo(ModelLocator.ZooRoot()!).Manifest("nuclei").Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string current = new AcqSeg.Models.Zoo.ModelZoo(ModelLocator.ZooRoot()!).Manifest("nuclei").Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(ModelLocator.Resolve("nuclei"), ModelLocator.Resolve("nuclei@" + current));
         Assert.Contains("has no version 99", Assert.Throws<UsageException>(() => ModelLocator.Resolve("nuclei@99")).Message);
         Assert.Contains("must be a number", Assert.Throws<UsageException>(() => ModelLocator.Resolve("nuclei@v1")).Message);

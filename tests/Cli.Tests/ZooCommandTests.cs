@@ -1,11 +1,13 @@
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Models.Sizing;
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Sizing;
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Engine.Training;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;
@@ -34,7 +36,7 @@ public class ZooCommandTests
         var run = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--diameter", "30", "--zoo", zoo, "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("mean AP@0.5 1.000 over 1 images", run.Out);
-        var manifest = new ModelZoo(zoo).Manifest("ref");
+        var manifest = ZooNetwork.Open(zoo).Manifest("ref");
         Assert.Equal(1.0, manifest.Versions.Single(v => v.Version == manifest.Current).Ap["synthref"]);
         Assert.Contains("synthref", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
 
@@ -43,7 +45,7 @@ public class ZooCommandTests
         Assert.True(truth.ExitCode == 0, truth.Error);
         var printed = System.Text.RegularExpressions.Regex.Match(truth.Out, @"on synthref at the true diameter \(exact path\): mean AP@0.5 ([0-9.]+) over 1 images");
         Assert.True(printed.Success, truth.Out);
-        var current = new ModelZoo(zoo).Manifest("ref").CurrentVersion;
+        var current = ZooNetwork.Open(zoo).Manifest("ref").CurrentVersion;
         Assert.Equal(double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), current.ApTrueDiameter["synthref"], 3);
         Assert.Equal(1.0, current.Ap["synthref"]);
         Assert.Contains($"| synthref | 1.000 | {printed.Groups[1].Value} |", File.ReadAllText(Path.Combine(zoo, "ref", "card.md")));
@@ -63,7 +65,7 @@ public class ZooCommandTests
         Assert.True(fast.ExitCode == 0, fast.Error);
         var printed = System.Text.RegularExpressions.Regex.Match(fast.Out, @"on synthref \(fast path\): mean AP@0.5 ([0-9.]+) over 1 images");
         Assert.True(printed.Success, fast.Out);
-        var v = new ModelZoo(zoo).Manifest("ref").CurrentVersion;
+        var v = ZooNetwork.Open(zoo).Manifest("ref").CurrentVersion;
         Assert.Equal(double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), v.ApFast["synthref"], 3);
         string card = File.ReadAllText(Path.Combine(zoo, "ref", "card.md"));
         Assert.Contains("Cellpose's exact path", card);
@@ -84,11 +86,11 @@ public class ZooCommandTests
         string source = Path.Combine(SharedData.RepoRoot, "models", "nuclei");
         foreach (string file in new[] { "model.pth", "size.json", "manifest.json" })
             File.Copy(Path.Combine(source, file), Path.Combine(tmp.Sub(Path.Combine("models", "nuclei")), file));
-        var recorded = new ModelZoo(zoo).Manifest("nuclei");
+        var recorded = ZooNetwork.Open(zoo).Manifest("nuclei");
         double expected = recorded.CurrentVersion.Ap["stardist_dsb_nuclei"];
         var run = CliRun.Of("zoo", "eval", "nuclei", "--dir", SharedData.RealFolder("stardist_dsb_nuclei"), "--zoo", zoo, "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(expected, new ModelZoo(zoo).Manifest("nuclei").CurrentVersion.Ap["stardist_dsb_nuclei"], 4);
+        Assert.Equal(expected, ZooNetwork.Open(zoo).Manifest("nuclei").CurrentVersion.Ap["stardist_dsb_nuclei"], 4);
         // Issue 3's two targets travel with the model and are reported after every eval.
         Assert.Equal(["fluorescence", "H&E brightfield"], recorded.Targets!.Select(t => t.Label));
         Assert.Contains("target 'fluorescence' (>= 0.850): ", run.Out);
@@ -140,7 +142,7 @@ public class ZooCommandTests
 
         var import = CliRun.Of("zoo", "import", Reference, "--name", "base", "--run", runDir, "--zoo", zoo);
         Assert.True(import.ExitCode == 0, import.Error);
-        var v2 = new ModelZoo(zoo).Manifest("base").CurrentVersion;
+        var v2 = ZooNetwork.Open(zoo).Manifest("base").CurrentVersion;
         Assert.Equal(2, v2.Version);
         Assert.Equal(ModelParent.FromModel("base", 1), v2.Parent);
         Assert.Equal("offline", v2.Schedule);
@@ -152,7 +154,7 @@ public class ZooCommandTests
 
         // A parent file that is no zoo version stays a file; a folder without a run record is refused by name.
         var other = new ModelParent { File = "x.pth", Sha256 = new string('0', 64) };
-        Assert.Equal(other, new ModelZoo(zoo).ResolveParent(other));
+        Assert.Equal(other, ZooNetwork.Open(zoo).ResolveParent(other));
         var missing = CliRun.Of("zoo", "import", Reference, "--name", "base", "--run", tmp.Sub("empty"), "--zoo", zoo);
         Assert.Equal(CliApp.UsageError, missing.ExitCode);
         Assert.Contains("no training/run.json", missing.Error);
@@ -241,8 +243,8 @@ public class ZooCommandTests
         // its own training mix, ops/zoo-data.sh) now win on synthetic phase frames (the held-out folder's seeds), where
         // its examples and phase's lie side by side, and general scores 1.000 against phase's 0.833.
         string zoo = Path.Combine(SharedData.RepoRoot, "models");
-        foreach (string model in new ModelZoo(zoo).Names())
-            Assert.True(File.Exists(new ModelZoo(zoo).StylesPath(model)), $"{model} has no stored styles: `zoo suggest` can never choose it");
+        foreach (string model in ZooNetwork.Open(zoo).Names())
+            Assert.True(File.Exists(ZooNetwork.Open(zoo).StylesPath(model)), $"{model} has no stored styles: `zoo suggest` can never choose it");
         using var tmp = new TempFolder();
         Assert.Equal(0, CliRun.Of("synth", "--style", "phase", "--count", "12", "--out", tmp.Path, "--seed", "9001", "--diameter", "30", "--density", "0.35").ExitCode);
         var run = CliRun.Of("zoo", "suggest", tmp.Path, "--zoo", zoo, "--json", "--device", "cpu");
@@ -373,7 +375,7 @@ public class ZooCommandTests
         var set = CliRun.Of("zoo", "size-passes", "synth", "3", "--zoo", zoo);
         Assert.True(set.ExitCode == 0, set.Error);
         Assert.Contains("synth v1: size model runs 3 refining pass(es), stopping below a 5 % change", set.Out);
-        Assert.Equal(3, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("synth")!).RefinePasses);
+        Assert.Equal(3, SizeModel.Load(ZooNetwork.Open(zoo).SizeModelPath("synth")!).RefinePasses);
         var own = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu");
         Assert.True(own.ExitCode == 0, own.Error);
         Assert.StartsWith("synth v1, size model with 3 refining pass(es)", own.Out);
@@ -381,7 +383,7 @@ public class ZooCommandTests
         var tight = CliRun.Of("zoo", "size-passes", "synth", "3", "--settle", "0.02", "--zoo", zoo);
         Assert.True(tight.ExitCode == 0, tight.Error);
         Assert.Contains("stopping below a 2 % change", tight.Out);
-        Assert.Equal(0.02, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("synth")!).SettledChange);
+        Assert.Equal(0.02, SizeModel.Load(ZooNetwork.Open(zoo).SizeModelPath("synth")!).SettledChange);
         var loose = CliRun.Of("zoo", "size-check", "synth", "--dir", frames, "--zoo", zoo, "--device", "cpu", "--settle", "0.9");
         Assert.Equal(CliApp.UsageError, loose.ExitCode);
         Assert.Contains("--settle 0.9: the settled change must be a fraction from 0.005 to 0.5", loose.Error);
@@ -418,7 +420,7 @@ public class ZooCommandTests
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("registered tiny version 2 (parent tiny v1)", second.Out);
 
-        var m = new ModelZoo(zoo).Manifest("tiny");
+        var m = ZooNetwork.Open(zoo).Manifest("tiny");
         Assert.Equal(2, m.Current);
         Assert.Equal("online", m.Find(2)!.Schedule);
         Assert.Equal(1, m.Find(2)!.Epochs);
@@ -499,13 +501,13 @@ public class ZooCommandTests
         Assert.Contains("registered child version 1 (parent base v1)", started.Out);
         // ... base moves on to version 2 ...
         Assert.Equal(0, CliRun.Of(Tiny("base", "--epochs", "1", "--seed", "5")).ExitCode);
-        Assert.Equal(2, new ModelZoo(zoo).Manifest("base").Current);
+        Assert.Equal(2, ZooNetwork.Open(zoo).Manifest("base").Current);
         // ... and the resumed child still descends from base v1.
         var resumed = CliRun.Of(Tiny("child", "--epochs", "2", "--pretrained", basePth));
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.Contains("resuming from", resumed.Out);
         Assert.Contains("registered child version 2 (parent base v1)", resumed.Out);
-        Assert.Equal(ModelParent.FromModel("base", 1), new ModelZoo(zoo).Manifest("child").Find(2)!.Parent);
+        Assert.Equal(ModelParent.FromModel("base", 1), ZooNetwork.Open(zoo).Manifest("child").Find(2)!.Parent);
     }
 
     [Fact]
@@ -523,7 +525,7 @@ public class ZooCommandTests
         Assert.True(interim.ExitCode == 0, interim.Error);
         Assert.Contains("epoch 2/4", interim.Out);
         Assert.DoesNotContain("epoch 3/4", interim.Out);
-        var v1 = new ModelZoo(zoo).Manifest("split").Find(1)!;
+        var v1 = ZooNetwork.Open(zoo).Manifest("split").Find(1)!;
         Assert.Equal(2, v1.Epochs);
         Assert.Contains("stopped after epoch 2 of a 4-epoch offline schedule", v1.Notes);
 
@@ -536,7 +538,7 @@ public class ZooCommandTests
         var rest = CliRun.Of(Common("split"));
         Assert.True(rest.ExitCode == 0, rest.Error);
         Assert.Contains("resuming from", rest.Out);
-        Assert.Equal(4, new ModelZoo(zoo).Manifest("split").Find(3)!.Epochs);
+        Assert.Equal(4, ZooNetwork.Open(zoo).Manifest("split").Find(3)!.Epochs);
 
         // Weights and momentum come back from the checkpoint: the split run ends where the uninterrupted one did.
         AssertSameWeights(Path.Combine(zoo, "whole", "model.pth"), Path.Combine(zoo, "split", "model.pth"));
@@ -551,7 +553,7 @@ public class ZooCommandTests
             "--widths", "2,8,16,32,64", "--name", "mixed", "--out", folder, "--device", "cpu", "--min-train-masks", "1", "--gamma-augment", "1.5");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("4 training images (0 from folders, 4 synthetic)", run.Out);
-        var v = new ModelZoo(Path.GetDirectoryName(folder)!).Manifest("mixed").Find(1)!;
+        var v = ZooNetwork.Open(Path.GetDirectoryName(folder)!).Manifest("mixed").Find(1)!;
         Assert.Contains("on 4 synthetic nuclei/cyto frames, 3 images an epoch, intensity gamma in [1/1.5, 1.5]", v.Notes);
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "training", "run.json"))))
             Assert.Equal(1.5, json.RootElement.GetProperty("gamma_augment").GetDouble());
@@ -616,7 +618,7 @@ public class ZooCommandTests
             "--zoo", zoo, "--device", "cpu");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("size model of tiny: 3 images, 3 crops", run.Out);
-        Assert.EndsWith("--scale-range 1.5", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.EndsWith("--scale-range 1.5", ZooNetwork.Open(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
 
         var bad = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--scale-range", "2.5", "--zoo", zoo);
         Assert.Equal(CliApp.UsageError, bad.ExitCode);
@@ -625,19 +627,19 @@ public class ZooCommandTests
         var logScaled = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--scales", "0.5,4",
             "--zoo", zoo, "--device", "cpu");
         Assert.True(logScaled.ExitCode == 0, logScaled.Error);
-        Assert.EndsWith("--scales 0.5,4", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.EndsWith("--scales 0.5,4", ZooNetwork.Open(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
 
         var penalised = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--l2", "0.1",
             "--zoo", zoo, "--device", "cpu");
         Assert.True(penalised.ExitCode == 0, penalised.Error);
-        Assert.EndsWith(" --epochs 1 --l2 0.1", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
-        Assert.Equal(1, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("tiny")!).RefinePasses);
+        Assert.EndsWith(" --epochs 1 --l2 0.1", ZooNetwork.Open(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.Equal(1, SizeModel.Load(ZooNetwork.Open(zoo).SizeModelPath("tiny")!).RefinePasses);
 
         var refined = CliRun.Of("zoo", "train-size", "tiny", "--dir", frames, "--epochs", "1", "--crop-size", "64", "--refine-passes", "3",
             "--zoo", zoo, "--device", "cpu");
         Assert.True(refined.ExitCode == 0, refined.Error);
-        Assert.EndsWith(" --epochs 1 --refine-passes 3", new ModelZoo(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
-        Assert.Equal(3, SizeModel.Load(new ModelZoo(zoo).SizeModelPath("tiny")!).RefinePasses);
+        Assert.EndsWith(" --epochs 1 --refine-passes 3", ZooNetwork.Open(zoo).Manifest("tiny").Find(1)!.SizeModel!.Source);
+        Assert.Equal(3, SizeModel.Load(ZooNetwork.Open(zoo).SizeModelPath("tiny")!).RefinePasses);
         foreach (var (args, message) in new[]
         {
             (new[] { "--scales", "4,0.5" }, "0.1 <= min < max <= 10"),

@@ -1,6 +1,6 @@
 using System.Net.Http;
 using AcqSeg.Persistence;
-using AcqSeg.Service;
+using AcqSeg.AllRolesHost;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;

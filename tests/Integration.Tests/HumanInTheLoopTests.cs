@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AcqSeg.Cli;
 using AcqSeg.Persistence;
-using AcqSeg.ReviewHost.Extensions;
-using AcqSeg.Service;
+using AcqSeg.ReviewHost.Apis;
+using AcqSeg.AllRolesHost;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;

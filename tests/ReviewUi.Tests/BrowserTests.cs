@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 using Microsoft.Playwright;
 
 namespace AcqSeg.ReviewUi.Tests;

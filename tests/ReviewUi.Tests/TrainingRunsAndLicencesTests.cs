@@ -1,9 +1,10 @@
+using AcqSeg.Engine.Zoo;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Network;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.ReviewUi.Tests;
@@ -54,7 +55,7 @@ public class TrainingRunsAndLicencesTests
     public async Task Models_ShowTheZooBasesLicences_NonCommercialNotice_AndCorrectionsOnceFineTunedHere()
     {
         using var tmp = new TempFolder("acqseg-ui-licences");
-        var zoo = new ModelZoo(tmp.Sub("zoo"));
+        var zoo = ZooNetwork.Open(tmp.Sub("zoo"));
         string weights = tmp.File("he.pth");
         TorchSharp.torch.manual_seed(1);
         using (var net = new CellposeNet([2, 8, 16, 32, 64], 17)) CellposeWeights.Save(net, weights);
@@ -95,7 +96,7 @@ public class TrainingRunsAndLicencesTests
         using var c = host.WithToken(host.TokenFor("alice"));
         int n = ReviewHostFixture.Size;
         string temp = Path.Combine(Path.GetTempPath(), $"acqseg-labels-{Guid.NewGuid():N}.tif");
-        AcqSeg.Segmentation.Io.TiffWriter.WriteLabels(temp, TestLabels.Squares(n, n, (1, 0, 0, 10)));
+        AcqSeg.Imaging.Io.TiffWriter.WriteLabels(temp, TestLabels.Squares(n, n, (1, 0, 0, 10)));
         using var body = new ByteArrayContent(await File.ReadAllBytesAsync(temp));
         File.Delete(temp);
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/tiff");

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using AcqSeg.Segmentation;
+using AcqSeg.Imaging.Memory;
 
 namespace AcqSeg.Segmentation.Tests;
 

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation;
+using AcqSeg.Imaging.Memory;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests;

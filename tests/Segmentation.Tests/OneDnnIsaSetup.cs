@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Segmentation.Tests;
 

@@ -1,8 +1,8 @@
+using AcqSeg.SegmentWorker.Consumers;
+using AcqSeg.Models;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
-using AcqSeg.Watcher;
-using AcqSeg.Watcher.Extensions;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -26,10 +26,8 @@ public sealed class AssignModelConsumerTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
         services.AddLogging();
-        services.AddAcqSegPersistence();
-        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
-        services.AddSingleton<ModelCatalog>();
-        services.AddMassTransitTestHarness(x => x.AddWatcherConsumers());
+        services.AddModelRegistry();
+        services.AddMassTransitTestHarness(x => x.AddConsumer<AssignModelConsumer>());
         return services.BuildServiceProvider(true);
     }
 
@@ -45,7 +43,7 @@ public sealed class AssignModelConsumerTests : IDisposable
         Assert.True(await harness.Published.Any<ModelAssigned>());
         Assert.False(await harness.Published.Any<Fault<AssignModel>>());
         var row = await db.Models.GetAssignmentAsync("run1/plate2");
-        Assert.Equal(("cyto", ModelAssignmentResolver.Operator), (row!.Model, row.Source));
+        Assert.Equal(("cyto", AssignmentSources.Operator), (row!.Model, row.Source));
     }
 
     [Fact]

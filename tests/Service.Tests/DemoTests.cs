@@ -1,6 +1,6 @@
 using AcqSeg.Cli;
 using AcqSeg.Persistence;
-using AcqSeg.Service.Demo;
+using AcqSeg.AllRolesHost.Demo;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Service.Tests;

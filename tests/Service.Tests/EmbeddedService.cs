@@ -1,3 +1,4 @@
+using AcqSeg.AllRolesHost;
 using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 using Microsoft.AspNetCore.Builder;

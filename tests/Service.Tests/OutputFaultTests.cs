@@ -74,7 +74,7 @@ public sealed class OutputFaultTests
         // What a watcher that died between storing the row and publishing leaves behind.
         string image = Path.Combine(tmp.Sub("elsewhere"), "lost.tif");
         File.Copy(SharedData.Reference("synth_256.tif"), image);
-        var row = TestDatabase.NewFrame(path: image, sha: await AcqSeg.ServiceDefaults.FileHash.Sha256Async(image));
+        var row = TestDatabase.NewFrame(path: image, sha: await AcqSeg.Imaging.Io.FileHash.Sha256Async(image));
         row.Model = "m";
         row.AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow.AddMinutes(-1));
         Assert.True(await service.Frames.TryAddAcquiredAsync(row));

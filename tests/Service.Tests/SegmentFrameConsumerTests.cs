@@ -1,3 +1,5 @@
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Service.Tests;

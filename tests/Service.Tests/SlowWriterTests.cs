@@ -1,5 +1,5 @@
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
 

@@ -1,8 +1,9 @@
+using AcqSeg.Models;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker;
 using AcqSeg.TrainWorker.Extensions;

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 using AcqSeg.TrainWorker;
 using AcqSeg.TrainWorker.Extensions;
 using Microsoft.Extensions.Configuration;

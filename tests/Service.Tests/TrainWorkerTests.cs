@@ -1,6 +1,8 @@
+using AcqSeg.Models;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker;
 using MassTransit;

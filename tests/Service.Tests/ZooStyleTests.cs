@@ -1,7 +1,11 @@
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Assignment;
+using AcqSeg.SegmentWorker.ModelChoice;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Models;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Models.Zoo;
 using AcqSeg.SegmentWorker;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
@@ -18,13 +22,13 @@ public class ZooStyleTests
     private static float[] StyleOf(CellposeModel reference, SynthStyle style, int seed)
     {
         var f = SyntheticFrames.Generate(new SynthSettings { Style = style, Height = 224, Width = 224, Seed = seed });
-        return ModelSuggester.StyleOf(reference, f.Image);
+        return ZooNetwork.StyleOf(reference, f.Image);
     }
 
     /// <summary>A zoo with `general` (the reference weights) and two models whose stored styles come from it.</summary>
     private static ModelZoo BuildZoo(string root)
     {
-        var zoo = new ModelZoo(root);
+        var zoo = ZooNetwork.Open(root);
         zoo.Import(ReferenceWeights, "general");
         zoo.Import(ReferenceWeights, "fluo");
         zoo.Import(ReferenceWeights, "phase");
@@ -36,7 +40,7 @@ public class ZooStyleTests
     }
 
     private static StyleModelSuggester Suggester(string zooRoot, string defaultModel = "fallback") => new(
-        Options.Create(new WatcherOptions { DefaultModel = defaultModel }),
+        Options.Create(new ModelChoiceOptions { DefaultModel = defaultModel }),
         Options.Create(new ModelsOptions { ZooRoot = zooRoot }),
         NullLogger<StyleModelSuggester>.Instance);
 
@@ -49,14 +53,14 @@ public class ZooStyleTests
         string path = tmp.File("frame.tif");
         TiffWriter.WriteFloatPages(path, [frame.Image.Channel(0).ToArray()], 224, 224);
         using var suggester = Suggester(tmp.Path + "/zoo");
-        Assert.Equal("phase", await suggester.SuggestAsync("acq", path, CancellationToken.None));
+        Assert.Equal("phase", await suggester.SuggestAsync("acq", TiffReader.Read(path), CancellationToken.None));
     }
 
     [Fact]
     public async Task Suggest_WithoutAZoo_FallsBackToTheDefaultModel()
     {
         using var suggester = Suggester("", defaultModel: "nuclei");
-        Assert.Equal("nuclei", await suggester.SuggestAsync("acq", "/nonexistent.tif", CancellationToken.None));
+        Assert.Equal("nuclei", await suggester.SuggestAsync("acq", new ImageData(new float[64], 1, 8, 8), CancellationToken.None));
     }
 
     [SkippableFact]

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.TestSupport;
 

@@ -2,14 +2,14 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Cli.Diagnostics;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Transforms;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Transforms;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AcqSeg.Segmentation.Inference;
+using AcqSeg.Engine.Inference;
 
 namespace AcqSeg.Cli.Commands;
 

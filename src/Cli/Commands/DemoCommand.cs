@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using AcqSeg.Service.Demo;
+using AcqSeg.AllRolesHost.Demo;
 using Microsoft.Extensions.Options;
 
 namespace AcqSeg.Cli.Commands;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AcqSeg.Cli.Hitl;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -159,7 +159,7 @@ public static class HitlCommand
     /// <summary>What must match for a run to continue in the same output folder.</summary>
     private sealed record HitlRunSettings(string Pretrained, string PretrainedSha256, string FirstImage, int TestImages, int Epochs, int Chan, int Chan2, int Seed);
 
-    private static string ModelChecksum(string path) => AcqSeg.Segmentation.Zoo.ModelSuggester.Sha256(path);
+    private static string ModelChecksum(string path) => AcqSeg.Models.Zoo.ModelSuggester.Sha256(path);
 
     /// <summary>The offline baselines' AP (from pretrained, from scratch) a previous run of this folder recorded for the same images and epochs.</summary>
     private static (double FromPretrained, double FromScratch)? RecordedBaselines(string outDir, int images, int epochs)

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AcqSeg.Cli.Hitl;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Training;
 using AcqSeg.ServiceDefaults;
 
 namespace AcqSeg.Cli.Commands;

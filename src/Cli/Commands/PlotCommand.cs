@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AcqSeg.Cli.Hitl;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AcqSeg.Segmentation.Dynamics;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,13 +1,14 @@
+using AcqSeg.Models.Sizing;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Outputs;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Outputs;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Service;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.AllRolesHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AcqSeg.Cli.Commands;

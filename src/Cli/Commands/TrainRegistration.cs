@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Training;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Network;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 

@@ -1,12 +1,14 @@
+using AcqSeg.Models.Sizing;
+using AcqSeg.Engine.Zoo;
 using System.CommandLine;
 using System.Text;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Sizing;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Engine.Training;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -86,7 +88,7 @@ public static partial class ZooCommand
                     {
                         var image = TiffReader.Read(imagePath);
                         var truth = LabelFiles.Read(masksPath);
-                        var style = ModelSuggester.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
+                        var style = ZooNetwork.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
                         string pick = suggester.Suggest(style).Model;
                         chosen[pick] = chosen.GetValueOrDefault(pick) + 1;
                         double generalAp = SegmentationMetrics.AveragePrecision(truth, SegmenterOf(generalist).Segment(image, settings).Masks);

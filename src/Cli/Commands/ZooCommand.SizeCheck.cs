@@ -1,10 +1,11 @@
+using AcqSeg.Models.Sizing;
 using System.CommandLine;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Sizing;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Transforms;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Transforms;
 
 namespace AcqSeg.Cli.Commands;
 

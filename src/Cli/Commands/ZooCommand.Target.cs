@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 

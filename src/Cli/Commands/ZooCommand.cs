@@ -1,14 +1,16 @@
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Models.Sizing;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Sizing;
-using AcqSeg.Segmentation.Training;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Engine.Training;
+using AcqSeg.Models.Zoo;
 using TorchSharp;
 
 namespace AcqSeg.Cli.Commands;
@@ -37,7 +39,7 @@ public static partial class ZooCommand
     {
         string root = folder ?? ModelLocator.ZooRoot() ?? ModelLocator.DefaultZooRoot();
         if (mustExist && !Directory.Exists(root)) throw new UsageException($"zoo folder '{root}' does not exist; pass --zoo DIR or import a model first");
-        return new ModelZoo(root);
+        return ZooNetwork.Open(root);
     }
 
     private static T Zoo<T>(Func<T> action)
@@ -362,7 +364,7 @@ public static partial class ZooCommand
             {
                 double? at = d > 0 ? d : TrainingData.MasksDiameterFor(img, suffix);
                 var image = TiffReader.Read(img);
-                examples.Add(new StyleExample(Path.GetFileName(img), ModelSuggester.StyleOf(model, image, r.GetValue(chan), r.GetValue(chan2), at)));
+                examples.Add(new StyleExample(Path.GetFileName(img), ZooNetwork.StyleOf(model, image, r.GetValue(chan), r.GetValue(chan2), at)));
             }
             Zoo(() => { zoo.SaveStyles(n, new StyleSet(refName, ModelSuggester.Sha256(refWeights), examples)); return 0; });
             console.Out.WriteLine($"stored {examples.Count} styles of {n}'s images (reference model {refName}) in {zoo.StylesPath(n)}");
@@ -406,7 +408,7 @@ public static partial class ZooCommand
             {
                 try
                 {
-                    var style = ModelSuggester.StyleOf(model, TiffReader.Read(file), r.GetValue(chan), r.GetValue(chan2), d);
+                    var style = ZooNetwork.StyleOf(model, TiffReader.Read(file), r.GetValue(chan), r.GetValue(chan2), d);
                     var s = suggester.Suggest(style);
                     if (r.GetValue(json))
                     {

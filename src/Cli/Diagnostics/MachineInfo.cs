@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using AcqSeg.Segmentation.Inference;
+using AcqSeg.Engine.Inference;
 
 namespace AcqSeg.Cli.Diagnostics;
 

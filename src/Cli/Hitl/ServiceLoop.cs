@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using AcqSeg.Cli.Commands;
 using AcqSeg.Persistence;
-using AcqSeg.ReviewHost.Extensions;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.ReviewHost.Apis;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Cli.Hitl;
 

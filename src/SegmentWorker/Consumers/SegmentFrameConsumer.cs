@@ -1,10 +1,13 @@
+using AcqSeg.Models;
 using System.Data.Common;
 using System.Diagnostics;
 using AcqSeg.Contracts;
+using AcqSeg.Models.Assignment;
 using AcqSeg.Persistence;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Pipeline;
+using AcqSeg.SegmentWorker.ModelChoice;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -18,8 +21,8 @@ namespace AcqSeg.SegmentWorker.Consumers;
 /// last attempt they fail the frame too, so nothing stays Acquired.
 /// </summary>
 public sealed partial class SegmentFrameConsumer(
-    FrameStore frames, ModelCache models, QualityGate gate, ITrainingStyles trainingStyles,
-    IOptions<SegmentWorkerOptions> options, ILogger<SegmentFrameConsumer> logger) : IConsumer<FrameAcquired>
+    FrameStore frames, ModelCache models, QualityGate gate, ITrainingStyles trainingStyles, ModelAssignments assignments,
+    IModelSuggester suggester, IOptions<SegmentWorkerOptions> options, ILogger<SegmentFrameConsumer> logger) : IConsumer<FrameAcquired>
 {
     public async Task Consume(ConsumeContext<FrameAcquired> context)
     {
@@ -70,6 +73,7 @@ public sealed partial class SegmentFrameConsumer(
             return;
         }
         double read = clock.Elapsed.TotalSeconds;
+        if (m.Model.Length == 0) m = m with { Model = await ChooseModelAsync(context, m, image, cancel) };
 
         SegmentationResult result;
         int version;
@@ -113,6 +117,20 @@ public sealed partial class SegmentFrameConsumer(
 
         RecordMetrics(m, result.Timings, reasons);
         LogSegmented(m.FrameId, objects, m.Model, version, result.Timings.Total, flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
+    }
+
+    /// <summary>
+    /// The first frame of an acquisition nobody assigned a model to: the acquisition's model is chosen here, where the
+    /// networks are, by this frame's style (Cellpose 2.0's suggestion), stored for its later frames and announced.
+    /// Frames registered before the choice was stored arrive unassigned too and find it stored.
+    /// </summary>
+    private async Task<string> ChooseModelAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, ImageData image, CancellationToken cancel)
+    {
+        var (choice, announce) = await assignments.ChooseAsync(m.Acquisition, () => suggester.SuggestAsync(m.Acquisition, image, cancel), cancel);
+        await frames.SetChosenModelAsync(m.FrameId, choice.Model, cancel);
+        if (announce is not null) await context.Publish(announce, cancel);
+        LogModelChosen(m.FrameId, m.Acquisition, choice.Model, choice.Source);
+        return choice.Model;
     }
 
     /// <summary>
@@ -193,6 +211,9 @@ public sealed partial class SegmentFrameConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: outputs written on attempt {Attempt}, {Seconds:F1} s after the first failure")]
     private partial void LogOutputRecovered(Guid frameId, int attempt, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: acquisition {Acquisition} uses model {Model} (by {AssignmentSource})")]
+    private partial void LogModelChosen(Guid frameId, string acquisition, string model, string assignmentSource);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Frame {FrameId} skipped: {State}")]
     private partial void LogAlreadyDone(Guid frameId, string state);

@@ -1,3 +1,5 @@
+using AcqSeg.SegmentWorker.ModelChoice;
+using AcqSeg.Models;
 using AcqSeg.SegmentWorker.Consumers;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
@@ -7,15 +9,20 @@ namespace AcqSeg.SegmentWorker.Extensions;
 
 public static class SegmentWorkerExtensions
 {
-    /// <summary>Options (sections "SegmentWorker", "QualityGate"), the model cache and the quality gate.</summary>
+    /// <summary>Options (sections "SegmentWorker", "QualityGate"), the model cache, the quality gate and the style-based
+    /// model choice.</summary>
     public static IHostApplicationBuilder AddSegmentWorkerServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddModelRegistry();
         services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();
         services.AddSingleton<QualityGate>();
         services.TryAddSingleton<ITrainingStyles, ZooTrainingStyles>();
+        // Style-based choice among the zoo's models for an acquisition's first frame, falling back to
+        // ModelChoice:DefaultModel; a host may register its own first.
+        services.TryAddSingleton<IModelSuggester, StyleModelSuggester>();
         return builder;
     }
 
@@ -23,6 +30,7 @@ public static class SegmentWorkerExtensions
     {
         bus.AddConsumer<SegmentFrameConsumer, SegmentFrameConsumerDefinition>();
         bus.AddConsumer<ModelPublishedConsumer, ModelPublishedConsumerDefinition>();
+        bus.AddConsumer<AssignModelConsumer>();
         return bus;
     }
 }

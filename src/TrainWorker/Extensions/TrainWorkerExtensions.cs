@@ -1,3 +1,4 @@
+using AcqSeg.Models;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker.Consumers;
 using MassTransit;
@@ -15,6 +16,7 @@ public static class TrainWorkerExtensions
 
     public static IServiceCollection AddTrainWorkerServices(this IServiceCollection services)
     {
+        services.AddModelRegistry();
         services.AddValidatedOptions<TrainWorkerOptions>(TrainWorkerOptions.SectionName);
         // The host's stop waits for the run (up to StopSeconds), then for the rest of the host.
         services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>

@@ -1,3 +1,4 @@
+using AcqSeg.Models;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,15 +7,14 @@ namespace AcqSeg.Watcher.Extensions;
 
 public static class WatcherExtensions
 {
-    /// <summary>Options (section "Watcher"), the model assignment chain, the folder watcher and the janitor.</summary>
+    /// <summary>Options (section "Watcher"), the folder watcher and the janitor. It runs no network: frames of an
+    /// acquisition without a model are published unassigned and the segment worker chooses.</summary>
     public static IHostApplicationBuilder AddWatcherServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddModelRegistry();
         services.AddValidatedOptions<WatcherOptions>(WatcherOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
-        // Style-based choice among the zoo's models, falling back to Watcher:DefaultModel; a host may register its own first.
-        services.TryAddSingleton<IModelSuggester, StyleModelSuggester>();
-        services.AddSingleton<ModelAssignmentResolver>();
         services.AddSingleton<FrameRegistrar>();
         services.AddSingleton<AcquisitionWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<AcquisitionWatcher>());
@@ -24,9 +24,6 @@ public static class WatcherExtensions
         return builder;
     }
 
-    public static IBusRegistrationConfigurator AddWatcherConsumers(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<AssignModelConsumer>();
-        return bus;
-    }
+    /// <summary>The watcher consumes nothing: it only watches and publishes.</summary>
+    public static IBusRegistrationConfigurator AddWatcherConsumers(this IBusRegistrationConfigurator bus) => bus;
 }

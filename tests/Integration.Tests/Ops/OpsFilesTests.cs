@@ -1,3 +1,4 @@
+using AcqSeg.Models;
 using System.Collections;
 using System.Globalization;
 using System.Reflection;

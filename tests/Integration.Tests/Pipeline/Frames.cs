@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
 
 namespace AcqSeg.Integration.Tests;
 

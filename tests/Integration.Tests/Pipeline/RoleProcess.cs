@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AcqSeg.Service;
+using AcqSeg.AllRolesHost;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;

@@ -1,6 +1,6 @@
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker.Extensions;
-using AcqSeg.Service;
+using AcqSeg.AllRolesHost;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.Watcher.Extensions;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Dynamics;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.Segmentation.Tests.Dynamics;
 

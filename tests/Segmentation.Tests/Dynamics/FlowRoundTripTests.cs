@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AcqSeg.Segmentation.Dynamics;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
 using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Dynamics;
+using AcqSeg.Imaging.Dynamics;
 
 namespace AcqSeg.Segmentation.Tests.Dynamics;
 

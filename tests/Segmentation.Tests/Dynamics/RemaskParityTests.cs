@@ -1,6 +1,6 @@
-using AcqSeg.Segmentation.Dynamics;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
 using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
 using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
+using AcqSeg.Imaging.Dynamics;
 using System.Globalization;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
 using AcqSeg.TestSupport;
 using Xunit.Abstractions;
 

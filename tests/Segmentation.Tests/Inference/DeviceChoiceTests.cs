@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Inference;
+using AcqSeg.Engine.Inference;
 using TorchSharp;
 
 namespace AcqSeg.Segmentation.Tests.Inference;

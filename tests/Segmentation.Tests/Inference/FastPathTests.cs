@@ -1,9 +1,9 @@
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 using TorchSharp;
 using Xunit.Abstractions;

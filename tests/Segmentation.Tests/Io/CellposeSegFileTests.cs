@@ -1,8 +1,9 @@
+using AcqSeg.Imaging.Dynamics;
 using System.Text;
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Outputs;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Outputs;
+using AcqSeg.Engine.Training;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests.Io;

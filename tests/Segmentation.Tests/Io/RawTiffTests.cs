@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.Segmentation.Tests.Io;
 

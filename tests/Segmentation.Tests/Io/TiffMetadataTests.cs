@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Io;
+using AcqSeg.Imaging.Io;
 using BitMiracle.LibTiff.Classic;
 
 namespace AcqSeg.Segmentation.Tests.Io;

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Imaging.Metrics;
 
 namespace AcqSeg.Segmentation.Tests.Metrics;
 

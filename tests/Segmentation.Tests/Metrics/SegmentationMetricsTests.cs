@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Metrics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
 using AcqSeg.Segmentation.Tests.Dynamics;
 
 namespace AcqSeg.Segmentation.Tests.Metrics;

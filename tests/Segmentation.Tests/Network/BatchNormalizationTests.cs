@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Network;
+using AcqSeg.Engine.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 

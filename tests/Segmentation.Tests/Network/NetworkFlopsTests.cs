@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Network;
+using AcqSeg.Engine.Network;
 
 namespace AcqSeg.Segmentation.Tests.Network;
 

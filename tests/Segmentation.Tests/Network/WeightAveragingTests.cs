@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Network;
+using AcqSeg.Engine.Network;
 using AcqSeg.Segmentation.Tests.Inference;
 using TorchSharp;
 

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Outputs;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Outputs;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests.Outputs;

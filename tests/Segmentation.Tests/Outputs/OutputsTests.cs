@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Outputs;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Outputs;
 
 namespace AcqSeg.Segmentation.Tests.Outputs;
 

@@ -1,5 +1,6 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Models.Sizing;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Sizing;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Segmentation.Tests.Sizing;

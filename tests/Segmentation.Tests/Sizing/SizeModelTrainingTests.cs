@@ -1,10 +1,11 @@
-using AcqSeg.Segmentation.Inference;
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Pipeline;
-using AcqSeg.Segmentation.Sizing;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Models.Sizing;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Segmentation.Tests.Inference;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 using AcqSeg.TestSupport;
 using TorchSharp;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Synthesis;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
 
 namespace AcqSeg.Segmentation.Tests.Synthesis;
 
@@ -166,7 +166,7 @@ public class SyntheticFramesTests
         int n = f.Masks.CountObjects();
         Assert.True(n >= 15, $"only {n} nuclei");
         Assert.Equal(n, f.Masks.MaxLabel);
-        Assert.InRange(AcqSeg.Segmentation.Training.TrainingData.Diameter(f.Masks), 16 * 0.8, 16 * 1.2);
+        Assert.InRange(AcqSeg.Engine.Training.TrainingData.Diameter(f.Masks), 16 * 0.8, 16 * 1.2);
 
         // Pixels just outside a nucleus (its cell's body) are darker than the empty field, and the nuclei darker still:
         // the cells are there in the image, only not in the masks.

@@ -1,6 +1,6 @@
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Synthesis;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Engine.Training;
 using AcqSeg.Segmentation.Tests.Inference;
 using AcqSeg.TestSupport;
 using TorchSharp;

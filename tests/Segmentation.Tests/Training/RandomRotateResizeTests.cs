@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Segmentation.Tests.Training;
 
@@ -114,16 +114,16 @@ public class AugmentationFlowConsistencyTests
     [InlineData(1.5707963267948966, false, 1.0)]
     public void Apply_TransformedFlows_AgreeWithFlowsRecomputedFromTransformedLabels(double theta, bool flip, double scale)
     {
-        var frame = AcqSeg.Segmentation.Synthesis.SyntheticFrames.Generate(new AcqSeg.Segmentation.Synthesis.SynthSettings
+        var frame = AcqSeg.Imaging.Synthesis.SyntheticFrames.Generate(new AcqSeg.Imaging.Synthesis.SynthSettings
         {
             Height = 160, Width = 160, Diameter = 30, Density = 0.35, Seed = 12,
         });
-        var flows = AcqSeg.Segmentation.Dynamics.MaskDynamics.FlowsFromMasks(frame.Masks);
+        var flows = AcqSeg.Imaging.Dynamics.MaskDynamics.FlowsFromMasks(frame.Masks);
         var labels = frame.Masks.Labels.Select(v => (float)v).ToArray();
         // The labels ride in the nearest-interpolated channel, so they stay integer labels.
         var crop = RandomRotateResize.Apply(labels, 1, 160, 160, labels, flows.DY, flows.DX, 128, new AffineDraw(flip, theta, scale, 3, -2));
-        var warped = new AcqSeg.Segmentation.Io.LabelImage(crop.CellProb.Select(v => (int)v).ToArray(), 128, 128);
-        var recomputed = AcqSeg.Segmentation.Dynamics.MaskDynamics.FlowsFromMasks(warped);
+        var warped = new AcqSeg.Imaging.Io.LabelImage(crop.CellProb.Select(v => (int)v).ToArray(), 128, 128);
+        var recomputed = AcqSeg.Imaging.Dynamics.MaskDynamics.FlowsFromMasks(warped);
 
         // Objects cut by the crop's edge get another centre when recomputed: compare whole objects only.
         var cut = new HashSet<int>();

@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Training;
 using AcqSeg.Segmentation.Tests.Inference;
 using AcqSeg.Segmentation.Tests.Network;
 using TorchSharp;

@@ -1,6 +1,6 @@
 using AcqSeg.TestSupport;
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Segmentation.Tests.Training;
 

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 using AcqSeg.Segmentation.Tests.Inference;
 using TorchSharp;
 

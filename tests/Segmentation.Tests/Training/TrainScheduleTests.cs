@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Training;
+using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Segmentation.Tests.Training;
 

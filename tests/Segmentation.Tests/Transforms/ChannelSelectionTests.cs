@@ -1,5 +1,5 @@
-using AcqSeg.Segmentation.Io;
-using AcqSeg.Segmentation.Transforms;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Transforms;
 
 namespace AcqSeg.Segmentation.Tests.Transforms;
 

@@ -1,4 +1,4 @@
-using AcqSeg.Segmentation.Transforms;
+using AcqSeg.Imaging.Transforms;
 
 namespace AcqSeg.Segmentation.Tests.Transforms;
 

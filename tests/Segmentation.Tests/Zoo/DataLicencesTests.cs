@@ -1,6 +1,7 @@
-using AcqSeg.Segmentation.Network;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Engine.Network;
 using AcqSeg.Segmentation.Tests.Inference;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 using TorchSharp;
 
@@ -103,7 +104,7 @@ public sealed class DataLicencesTests : IDisposable
     [Fact]
     public void CarriedLicences_DescendantsOfNonCommercialDataAreNonCommercial_AcrossModels()
     {
-        var zoo = new ModelZoo(temp.Sub("models"));
+        var zoo = ZooNetwork.Open(temp.Sub("models"));
         zoo.AddVersion("nuclei", TinyWeights("a.pth", 1), new ModelVersion { Licences = [Licence("CC0-1.0", "dsb")] });
         zoo.AddVersion("he", TinyWeights("b.pth", 2), new ModelVersion
         {
@@ -128,7 +129,7 @@ public sealed class DataLicencesTests : IDisposable
     [Fact]
     public void RecordLicence_OnAnAncestor_RewritesTheCardsOfDescendantsInOtherModels()
     {
-        var zoo = new ModelZoo(temp.Sub("models2"));
+        var zoo = ZooNetwork.Open(temp.Sub("models2"));
         zoo.AddVersion("base", TinyWeights("a.pth", 1), new ModelVersion());
         zoo.AddVersion("child", TinyWeights("b.pth", 2), new ModelVersion { Parent = ModelParent.FromModel("base", 1) });
         Assert.Contains("None recorded", File.ReadAllText(Path.Combine(zoo.Folder("child"), ModelZoo.CardFile)));

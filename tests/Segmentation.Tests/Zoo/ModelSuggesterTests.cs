@@ -1,5 +1,6 @@
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Engine.Network;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 using TorchSharp;
 
@@ -101,7 +102,7 @@ public sealed class ModelSuggesterTests
     public void FromZoo_LeavesOutStylesFromOtherReferenceWeights()
     {
         using var temp = new TempFolder();
-        var zoo = new ModelZoo(temp.Sub("models"));
+        var zoo = ZooNetwork.Open(temp.Sub("models"));
         foreach (var (name, seed) in new[] { ("general", 1), ("nuclei", 2), ("cyto", 3) })
         {
             torch.manual_seed(seed);

@@ -1,7 +1,9 @@
-using AcqSeg.Segmentation.Network;
-using AcqSeg.Segmentation.Sizing;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Models.Sizing;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Sizing;
 using AcqSeg.Segmentation.Tests.Inference;
-using AcqSeg.Segmentation.Zoo;
+using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 using TorchSharp;
 
@@ -37,7 +39,7 @@ public sealed class ModelZooTests : IDisposable
         var v3 = zoo.AddVersion("nuclei", w3, new ModelVersion { Parent = ModelParent.FromFile(w3, zoo.Root) });
 
         Assert.Equal([1, 2, 3], new[] { v1.Version, v2.Version, v3.Version });
-        var m = new ModelZoo(zoo.Root).Manifest("nuclei");
+        var m = ZooNetwork.Open(zoo.Root).Manifest("nuclei");
         Assert.Equal(3, m.Current);
         Assert.Equal(3, m.Versions.Count);
         Assert.Null(m.Find(1)!.Parent);

@@ -1,0 +1,88 @@
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
+
+namespace AcqSeg.AllRolesHost.Demo;
+
+/// <summary>What the simulated microscope writes and how fast.</summary>
+public sealed record MicroscopeSettings
+{
+    /// <summary>The acquisition folder the frames appear in.</summary>
+    public required string Folder { get; init; }
+    public double FramesPerSecond { get; init; } = 1;
+    public int Frames { get; init; } = 20;
+    /// <summary>Real images replayed between the synthetic frames (empty = synthetic only).</summary>
+    public IReadOnlyList<string> RealImages { get; init; } = [];
+    /// <summary>Seed of the first synthetic frame; frame i uses Seed + i.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>
+/// Writes frames into an acquisition folder at a set rate, the way acquisition software does: each file is written
+/// under a name the watcher ignores (.part) and renamed to its .tif name when complete. Even frames are synthetic
+/// nuclei (known masks, 16-bit values), odd frames replay the real images in turn when there are any.
+/// </summary>
+public sealed class SimulatedMicroscope(MicroscopeSettings settings, TimeProvider clock)
+{
+    private volatile int written;
+
+    /// <summary>Frames completely written so far.</summary>
+    public int Written => written;
+
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.FramesPerSecond);
+        Directory.CreateDirectory(settings.Folder);
+        var start = clock.GetUtcNow();
+        for (int i = 0; i < settings.Frames; i++)
+        {
+            // Frame i is due at start + i / rate; a slow write delays the next frames instead of bunching them.
+            var due = start + TimeSpan.FromSeconds(i / settings.FramesPerSecond);
+            var wait = due - clock.GetUtcNow();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, clock, cancel);
+            WriteFrame(i);
+            written = i + 1;
+        }
+    }
+
+    private void WriteFrame(int index)
+    {
+        bool real = settings.RealImages.Count > 0 && index % 2 == 1;
+        string source = real ? settings.RealImages[index / 2 % settings.RealImages.Count] : "";
+        string name = real
+            ? $"frame_{index:D4}_{Path.GetFileNameWithoutExtension(source)}.tif"
+            : $"frame_{index:D4}_synthetic.tif";
+        string final = Path.Combine(settings.Folder, name);
+        string part = final + ".part";
+        if (real)
+        {
+            File.Copy(source, part, overwrite: true);
+        }
+        else
+        {
+            var frame = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Nuclei, Seed = settings.Seed + index });
+            TiffWriter.WriteFloatPages(part, [frame.Image.Data], frame.Image.Height, frame.Image.Width);
+        }
+        File.Move(part, final, overwrite: true);
+    }
+
+    /// <summary>Single-image TIFFs (NAME_img.tif) under a folder, small enough for a live CPU demo (at most
+    /// <paramref name="maxPixels"/> pixels), in name order.</summary>
+    public static IReadOnlyList<string> RealImagesUnder(string folder, long maxPixels = 512 * 512)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var images = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(folder, "*_img.tif", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                var image = TiffReader.Read(path);
+                if ((long)image.Height * image.Width <= maxPixels) images.Add(path);
+            }
+            catch (TiffReadException)
+            {
+                // Not a frame the demo can replay; the others still are.
+            }
+        }
+        return images;
+    }
+}

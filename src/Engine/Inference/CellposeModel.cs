@@ -1,0 +1,308 @@
+using AcqSeg.Imaging.Memory;
+using AcqSeg.Imaging.Dynamics;
+using System.Diagnostics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Transforms;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AcqSeg.Engine.Inference;
+
+/// <summary>
+/// A loaded CPnet and Cellpose v2.3.2's network pass around it (CellposeModel.eval up to the dynamics): channel
+/// selection, normalize99, rescale, pad, tiled run with taper blending (or one whole-frame pass), crop, resample.
+/// Not thread-safe: use one instance per thread.
+/// </summary>
+public sealed class CellposeModel : IDisposable
+{
+    private readonly CellposeNet net;
+    private FastCellposeNet? fastNet;
+
+    private CellposeModel(CellposeNet net, torch.Device device, string path)
+    {
+        this.net = net;
+        Device = device;
+        SourcePath = path;
+        DiamMean = net.DiamMean;
+        DiamLabels = net.DiamLabels;
+    }
+
+    /// <summary>Loads a Cellpose state dict (widths read from the file), moves it to the device, eval mode.</summary>
+    public static CellposeModel Load(string path, DeviceChoice? device = null)
+    {
+        torch.Device target = (device ?? DeviceChoice.Auto).Resolve();
+        CellposeNet net = CellposeWeights.LoadNetwork(path);
+        try
+        {
+            net.to(target);
+            net.eval();
+            return new CellposeModel(net, target, path);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+    }
+
+    public torch.Device Device { get; }
+    public string SourcePath { get; }
+
+    /// <summary>Object diameter the network was trained at (images are rescaled by DiamMean / diameter).</summary>
+    public double DiamMean { get; }
+
+    /// <summary>Mean diameter of the training labels.</summary>
+    public double DiamLabels { get; }
+
+    /// <summary>The underlying network (for saving or further training).</summary>
+    public CellposeNet Network => net;
+
+    /// <summary>Runs the network on one image; outputs are at the input size unless Resample is off.</summary>
+    public NetworkOutput Run(ImageData image, EvalSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        settings ??= new EvalSettings();
+        if (settings.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.BatchSize, "BatchSize must be at least 1");
+        if (settings.Diameter is < 0 or double.NaN) throw new ArgumentOutOfRangeException(nameof(settings), settings.Diameter, "Diameter must be positive (or 0/null for the model's diam_mean)");
+
+        var clock = Stopwatch.StartNew();
+        int height = image.Height, width = image.Width;
+        float[] input = ChannelSelection.ToNetworkInput(image, settings.Channel, settings.Channel2);
+        if (input.Length / height / width != net.InputChannels)
+            throw new InvalidOperationException($"the network expects {net.InputChannels} input channels, Cellpose's preprocessing gives {ChannelSelection.NetworkChannels}");
+        if (settings.Normalize || settings.Invert)
+            Normalization.NormalizePlanes(input, ChannelSelection.NetworkChannels, height * width, settings.Invert);
+        TimeSpan normalizeTime = clock.Elapsed;
+
+        clock.Restart();
+        double rescale = settings.Diameter is double d && d > 0 ? (double)(float)DiamMean / d : 1.0;
+        int ly = height, lx = width;
+        if (rescale != 1.0)
+        {
+            ly = BilinearResize.ScaledLength(height, rescale);
+            lx = BilinearResize.ScaledLength(width, rescale);
+            input = BilinearResize.Resize(input, ChannelSelection.NetworkChannels, height, width, ly, lx);
+        }
+
+        PaddedImage padded = ImagePadding.Pad(input, ChannelSelection.NetworkChannels, ly, lx);
+        input = null!; // the unpadded copy (and the decoder's and normaliser's garbage) can go before the blender allocates
+        LargeFrames.ReleaseBetweenStages((long)ly * lx);
+        float[] raw, style;
+        using (LargeFrames.NativeHeapScope((long)ly * lx))
+        {
+            (raw, style) = settings.Fast && !settings.Augment
+                ? RunFast(padded, settings)
+                : settings.Tile || settings.Augment
+                    ? RunTiled(padded, settings)
+                    : RunWholeFrame(padded);
+        }
+        StyleVector.Normalize(style);
+        var (paddedHeight, paddedWidth, top, left) = (padded.Height, padded.Width, padded.Top, padded.Left);
+        padded = null!; // the padded input is garbage from here on
+        LargeFrames.ReleaseBetweenStages((long)ly * lx);
+
+        // One plane at a time: a full-frame copy of all three outputs would double the peak memory on large frames.
+        var planes = new float[CellposeNet.OutputChannels][];
+        int outHeight = settings.Resample ? height : ly, outWidth = settings.Resample ? width : lx;
+        for (int c = 0; c < planes.Length; c++)
+        {
+            float[] plane = ImagePadding.CropPlane(raw, paddedHeight, paddedWidth, c, top, left, ly, lx);
+            planes[c] = settings.Resample && (ly != height || lx != width) ? BilinearResize.Resize(plane, 1, ly, lx, height, width) : plane;
+        }
+        TimeSpan networkTime = clock.Elapsed;
+        return new NetworkOutput(planes[0], planes[1], planes[2], outHeight, outWidth, style, rescale, normalizeTime, networkTime);
+    }
+
+    /// <summary>One pass over the padded frame (Cellpose with tile=False).</summary>
+    private (float[] Output, float[] Style) RunWholeFrame(PaddedImage padded)
+    {
+        var (output, styles) = Forward(padded.Data, 1, padded.Height, padded.Width);
+        return (output, styles);
+    }
+
+    /// <summary>The fast network over large overlapping tiles (or the whole frame when Tile is off), taper-blended.</summary>
+    private (float[] Output, float[] Style) RunFast(PaddedImage padded, EvalSettings settings)
+    {
+        var fast = FastNetwork(settings.Precision);
+        int channels = padded.Channels, ly = padded.Height, lx = padded.Width;
+        var (ys, th) = settings.Tile ? FastTiling.Plan(ly, settings.FastTileSize, settings.FastTileOverlap) : ([0], ly);
+        var (xs, tw) = settings.Tile ? FastTiling.Plan(lx, settings.FastTileSize, settings.FastTileOverlap) : ([0], lx);
+        var blender = ys.Length * xs.Length > 1 ? new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw) : null;
+        var tileIn = new float[channels * th * tw];
+        var styleSum = new float[fast.Widths[4]];
+        float[]? single = null;
+        foreach (int y0 in ys)
+        {
+            foreach (int x0 in xs)
+            {
+                CopyTile(padded.Data, channels, ly, lx, y0, x0, th, tw, false, false, tileIn);
+                using var scope = NewDisposeScope();
+                var (output, style) = fast.Forward(torch.tensor(tileIn, [1, channels, th, tw], ScalarType.Float32));
+                var styleValues = style.cpu().data<float>();
+                for (int k = 0; k < styleSum.Length; k++) styleSum[k] += styleValues[k];
+                float[] values = output.cpu().data<float>().ToArray();
+                if (blender is null) single = values;
+                else blender.Add(values, y0, x0);
+            }
+        }
+        // The mean of the tiles' styles (Cellpose's first tile counts twice; not reproduced here), normalised by the caller.
+        for (int k = 0; k < styleSum.Length; k++) styleSum[k] /= ys.Length * xs.Length;
+        return (blender?.Result() ?? single!, styleSum);
+    }
+
+    /// <summary>The fast rewrite of the network, built on first use (and again when the precision changes).</summary>
+    private FastCellposeNet FastNetwork(NetworkPrecision precision)
+    {
+        var type = precision.Resolve(Device);
+        if (fastNet is null || fastNet.Precision != type)
+        {
+            fastNet?.Dispose();
+            fastNet = new FastCellposeNet(net, type, Device);
+        }
+        return fastNet;
+    }
+
+    /// <summary>Cellpose's _run_tiled for a 2-D image, including test-time augmentation.</summary>
+    private (float[] Output, float[] Style) RunTiled(PaddedImage padded, EvalSettings settings)
+    {
+        int channels = padded.Channels;
+        float[] image = padded.Data;
+        int ly = padded.Height, lx = padded.Width;
+        int[] ys, xs;
+        int th, tw;
+        if (settings.Augment)
+        {
+            // Images smaller than a tile are zero-padded at the end to one tile.
+            int ay = Math.Max(ly, Tiling.TileSize), ax = Math.Max(lx, Tiling.TileSize);
+            if (ay != ly || ax != lx)
+            {
+                image = ImagePadding.Crop(image, channels, ly, lx, 0, 0, ly, lx);
+                image = PadEnd(image, channels, ly, lx, ay, ax);
+                ly = ay;
+                lx = ax;
+            }
+            ys = Tiling.AugmentedStarts(ly);
+            xs = Tiling.AugmentedStarts(lx);
+            th = tw = Tiling.TileSize;
+        }
+        else
+        {
+            ys = Tiling.Starts(ly, settings.TileOverlap);
+            xs = Tiling.Starts(lx, settings.TileOverlap);
+            th = Tiling.TileLength(ly);
+            tw = Tiling.TileLength(lx);
+        }
+
+        var tiles = new List<(int J, int I)>(ys.Length * xs.Length);
+        for (int j = 0; j < ys.Length; j++)
+            for (int i = 0; i < xs.Length; i++)
+                tiles.Add((j, i));
+
+        var blender = new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw);
+        int tileIn = channels * th * tw, tileOut = CellposeNet.OutputChannels * th * tw;
+        float[]? styleSum = null;
+        for (int start = 0; start < tiles.Count; start += settings.BatchSize)
+        {
+            int count = Math.Min(settings.BatchSize, tiles.Count - start);
+            var batch = new float[count * tileIn];
+            for (int b = 0; b < count; b++)
+            {
+                var (j, i) = tiles[start + b];
+                CopyTile(image, channels, ly, lx, ys[j], xs[i], th, tw, FlipY(j, i, settings.Augment), FlipX(j, i, settings.Augment), batch.AsSpan(b * tileIn, tileIn));
+            }
+            var (output, styles) = Forward(batch, count, th, tw);
+
+            int styleLength = styles.Length / count;
+            // Cellpose seeds the sum with the first tile's style and then adds every tile (the first counts twice).
+            styleSum ??= styles[..styleLength];
+            var batchSum = new float[styleLength];
+            for (int b = 0; b < count; b++)
+                for (int k = 0; k < styleLength; k++) batchSum[k] += styles[b * styleLength + k];
+            for (int k = 0; k < styleLength; k++) styleSum[k] += batchSum[k];
+
+            var tile = new float[tileOut];
+            for (int b = 0; b < count; b++)
+            {
+                var (j, i) = tiles[start + b];
+                var src = output.AsSpan(b * tileOut, tileOut);
+                if (settings.Augment) Unaugment(src, tile, th, tw, FlipY(j, i, true), FlipX(j, i, true));
+                else src.CopyTo(tile);
+                blender.Add(tile, ys[j], xs[i]);
+            }
+        }
+
+        float[] style = styleSum!;
+        for (int k = 0; k < style.Length; k++) style[k] /= tiles.Count;
+        StyleVector.Normalize(style);
+
+        float[] blended = blender.Result();
+        if (ly != padded.Height || lx != padded.Width)
+            blended = ImagePadding.Crop(blended, CellposeNet.OutputChannels, ly, lx, 0, 0, padded.Height, padded.Width);
+        return (blended, style);
+    }
+
+    // Augmented tiles: (even row, odd column) flipped in y, (odd, even) in x, (odd, odd) in both.
+    private static bool FlipY(int j, int i, bool augment) => augment && i % 2 == 1;
+    private static bool FlipX(int j, int i, bool augment) => augment && j % 2 == 1;
+
+    /// <summary>Runs the network on a planar batch [n, C, h, w]; returns outputs [n, 3, h, w] and styles [n, S].</summary>
+    private (float[] Output, float[] Style) Forward(float[] batch, int n, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor x = torch.tensor(batch, [n, net.InputChannels, h, w], ScalarType.Float32).to(Device);
+        var (y, style) = net.forward(x);
+        float[] output = y.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        float[] styles = style.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return (output, styles);
+    }
+
+    private static void CopyTile(float[] image, int channels, int ly, int lx, int y0, int x0, int th, int tw, bool flipY, bool flipX, Span<float> target)
+    {
+        for (int c = 0; c < channels; c++)
+        {
+            for (int y = 0; y < th; y++)
+            {
+                int srcY = flipY ? y0 + th - 1 - y : y0 + y;
+                var row = image.AsSpan((c * ly + srcY) * lx + x0, tw);
+                var dst = target.Slice((c * th + y) * tw, tw);
+                row.CopyTo(dst);
+                if (flipX) dst.Reverse();
+            }
+        }
+    }
+
+    /// <summary>Undoes a tile's flips and negates the flow component along each flipped axis.</summary>
+    private static void Unaugment(ReadOnlySpan<float> src, float[] target, int th, int tw, bool flipY, bool flipX)
+    {
+        for (int c = 0; c < CellposeNet.OutputChannels; c++)
+        {
+            float sign = (c == 0 && flipY) || (c == 1 && flipX) ? -1f : 1f;
+            for (int y = 0; y < th; y++)
+            {
+                int srcY = flipY ? th - 1 - y : y;
+                var row = src.Slice((c * th + srcY) * tw, tw);
+                var dst = target.AsSpan((c * th + y) * tw, tw);
+                row.CopyTo(dst);
+                if (flipX) dst.Reverse();
+                if (sign < 0) for (int x = 0; x < tw; x++) dst[x] = -dst[x];
+            }
+        }
+    }
+
+    private static float[] PadEnd(float[] image, int channels, int height, int width, int newHeight, int newWidth)
+    {
+        var result = new float[(long)channels * newHeight * newWidth];
+        for (int c = 0; c < channels; c++)
+            for (int y = 0; y < height; y++)
+                image.AsSpan((c * height + y) * width, width).CopyTo(result.AsSpan((c * newHeight + y) * newWidth, width));
+        return result;
+    }
+
+    public void Dispose()
+    {
+        fastNet?.Dispose();
+        net.Dispose();
+    }
+}

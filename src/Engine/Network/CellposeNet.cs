@@ -1,0 +1,76 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace AcqSeg.Engine.Network;
+
+/// <summary>
+/// Cellpose v2's CPnet (residual on, style on, no concatenation): a 4-level residual U-net whose decoder receives an
+/// L2-normalised style vector (global average of the deepest map). Output channels: [dY, dX, cellprob logit].
+/// The state dict has exactly Cellpose's key names and shapes, so its .pth files load and save unchanged.
+/// </summary>
+public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
+{
+    /// <summary>Widths of Cellpose's released networks: 2 input channels, then 32, 64, 128, 256.</summary>
+    public static IReadOnlyList<int> DefaultWidths { get; } = [2, 32, 64, 128, 256];
+
+    public const int OutputChannels = 3;
+    public const int KernelSize = 3;
+
+    // Field order = registration order = Cellpose's state-dict order (own parameters first, then children).
+    private readonly Parameter diam_mean;
+    private readonly Parameter diam_labels;
+    private readonly Encoder downsample;
+    private readonly Decoder upsample;
+    private readonly NormReluConv output;
+
+    /// <param name="nbase">[input channels, width 1..4], e.g. <see cref="DefaultWidths"/> or a narrower [2, 16, 32, 64, 128].</param>
+    /// <param name="diamMean">initial diam_mean (and diam_labels); a loaded file overwrites both.</param>
+    public CellposeNet(IReadOnlyList<int>? nbase = null, double diamMean = 30.0) : base(nameof(CellposeNet))
+    {
+        nbase ??= DefaultWidths;
+        if (nbase.Count != 5 || nbase.Any(n => n < 1))
+            throw new ArgumentException($"nbase must be 5 positive widths [channels, w1, w2, w3, w4]; got [{string.Join(", ", nbase)}]", nameof(nbase));
+        Widths = nbase.ToArray();
+        int[] nbaseup = [nbase[1], nbase[2], nbase[3], nbase[4], nbase[4]];
+
+        diam_mean = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+        diam_labels = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+        downsample = new Encoder(nbase, KernelSize);
+        upsample = new Decoder(nbaseup, nbase[4], KernelSize);
+        output = new NormReluConv(nbaseup[0], OutputChannels, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>[input channels, w1..w4] this network was built with.</summary>
+    public IReadOnlyList<int> Widths { get; }
+
+    public int InputChannels => Widths[0];
+
+    /// <summary>Length of the style vector (the deepest width).</summary>
+    public int StyleLength => Widths[4];
+
+    /// <summary>Mean object diameter the training images were rescaled to.</summary>
+    public double DiamMean => diam_mean.cpu().item<float>();
+
+    /// <summary>Mean object diameter of the training labels (before rescaling).</summary>
+    public double DiamLabels => diam_labels.cpu().item<float>();
+
+    /// <param name="x">[N, InputChannels, H, W], H and W multiples of 8.</param>
+    /// <returns>Output [N, 3, H, W] and the L2-normalised style [N, StyleLength].</returns>
+    public override (Tensor Output, Tensor Style) forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor[] maps = downsample.forward(x);
+        Tensor style = MakeStyle(maps[3]);
+        Tensor y = output.forward(upsample.forward(style, maps));
+        return (y.MoveToOuterDisposeScope(), style.MoveToOuterDisposeScope());
+    }
+
+    private static Tensor MakeStyle(Tensor deepest)
+    {
+        Tensor pooled = functional.avg_pool2d(deepest, [deepest.shape[2], deepest.shape[3]]).flatten(1);
+        return pooled / pooled.pow(HeldScalars.Two).sum(1, keepdim: true).pow(HeldScalars.Half);
+    }
+}

@@ -1,0 +1,107 @@
+using AcqSeg.Imaging.Memory;
+using AcqSeg.Models.Sizing;
+using System.Diagnostics;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Engine.Sizing;
+
+namespace AcqSeg.Engine.Pipeline;
+
+/// <summary>One frame's segmentation: masks, the network's output they came from, QC counts and stage times.</summary>
+public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network, MaskResult MaskStats, double Diameter, StageTimings Timings)
+{
+    /// <summary>The size model's estimate when the diameter came from it (settings.Diameter null or 0), else null.</summary>
+    public SizeEstimate? SizeEstimate { get; init; }
+}
+
+/// <summary>
+/// Network pass then mask reconstruction, Cellpose's CellposeModel.eval end to end for one 2-D frame.
+/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0).
+/// Does not own the model; not thread-safe (the model is not).
+/// </summary>
+public sealed class FrameSegmenter
+{
+    private readonly SizeEstimator? sizeEstimator;
+
+    public FrameSegmenter(CellposeModel model, SizeModel? sizeModel = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        SizeModel = sizeModel;
+        if (sizeModel is not null) sizeEstimator = new SizeEstimator(model, sizeModel);
+    }
+
+    public CellposeModel Model { get; }
+
+    /// <summary>The model's size model, used when no diameter is given.</summary>
+    public SizeModel? SizeModel { get; }
+
+    /// <summary>The diameter a run will use without looking at the image: the given one, or for null/0 the model's
+    /// diam_labels (as Cellpose does for a model without a size model).</summary>
+    public double ResolveDiameter(SegmentSettings s) => s.Diameter is > 0 ? s.Diameter.Value : Model.DiamLabels;
+
+    /// <summary>The diameter for this image: the given one; for null/0 the size model's estimate, else diam_labels.</summary>
+    public (double Diameter, SizeEstimate? Estimate) ResolveDiameter(ImageData image, SegmentSettings s)
+    {
+        if (s.Diameter is > 0 || sizeEstimator is null) return (ResolveDiameter(s), null);
+        var estimate = sizeEstimator.Estimate(image, NetworkSettings(s, diameter: null));
+        return (estimate.Diameter, estimate);
+    }
+
+    /// <summary>The fast path stops a pixel once a step moves it less than this (see <see cref="MaskOptions.ConvergedStep"/>).</summary>
+    public const float FastConvergedStep = 1e-4f;
+
+    public SegmentationResult Segment(ImageData image, SegmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ValidateChannels(image, settings);
+        var total = Stopwatch.StartNew();
+        var (diameter, estimate) = ResolveDiameter(image, settings);
+        var net = Model.Run(image, NetworkSettings(settings, diameter));
+        LargeFrames.ReleaseBetweenStages((long)net.Height * net.Width);
+        var masks = MaskDynamics.ComputeMasks(net.DY, net.DX, net.CellProb, net.Height, net.Width, new MaskOptions
+        {
+            FlowThreshold = settings.FlowThreshold,
+            CellprobThreshold = settings.CellprobThreshold,
+            MinSize = settings.MinSize,
+            Rescale = net.Rescale,
+            ConvergedStep = settings.Fast ? FastConvergedStep : 0f,
+        });
+        var timings = new StageTimings
+        {
+            Normalize = net.NormalizeTime.TotalSeconds,
+            Network = net.NetworkTime.TotalSeconds,
+            Dynamics = masks.DynamicsSeconds,
+            FlowQc = masks.QcSeconds,
+            SizeEstimate = estimate?.Seconds ?? 0,
+            Total = total.Elapsed.TotalSeconds,
+        };
+        return new SegmentationResult(masks.Masks, net, masks, diameter, timings) { SizeEstimate = estimate };
+    }
+
+    /// <summary>The network-pass part of the settings (the size estimate and the segmentation run the same pass).</summary>
+    private static EvalSettings NetworkSettings(SegmentSettings s, double? diameter) => new()
+    {
+        Channel = s.Chan,
+        Channel2 = s.Chan2,
+        Diameter = diameter,
+        Invert = s.Invert,
+        Tile = s.Tile,
+        TileOverlap = s.TileOverlap,
+        Augment = s.Augment,
+        Fast = s.Fast,
+        Precision = s.Precision,
+        BatchSize = s.BatchSize,
+    };
+
+    /// <summary>Channels 1..3 name R, G, B: the image must have that many.</summary>
+    public static void ValidateChannels(ImageData image, SegmentSettings s)
+    {
+        foreach (var (name, c) in new[] { ("chan", s.Chan), ("chan2", s.Chan2) })
+        {
+            if (c < 0 || c > 3) throw new ArgumentOutOfRangeException(name, c, $"{name} {c}: use 0 (gray) or 1-3 (R, G, B)");
+            if (c > image.Channels)
+                throw new ArgumentException($"{name} {c} asks for channel {c} but the image has {image.Channels} channel(s); use --{name} 0..{image.Channels}", name);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace AcqSeg.Imaging.Io;
+
+/// <summary>Why a TIFF could not be read; the message names the file and the reason (and the fix where there is one).</summary>
+public enum TiffErrorKind
+{
+    Unreadable,
+    NotTiff,
+    Truncated,
+    BadDimensions,
+    TooLarge,
+    UnsupportedFormat,
+    Corrupt,
+}
+
+public sealed class TiffReadException : Exception
+{
+    public TiffReadException(string path, TiffErrorKind kind, string reason, Exception? inner = null)
+        : base($"{path}: {reason}", inner)
+    {
+        Path = path;
+        Kind = kind;
+        Reason = reason;
+    }
+
+    public string Path { get; }
+    public TiffErrorKind Kind { get; }
+    public string Reason { get; }
+}

@@ -1,0 +1,21 @@
+using AcqSeg.Models.Assignment;
+using AcqSeg.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AcqSeg.Models;
+
+public static class ModelsExtensions
+{
+    /// <summary>The model registry (section "Models"), model choice (section "ModelChoice"), both validated at start, and
+    /// the database they keep lineages and assignments in.</summary>
+    public static IServiceCollection AddModelRegistry(this IServiceCollection services)
+    {
+        services.AddAcqSegPersistence();
+        if (services.Any(d => d.ServiceType == typeof(ModelCatalog))) return services;
+        services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelChoiceOptions>().BindConfiguration(ModelChoiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelAssignments>();
+        return services;
+    }
+}
