@@ -11,10 +11,10 @@ public static class ModelsExtensions
     public static IServiceCollection AddModelRegistry(this IServiceCollection services)
     {
         services.AddAcqSegPersistence();
-        if (services.Any(d => d.ServiceType == typeof(ModelCatalog))) return services;
+        if (services.Any(d => d.ServiceType == typeof(ModelRegistry))) return services;
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelChoiceOptions>().BindConfiguration(ModelChoiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAssignments>();
         return services;
     }

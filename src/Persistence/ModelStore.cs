@@ -33,6 +33,14 @@ public sealed class ModelStore(Database database)
             "SELECT * FROM model_versions WHERE model = @Model ORDER BY version DESC LIMIT 1", new { Model = model });
     }
 
+    /// <summary>The lineage's first version: its base model (a zoo version, or a configured weight file).</summary>
+    public async Task<ModelVersionRow?> BaseAsync(string model, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QuerySingleOrDefaultAsync<ModelVersionRow>(
+            "SELECT * FROM model_versions WHERE model = @Model ORDER BY version LIMIT 1", new { Model = model });
+    }
+
     /// <summary>The version that serves frames: a pinned one (a roll back) while nothing newer was published, else the latest.</summary>
     public async Task<ModelVersionRow?> LiveAsync(string model, CancellationToken cancel = default)
     {

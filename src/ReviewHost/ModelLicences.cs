@@ -11,7 +11,7 @@ namespace AcqSeg.ReviewHost;
 public sealed record LicenceDto(string Licence, string Title, string Data, string? Via, bool NonCommercial);
 
 /// <summary>
-/// The data licences of a service lineage: its base model (version 1) is matched to the zoo version with the same
+/// The data licences of a service lineage: its base model (its first version) is matched to the zoo version with the same
 /// weights (SHA-256), whose carried licences (its own training data and its lineage's) every later version inherits;
 /// versions fine-tuned here add the curators' corrections (the lab's own data). Answers are kept per base checksum.
 /// </summary>

@@ -11,7 +11,7 @@ namespace AcqSeg.SegmentWorker;
 /// A model is not thread-safe, so a lease holds its lock while a frame runs. When a newer version is published the
 /// next lease loads it and the old one is disposed once its last frame is done.
 /// </summary>
-public sealed partial class ModelCache(ModelCatalog catalog, IOptions<SegmentWorkerOptions> options, ILogger<ModelCache> logger) : IDisposable
+public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentWorkerOptions> options, ILogger<ModelCache> logger) : IDisposable
 {
     private sealed class Entry(CellposeModel model, int version)
     {
@@ -33,7 +33,7 @@ public sealed partial class ModelCache(ModelCatalog catalog, IOptions<SegmentWor
 
     public async Task<Lease> AcquireAsync(string model, CancellationToken cancel)
     {
-        var latest = await catalog.LatestAsync(model, cancel);
+        var latest = await registry.LiveAsync(model, cancel);
         Entry entry;
         await loadGate.WaitAsync(cancel);
         try

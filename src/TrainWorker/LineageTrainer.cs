@@ -16,13 +16,13 @@ using TorchSharp;
 namespace AcqSeg.TrainWorker;
 
 /// <summary>
-/// Carries one claimed training run to its end: fine-tunes the lineage's base model (version 1) on the corrected
+/// Carries one claimed training run to its end: fine-tunes the lineage's base model (its first version) on the corrected
 /// frames the run may use, from its checkpoint when a previous attempt was interrupted; scores the current version and
 /// the candidate on the held-back frames; publishes the candidate as the next version when it is not worse, otherwise
 /// records why. Cancellation leaves the run Running with its checkpoint, so the next start resumes it.
 /// </summary>
 public sealed partial class LineageTrainer(
-    CorrectionStore corrections, ModelStore models, ModelCatalog catalog, IBus bus, IEnumerable<ITrainingObserver> observers,
+    CorrectionStore corrections, ModelStore models, ModelRegistry registry, IBus bus, IEnumerable<ITrainingObserver> observers,
     IOptions<TrainWorkerOptions> options, ILogger<LineageTrainer> logger)
 {
     public const string CandidateFile = "model.pth";
@@ -64,9 +64,9 @@ public sealed partial class LineageTrainer(
         var o = options.Value;
         if (!LineageName.IsSafe(run.Model)) throw new InvalidOperationException($"model name '{run.Model}' is not a plain lineage name");
         var device = DeviceChoice.Parse(o.Device);
-        var current = await catalog.LatestAsync(run.Model, cancel);
-        var baseVersion = await models.GetAsync(run.Model, 1, cancel)
-            ?? throw new InvalidOperationException($"model '{run.Model}' has no version 1 (base model) in the database");
+        var current = await registry.LiveAsync(run.Model, cancel);
+        var baseVersion = await models.BaseAsync(run.Model, cancel)
+            ?? throw new InvalidOperationException($"model '{run.Model}' has no base version in the database");
 
         // A version already registered by this run means the previous attempt stopped after publishing it.
         var lineage = await models.LineageAsync(run.Model, cancel);
@@ -138,7 +138,7 @@ public sealed partial class LineageTrainer(
         }
 
         int version = current.Version + 1;
-        string path = catalog.VersionPath(run.Model, version);
+        string path = registry.VersionPath(run.Model, version);
         FileHash.WriteAtomically(path, temp => File.Copy(candidate, temp, overwrite: true));
         var row = new ModelVersionRow
         {

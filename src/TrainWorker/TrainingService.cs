@@ -22,7 +22,7 @@ namespace AcqSeg.TrainWorker;
 /// </para>
 /// </summary>
 public sealed partial class TrainingService(
-    CorrectionStore corrections, ModelCatalog catalog, LineageTrainer trainer, TrainingSignals signals,
+    CorrectionStore corrections, ModelRegistry registry, LineageTrainer trainer, TrainingSignals signals,
     IOptions<TrainWorkerOptions> options, ILogger<TrainingService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -98,7 +98,7 @@ public sealed partial class TrainingService(
                     LogWaiting(model, pending, o.PendingThreshold);
                     return;
                 }
-                var current = await catalog.LatestAsync(model, cancel);
+                var current = await registry.LiveAsync(model, cancel);
                 string id = Guid.NewGuid().ToString();
                 var schedule = o.Schedule(o.Epochs);
                 run = await corrections.TryStartRunAsync(new TrainingRunRow

@@ -43,7 +43,16 @@ public sealed class FaultToleranceTests
             using var http = new HttpClient { BaseAddress = new Uri($"http://{doomedSettings.Http}/"), Timeout = TimeSpan.FromSeconds(10) };
             await Eventually.HoldsAsync("the worker process segmenting the frame", TimeSpan.FromMinutes(2), async () =>
             {
-                string metrics = await http.GetStringAsync("/metrics");
+                string metrics;
+                try
+                {
+                    metrics = await http.GetStringAsync("/metrics");
+                }
+                catch (HttpRequestException ex)
+                {
+                    // The bus consumes before the web server listens: under load the first polls find no port yet.
+                    return (false, doomed.HasExited ? "exited: " + doomed.Log : $"metrics not served yet ({ex.Message})");
+                }
                 return (metrics.Contains("\nacqseg_frames_in_flight 1", StringComparison.Ordinal), doomed.HasExited ? "exited: " + doomed.Log : "not in flight");
             });
             await Task.Delay(TimeSpan.FromSeconds(1));

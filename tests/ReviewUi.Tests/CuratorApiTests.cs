@@ -168,8 +168,8 @@ public class CuratorApiTests
 
         var rollback = await c.PostAsJsonAsync("/api/models/nuclei/live", new { version = 2 });
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
-        var catalog = host.Services.GetRequiredService<ModelCatalog>();
-        Assert.Equal(2, (await catalog.LatestAsync("nuclei")).Version);
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(2, (await registry.LiveAsync("nuclei")).Version);
         var after = await c.GetFromJsonAsync<JsonElement>("/api/models");
         var rolled = after.EnumerateArray().Single(l => l.GetProperty("model").GetString() == "nuclei");
         Assert.Equal(2, rolled.GetProperty("live").GetInt32());
@@ -180,7 +180,7 @@ public class CuratorApiTests
 
         // A version published after the roll back goes live again.
         await models.TryAddVersionAsync(new ModelVersionRow { Model = "nuclei", Version = 4, Path = "v4.pth", Sha256 = "s4", ParentVersion = 2, CreatedAt = Database.Timestamp(DateTimeOffset.UtcNow) });
-        Assert.Equal(4, (await catalog.LatestAsync("nuclei")).Version);
+        Assert.Equal(4, (await registry.LiveAsync("nuclei")).Version);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AcqSeg.SegmentWorker.ModelChoice;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
 using AcqSeg.Contracts;
@@ -34,9 +35,8 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddAcqSegPersistence();
-        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
-        services.AddSingleton<ModelCatalog>();
+        services.AddModelRegistry();
+        services.AddSingleton<IModelSuggester, DefaultModelSuggester>();
         services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();

@@ -54,9 +54,7 @@ public sealed class TrainWorkerFixture : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddAcqSegPersistence();
-        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
-        services.AddSingleton<ModelCatalog>();
+        services.AddModelRegistry();
         services.AddMassTransitTestHarness(x => x.AddTrainWorkerConsumers());
         services.AddTrainWorkerServices();
         if (observer is not null) services.AddSingleton(observer);

@@ -49,8 +49,8 @@ public sealed class TrainWorkerTests : IDisposable
         Assert.Equal([1, 2], lineage.Select(v => v.Version));
         Assert.Equal((1, run.Id), (lineage[1].ParentVersion, lineage[1].TrainingRunId));
         Assert.Equal(0, await fx.Db.Corrections.PendingCountAsync(TrainWorkerFixture.Model));
-        // The catalog (what segment workers load) now resolves the lineage to the new file.
-        var latest = await provider.GetRequiredService<ModelCatalog>().LatestAsync(TrainWorkerFixture.Model);
+        // The registry (what segment workers load) now resolves the lineage to the new file.
+        var latest = await provider.GetRequiredService<ModelRegistry>().LiveAsync(TrainWorkerFixture.Model);
         Assert.Equal((2, published.Path), (latest.Version, latest.Path));
         Assert.True(File.Exists(latest.Path));
     }

@@ -71,7 +71,11 @@ public class ZooStyleTests
         // fluo's styles were made with general's weights; here fluo *is* the same file, so its hash matches.
         using var db = new TestDatabase();
         var options = Options.Create(new ModelsOptions { ZooRoot = zoo.Root });
-        var styles = new ZooTrainingStyles(options, new ModelCatalog(options, db.Models));
+        var registry = new ModelRegistry(options, db.Models);
+        // The service registers each lineage's base at its zoo version (1 here: each was imported once).
+        foreach (string name in new[] { "fluo", "general", "phase" })
+            Assert.Equal(1, (await registry.LiveAsync(name)).Version);
+        var styles = new ZooTrainingStyles(options, db.Models);
         Assert.Equal(4, (await styles.ForModelAsync("fluo", 1, CancellationToken.None))!.Count);
         Assert.Null(await styles.ForModelAsync("fluo", 2, CancellationToken.None));
         Assert.Null(await styles.ForModelAsync("general", 1, CancellationToken.None)); // no styles stored

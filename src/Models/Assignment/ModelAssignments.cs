@@ -15,7 +15,7 @@ public sealed record ModelChoice(string Model, string Source);
 /// frame's choice holds for the acquisition). Operators assign through <see cref="AssignAsync"/>: the AssignModel
 /// consumer and `acqseg assign` both call it.
 /// </summary>
-public sealed class ModelAssignments(ModelStore store, ModelCatalog catalog, IOptions<ModelChoiceOptions> options)
+public sealed class ModelAssignments(ModelStore store, ModelRegistry registry, IOptions<ModelChoiceOptions> options)
 {
     public async Task<ModelChoice?> FixedAsync(string acquisition, CancellationToken cancel)
     {
@@ -49,7 +49,7 @@ public sealed class ModelAssignments(ModelStore store, ModelCatalog catalog, IOp
     /// <exception cref="ModelNotFoundException">No zoo model, configured path or service lineage has that name.</exception>
     public async Task<ModelAssigned> AssignAsync(string acquisition, string model, CancellationToken cancel)
     {
-        if (!catalog.IsKnown(model) && await store.LatestAsync(model, cancel) is null)
+        if (!registry.IsKnown(model) && await store.LatestAsync(model, cancel) is null)
             throw new ModelNotFoundException(model,
                 $"model '{model}' is not in the zoo, not configured (Models:Paths) and has no versions in this database; give a zoo model name");
         await store.AssignAsync(acquisition, model, AssignmentSources.Operator, cancel);

@@ -198,7 +198,8 @@ public static class CuratorApi
             int liveVersion = LiveModelStore.LiveVersion(pin, latest);
             var list = lineage.Select(v => new ModelVersionDto(v.Version, v.ParentVersion, v.ApBefore, v.ApAfter, v.CreatedAt,
                 corrected.GetValueOrDefault((v.Model, v.Version)), v.Version == liveVersion)).ToList();
-            var carried = lineage.FirstOrDefault(v => v.Version == 1) is { } baseVersion ? licences.Of(baseVersion, fineTunedHere: liveVersion > 1) : [];
+            var baseVersion = lineage.MinBy(v => v.Version)!;
+            var carried = licences.Of(baseVersion, fineTunedHere: liveVersion > baseVersion.Version);
             var nc = carried.Where(c => c.NonCommercial).ToList();
             result.Add(new LineageDto(lineage.Key, latest, liveVersion, liveVersion != latest ? pin?.SetBy : null,
                 await queries.AcquisitionsUsingAsync(lineage.Key, cancel), list)

@@ -1,4 +1,5 @@
 using AcqSeg.Imaging.Io;
+using AcqSeg.Models.Zoo;
 using AcqSeg.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -25,10 +26,13 @@ public sealed class ModelNotFoundException(string model, string message) : Excep
 }
 
 /// <summary>
-/// Model lineages: a name's version 1 is its base model (from configuration or the zoo), later versions are
-/// fine-tuned ones recorded in the database by the train worker.
+/// The one model registry of the service: names, versions, the live version, weight files and lineage. A lineage's
+/// base is its first version: a zoo model keeps its zoo version number (nuclei v6 in the zoo is nuclei v6 here, and
+/// its first fine-tune here is v7), a configured weight file starts at 1. Later versions are fine-tuned by the train
+/// worker. Every role and the CLI read versions here, so the version a log or the models page names is the one that
+/// segments.
 /// </summary>
-public sealed class ModelCatalog(IOptions<ModelsOptions> options, ModelStore store)
+public sealed class ModelRegistry(IOptions<ModelsOptions> options, ModelStore store)
 {
     public string BasePath(string model)
     {
@@ -57,9 +61,9 @@ public sealed class ModelCatalog(IOptions<ModelsOptions> options, ModelStore sto
         }
     }
 
-    /// <summary>The lineage's live version (the newest, unless a curator rolled back), registering the base model as
-    /// version 1 on first use.</summary>
-    public async Task<ModelVersionRow> LatestAsync(string model, CancellationToken cancel = default)
+    /// <summary>The lineage's live version (the newest, unless a curator rolled back), registering the base model on
+    /// first use (at its zoo version, else 1).</summary>
+    public async Task<ModelVersionRow> LiveAsync(string model, CancellationToken cancel = default)
     {
         var latest = await store.LiveAsync(model, cancel);
         if (latest is not null) return latest;
@@ -68,12 +72,29 @@ public sealed class ModelCatalog(IOptions<ModelsOptions> options, ModelStore sto
         await store.TryAddVersionAsync(new ModelVersionRow
         {
             Model = model,
-            Version = 1,
+            Version = ZooVersionOf(model, path) ?? 1,
             Path = path,
             Sha256 = await FileHash.Sha256Async(path, cancel),
             CreatedAt = Persistence.Database.Timestamp(DateTimeOffset.UtcNow),
         }, cancel);
         return (await store.LiveAsync(model, cancel))!;
+    }
+
+    /// <summary>The zoo's current version number when <paramref name="path"/> is the zoo's weights of that model.</summary>
+    private int? ZooVersionOf(string model, string path)
+    {
+        string root = options.Value.ZooRoot;
+        if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return null;
+        var zoo = new ModelZoo(root);
+        if (!zoo.Contains(model) || Path.GetFullPath(zoo.WeightsPath(model)) != path) return null;
+        try
+        {
+            return zoo.Manifest(model).Current;
+        }
+        catch (ZooException)
+        {
+            return null; // a folder without a readable manifest: counted from 1, as a configured file is
+        }
     }
 
     public string VersionPath(string model, int version)
