@@ -16,6 +16,7 @@ public static class ModelsExtensions
         services.AddOptions<ModelChoiceOptions>().BindConfiguration(ModelChoiceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAssignments>();
+        services.AddSingleton<ModelLicences>();
         return services;
     }
 }

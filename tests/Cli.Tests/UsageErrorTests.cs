@@ -1,3 +1,4 @@
+using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;
@@ -188,6 +189,39 @@ public class UsageErrorTests
         Assert.Equal(CliApp.UsageError, run.ExitCode);
         Assert.Contains("no such database file", run.Error);
         Assert.False(File.Exists(db));
+    }
+
+    [Fact]
+    public void Assign_UnknownModel_IsRefused_NothingStored_AndAKnownOneIsStoredAsTheOperators()
+    {
+        using var tmp = new TempFolder();
+        string db = tmp.File("service.db");
+        var database = new Database(new DatabaseOptions { ConnectionString = db });
+        new SchemaMigrator(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync().GetAwaiter().GetResult();
+        var store = new ModelStore(database);
+
+        var unknown = CliRun.Of("assign", "acq", "no-such-model", "--db", db);
+        Assert.Equal(CliApp.UsageError, unknown.ExitCode);
+        Assert.Contains("model 'no-such-model' is not in the zoo", unknown.Error);
+        Assert.Null(store.GetAssignmentAsync("acq").GetAwaiter().GetResult());
+
+        // nuclei is a shipped zoo model: the same path as the AssignModel consumer stores it as the operator's choice.
+        var known = CliRun.Of("assign", "acq", "nuclei", "--db", db);
+        Assert.True(known.ExitCode == CliApp.Ok, known.Error);
+        var row = store.GetAssignmentAsync("acq").GetAwaiter().GetResult();
+        Assert.Equal(("nuclei", AcqSeg.Contracts.AssignmentSources.Operator), (row!.Model, row.Source));
+    }
+
+    [Theory]
+    [InlineData(new[] { "assign", "acq", "nuclei" }, "give either --db")]
+    [InlineData(new[] { "assign", "acq", "nuclei", "--db", "x.db", "--bus", "rabbitmq://u:p@127.0.0.1:1/" }, "give either --db")]
+    [InlineData(new[] { "assign", "acq", "nuclei", "--bus", "memory" }, "for a service on the in-memory bus use --db")]
+    [InlineData(new[] { "assign", "acq", "nuclei", "--bus", "rabbitmq://u:p@127.0.0.1:1/" }, "--bus: cannot reach RabbitMQ at 127.0.0.1:1")]
+    public void Assign_WithoutOneTarget_OrAnUnreachableBroker_SaysWhat_Exit2(string[] args, string message)
+    {
+        var run = CliRun.Of(args);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(message, run.Error);
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public static class AssignCommand
         try { options = BusOptions.Parse(busValue); }
         catch (FormatException ex) { throw new UsageException($"--bus: {ex.Message}"); }
         if (!options.IsRabbitMq) throw new UsageException("--bus must be the service's RabbitMQ (rabbitmq://user:pass@host:port/vhost); for a service on the in-memory bus use --db");
+        BrokerPreflight.Require(busValue);
         var r = options.RabbitMq;
         var client = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(r.Host, (ushort)r.Port, r.VirtualHost, h =>
         {

@@ -1,3 +1,4 @@
+using AcqSeg.Engine.Zoo;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -56,7 +57,7 @@ public static class TrainRegistration
     private static string ParentPath(string folder) => Path.Combine(folder, "training", ParentFile);
 
     /// <summary>The zoo a model folder belongs to: its parent folder.</summary>
-    private static ModelZoo ZooOf(string folder) => new(Path.GetDirectoryName(folder) ?? ".");
+    private static ModelZoo ZooOf(string folder) => ZooNetwork.Open(Path.GetDirectoryName(folder) ?? ".");
 
     private static ModelParent? RecordedParent(string folder, ModelZoo zoo, JsonObject run)
     {

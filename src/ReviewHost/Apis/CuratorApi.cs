@@ -1,3 +1,4 @@
+using AcqSeg.Models;
 using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Curators;
@@ -25,7 +26,7 @@ public sealed record ModelVersionDto(int Version, int? ParentVersion, double? Ap
 public sealed record LineageDto(string Model, int Latest, int Live, string? PinnedBy, IReadOnlyList<string> Acquisitions, IReadOnlyList<ModelVersionDto> Versions)
 {
     /// <summary>Data licences the live version carries (its zoo base's lineage, plus curated corrections once fine-tuned here).</summary>
-    public IReadOnlyList<LicenceDto> Licences { get; init; } = [];
+    public IReadOnlyList<CarriedLicenceView> Licences { get; init; } = [];
 
     /// <summary>Set when the live version carries non-commercial data: the notice users must see.</summary>
     public string? NonCommercialNotice { get; init; }

@@ -28,7 +28,6 @@ public static class ReviewApi
         builder.Services.AddValidatedOptions<ReviewOptions>(ReviewOptions.SectionName);
         builder.Services.AddHostedService<PipelineGaugeSampler>();
         builder.Services.AddSingleton<FileRoots>();
-        builder.Services.AddSingleton<ModelLicences>();
         builder.Services.AddCuratorAuthentication();
         return builder;
     }

@@ -1,14 +1,12 @@
-using AcqSeg.Models;
 using System.Collections.Concurrent;
 using AcqSeg.Persistence;
 using AcqSeg.Models.Zoo;
-using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
-namespace AcqSeg.ReviewHost;
+namespace AcqSeg.Models;
 
-/// <summary>One licence a lineage's versions carry, as the models page lists it.</summary>
-public sealed record LicenceDto(string Licence, string Title, string Data, string? Via, bool NonCommercial);
+/// <summary>One licence a lineage's versions carry, as the models page and the API list it.</summary>
+public sealed record CarriedLicenceView(string Licence, string Title, string Data, string? Via, bool NonCommercial);
 
 /// <summary>
 /// The data licences of a service lineage: its base model (its first version) is matched to the zoo version with the same
@@ -17,18 +15,18 @@ public sealed record LicenceDto(string Licence, string Title, string Data, strin
 /// </summary>
 public sealed class ModelLicences(IOptions<ModelsOptions> options)
 {
-    private readonly ConcurrentDictionary<string, IReadOnlyList<LicenceDto>> _byBase = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<CarriedLicenceView>> _byBase = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<LicenceDto> Of(ModelVersionRow baseVersion, bool fineTunedHere)
+    public IReadOnlyList<CarriedLicenceView> Of(ModelVersionRow baseVersion, bool fineTunedHere)
     {
         ArgumentNullException.ThrowIfNull(baseVersion);
         var inherited = _byBase.GetOrAdd(baseVersion.Sha256, _ => FromZoo(baseVersion));
         if (!fineTunedHere) return inherited;
         var own = DataLicences.Find("lab-owned")!;
-        return [.. inherited, new LicenceDto(own.Id, own.Title, "corrections curated in this service", null, own.NonCommercial)];
+        return [.. inherited, new CarriedLicenceView(own.Id, own.Title, "corrections curated in this service", null, own.NonCommercial)];
     }
 
-    private IReadOnlyList<LicenceDto> FromZoo(ModelVersionRow baseVersion)
+    private IReadOnlyList<CarriedLicenceView> FromZoo(ModelVersionRow baseVersion)
     {
         string root = options.Value.ZooRoot;
         if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return [];
@@ -40,7 +38,7 @@ public sealed class ModelLicences(IOptions<ModelsOptions> options)
             return zoo.CarriedLicences(name, version).Select(c =>
             {
                 var known = DataLicences.Find(c.Licence.Licence);
-                return new LicenceDto(c.Licence.Licence, known?.Title ?? c.Licence.Licence, c.Licence.Data, c.Via ?? via, c.NonCommercial);
+                return new CarriedLicenceView(c.Licence.Licence, known?.Title ?? c.Licence.Licence, c.Licence.Data, c.Via ?? via, c.NonCommercial);
             }).ToList();
         }
         catch (ZooException)
