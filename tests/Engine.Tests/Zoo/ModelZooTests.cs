@@ -20,7 +20,7 @@ public sealed class ModelZooTests : IDisposable
 
     private string TinyWeights(string file, int seed, double diamMean = 30) => TinyNetworks.Weights(temp, file, seed, diamMean);
 
-    private ModelZoo NewZoo() => new(temp.Sub("models"));
+    private ModelZoo NewZoo() => ZooNetwork.Open(temp.Sub("models"));
 
     [Fact]
     public void AddVersion_ThreeTimes_KeepsEveryVersionsWeightsAndLineage()
