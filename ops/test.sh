@@ -10,7 +10,8 @@ if [ ! -d "$repo/../shared" ]; then
        "tests that need it are skipped outside CI and fail in CI." >&2
 fi
 
-# RabbitMQ, PostgreSQL and Prometheus on loopback for tests/Integration.Tests (installed from Debian when missing).
+# RabbitMQ, PostgreSQL and Prometheus on loopback for tests/Integration.Tests and tests/Persistence.Tests (installed from
+# Debian when missing).
 source "$repo/ops/services.sh"
 acqseg_start_services
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;
 

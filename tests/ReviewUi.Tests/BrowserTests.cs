@@ -4,6 +4,7 @@ using System.Text.Json;
 using AcqSeg.Persistence;
 using AcqSeg.Imaging.Io;
 using Microsoft.Playwright;
+using AcqSeg.Hosts.Tests.ReviewHost;
 
 namespace AcqSeg.ReviewUi.Tests;
 

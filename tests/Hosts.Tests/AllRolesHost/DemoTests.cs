@@ -1,0 +1,70 @@
+using AcqSeg.Cli;
+using AcqSeg.Persistence;
+using AcqSeg.AllRolesHost.Demo;
+using AcqSeg.TestSupport;
+
+namespace AcqSeg.Hosts.Tests.AllRolesHost;
+
+/// <summary>`acqseg demo`: the simulated microscope feeding the embedded service, and the numbers of its live view.</summary>
+[Collection("torch")]
+public class DemoTests
+{
+    [SkippableFact]
+    public async Task Demo_ThreeFramesAtHighRate_EachWrittenFrameIsSegmentedAndCounted()
+    {
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        string real = SharedData.RealFolder("dsb2018_fluo_nuclei");
+        using var tmp = new TempFolder("acqseg-demo");
+
+        var o = new StringWriter();
+        var e = new StringWriter();
+
+        int code = CliApp.Run(["demo", "--frames", "3", "--rate", "50", "--out", tmp.Path, "--model", model, "--real", real,
+            "--exit-when-idle", "0.5", "--http", "127.0.0.1:0"], o, e);
+
+        string output = o.ToString();
+        Assert.True(code == CliApp.Ok, $"exit {code}; stdout {output}; stderr {e}");
+        Assert.Matches(@"3 frames written, 3 acquired, 3 segmented \(\d flagged\), 0 failed; latency mean \d+\.\d\d s", output);
+        Assert.Contains("written 3/3 | segmented 3", output);
+        // Frames 0 and 2 are synthetic, frame 1 replays the first real image.
+        var written = Directory.GetFiles(Path.Combine(tmp.Path, "acquisitions"), "*.tif", SearchOption.AllDirectories).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        string firstReal = Path.GetFileNameWithoutExtension(Directory.GetFiles(real, "*_img.tif").Order(StringComparer.Ordinal).First());
+        Assert.Equal(["frame_0000_synthetic.tif", $"frame_0001_{firstReal}.tif", "frame_0002_synthetic.tif"], written);
+        var frames = await new FrameStore(new Database(new DatabaseOptions { ConnectionString = Path.Combine(tmp.Path, "segmented", "acqseg.db") })).ListAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Assert.Equal(3, frames.Count);
+        Assert.All(frames, f => Assert.True(f.State is FrameStates.Segmented or FrameStates.Flagged, $"{f.Path}: {f.State} {f.Reason}"));
+        Assert.All(frames, f => Assert.True(File.Exists(f.MasksPath), f.MasksPath));
+    }
+
+    [Fact]
+    public void Snapshot_CountsOutcomesRateAndLatencyOfCompletedFrames()
+    {
+        var t0 = new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        FrameRow Row(string state, double acquired, double? completed) => new()
+        {
+            State = state,
+            AcquiredAt = Database.Timestamp(t0.AddSeconds(acquired)),
+            CompletedAt = completed is double c ? Database.Timestamp(t0.AddSeconds(c)) : null,
+        };
+        var rows = new[]
+        {
+            Row(FrameStates.Segmented, 0, 1), Row(FrameStates.Flagged, 1, 4), Row(FrameStates.Accepted, 2, 4),
+            Row(FrameStates.Failed, 3, 3.5), Row(FrameStates.Acquired, 5, null),
+        };
+
+        var s = PipelineSnapshot.From(rows, t0.AddSeconds(6), TimeSpan.FromSeconds(5), t0);
+
+        Assert.Equal((5, 3, 2, 1, 1), (s.Acquired, s.Segmented, s.Flagged, s.Failed, s.Waiting));
+        Assert.Equal(4, s.Done);
+        // Completed within the last 5 s (t >= 1): all four finished frames, over a 5 s window.
+        Assert.Equal(4 / 5.0, s.FramesPerSecond, 9);
+        // Latencies of segmented frames 1, 3, 2 s (the failed one has none).
+        Assert.Equal(2.0, s.MeanLatencySeconds!.Value, 9);
+        Assert.Equal(3.0, s.P95LatencySeconds!.Value, 9);
+    }
+
+    [Fact]
+    public void Percentile_NearestRank() =>
+        Assert.Equal((1.0, 5.0, 10.0), (PipelineSnapshot.Percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.1), PipelineSnapshot.Percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5), PipelineSnapshot.Percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)));
+}

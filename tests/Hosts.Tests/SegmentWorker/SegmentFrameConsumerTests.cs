@@ -1,0 +1,121 @@
+using AcqSeg.SegmentWorker.ModelChoice;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
+using AcqSeg.Contracts;
+using AcqSeg.Persistence;
+using AcqSeg.SegmentWorker;
+using AcqSeg.SegmentWorker.Consumers;
+using AcqSeg.SegmentWorker.Extensions;
+using AcqSeg.ServiceDefaults;
+using AcqSeg.TestSupport;
+using AcqSeg.Watcher;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AcqSeg.Hosts.Tests.SegmentWorker;
+
+/// <summary>The segment consumer in MassTransit's in-memory harness (a fresh harness and database per test).</summary>
+[Collection("torch")]
+public sealed class SegmentFrameConsumerTests : IDisposable
+{
+    private readonly TestDatabase db = new();
+
+    private ServiceProvider Provider(string modelPath)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = db.Path,
+            ["Models:Paths:m"] = modelPath,
+            ["SegmentWorker:OutputRoot"] = Path.Combine(db.Folder, "out"),
+            ["SegmentWorker:Device"] = "cpu",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(config);
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddModelRegistry();
+        services.AddSingleton<IModelSuggester, DefaultModelSuggester>();
+        services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
+        services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<QualityGate>();
+        services.AddSingleton<ITrainingStyles, NoTrainingStyles>();
+        services.AddMassTransitTestHarness(x => x.AddSegmentWorkerConsumers());
+        return services.BuildServiceProvider(true);
+    }
+
+    private async Task<FrameAcquired> StoreFrame(string path)
+    {
+        string sha = await FileHash.Sha256Async(path);
+        var id = FrameRegistrar.FrameIdOf(path, sha);
+        await db.Frames.TryAddAcquiredAsync(new FrameRow
+        {
+            Id = id.ToString(), Acquisition = "acq", Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = "m",
+            AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
+        });
+        return new FrameAcquired(id, "acq", path, sha, new FileInfo(path).Length, "m", DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task CorruptTiff_Redelivered_FailsOnceWithReasonAndNoFault()
+    {
+        string bad = Path.Combine(db.Folder, "bad.tif");
+        await File.WriteAllBytesAsync(bad, [0x49, 0x49, 0x2A, 0, 1, 2, 3]);
+        await using var provider = Provider("/nonexistent/model.pth");
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var message = await StoreFrame(bad);
+
+        await harness.Bus.Publish(message);
+        await harness.Bus.Publish(message);
+
+        var consumer = harness.GetConsumerHarness<SegmentFrameConsumer>();
+        Assert.True(await consumer.Consumed.Any<FrameAcquired>(x => x.Context.Message.FrameId == message.FrameId));
+        int consumed = 0;
+        await foreach (var _ in consumer.Consumed.SelectAsync<FrameAcquired>())
+        {
+            if (++consumed == 2) break;
+        }
+        Assert.Equal(2, consumed);
+        Assert.True(await harness.Published.Any<FrameFailed>());
+        Assert.Single(harness.Published.Select<FrameFailed>());
+        Assert.False(await harness.Published.Any<Fault<FrameAcquired>>());
+        var row = await db.Frames.GetAsync(message.FrameId);
+        Assert.Equal(FrameStates.Failed, row!.State);
+        Assert.Contains("bad.tif", harness.Published.Select<FrameFailed>().Single().Context.Message.Path);
+        Assert.False(string.IsNullOrWhiteSpace(row.Reason));
+    }
+
+    [SkippableFact]
+    public async Task GoodFrame_IsSegmented_WithOutputsStatsAndOneEvent()
+    {
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        string image = Path.Combine(db.Folder, "synth_256.tif");
+        File.Copy(SharedData.Reference("synth_256.tif"), image);
+        await using var provider = Provider(model);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromMinutes(2);
+        await harness.Start();
+        var message = await StoreFrame(image);
+
+        await harness.Bus.Publish(message);
+
+        Assert.True(await harness.Published.Any<FrameSegmented>());
+        Assert.False(await harness.Published.Any<Fault<FrameAcquired>>());
+        var segmented = harness.Published.Select<FrameSegmented>().Single().Context.Message;
+        Assert.Equal(message.FrameId, segmented.FrameId);
+        Assert.Equal(1, segmented.ModelVersion);
+        Assert.True(segmented.ObjectCount > 0);
+        Assert.True(File.Exists(segmented.MasksPath));
+        Assert.True(File.Exists(segmented.OutlinesPath));
+        Assert.True(File.Exists(segmented.ObjectsPath));
+        var stats = await db.Frames.GetStatsAsync(message.FrameId);
+        Assert.Equal(segmented.ObjectCount, stats!.ObjectCount);
+        Assert.InRange(stats.MeanCellprob, 0.5, 1.0);
+        Assert.Equal((256, 256), (stats.Height, stats.Width));
+    }
+
+    public void Dispose() => db.Dispose();
+}

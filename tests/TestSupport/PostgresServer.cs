@@ -1,0 +1,64 @@
+using Dapper;
+using Npgsql;
+
+namespace AcqSeg.TestSupport;
+
+/// <summary>Fresh databases and schemas on the test server, each removed again on dispose.</summary>
+public static class PostgresServer
+{
+    /// <summary>An empty database of its own (CREATE DATABASE; the test user has CREATEDB).</summary>
+    public static async Task<TemporaryDatabase> CreateDatabaseAsync()
+    {
+        var admin = new NpgsqlConnectionStringBuilder(Servers.Postgres);
+        string name = $"acqseg_it_{Guid.NewGuid():N}";
+        await using (var c = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await c.OpenAsync();
+            await c.ExecuteAsync($"CREATE DATABASE \"{name}\"");
+        }
+        var own = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name };
+        return new TemporaryDatabase(admin.ConnectionString, own.ConnectionString, name);
+    }
+
+    /// <summary>An empty schema in the test database; connections made with the returned string work inside it.</summary>
+    public static async Task<TemporarySchema> CreateSchemaAsync()
+    {
+        string admin = Servers.Postgres;
+        string schema = $"it_{Guid.NewGuid():N}";
+        await using (var c = new NpgsqlConnection(admin))
+        {
+            await c.OpenAsync();
+            await c.ExecuteAsync($"CREATE SCHEMA \"{schema}\"");
+        }
+        var own = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema };
+        return new TemporarySchema(admin, own.ConnectionString, schema);
+    }
+
+    public sealed class TemporaryDatabase(string admin, string connectionString, string name) : IAsyncDisposable
+    {
+        public string ConnectionString { get; } = connectionString;
+        public string Name { get; } = name;
+
+        public async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var c = new NpgsqlConnection(admin);
+            await c.OpenAsync();
+            await c.ExecuteAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        }
+    }
+
+    public sealed class TemporarySchema(string admin, string connectionString, string name) : IAsyncDisposable
+    {
+        public string ConnectionString { get; } = connectionString;
+        public string Name { get; } = name;
+
+        public async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var c = new NpgsqlConnection(admin);
+            await c.OpenAsync();
+            await c.ExecuteAsync($"DROP SCHEMA IF EXISTS \"{Name}\" CASCADE");
+        }
+    }
+}
