@@ -1,7 +1,7 @@
 # The Watcher role: SDK build stage -> ASP.NET Core runtime image. Build from the repository root:
 #   docker build -f ops/docker/Watcher.Dockerfile -t acqseg-watcher .
-# Both stages share one distribution, so the TorchSharp GLIBCXX patch that runs after publish (Directory.Build.targets)
-# matches the runtime's libstdc++. GPU images: --build-arg TORCH_BACKEND=cuda (restores TorchSharp-cuda-linux).
+# This role does not reference the engine, so the image carries no libtorch (its publish is about 44 MB, against
+# 1.2 GB for the segment and train workers); TORCH_BACKEND is accepted for a uniform build but changes nothing here.
 ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build

@@ -192,23 +192,23 @@ public class UsageErrorTests
     }
 
     [Fact]
-    public void Assign_UnknownModel_IsRefused_NothingStored_AndAKnownOneIsStoredAsTheOperators()
+    public async Task Assign_UnknownModel_IsRefused_NothingStored_AndAKnownOneIsStoredAsTheOperators()
     {
         using var tmp = new TempFolder();
         string db = tmp.File("service.db");
         var database = new Database(new DatabaseOptions { ConnectionString = db });
-        new SchemaMigrator(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync().GetAwaiter().GetResult();
+        await new SchemaMigrator(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         var store = new ModelStore(database);
 
         var unknown = CliRun.Of("assign", "acq", "no-such-model", "--db", db);
         Assert.Equal(CliApp.UsageError, unknown.ExitCode);
         Assert.Contains("model 'no-such-model' is not in the zoo", unknown.Error);
-        Assert.Null(store.GetAssignmentAsync("acq").GetAwaiter().GetResult());
+        Assert.Null(await store.GetAssignmentAsync("acq"));
 
         // nuclei is a shipped zoo model: the same path as the AssignModel consumer stores it as the operator's choice.
         var known = CliRun.Of("assign", "acq", "nuclei", "--db", db);
         Assert.True(known.ExitCode == CliApp.Ok, known.Error);
-        var row = store.GetAssignmentAsync("acq").GetAwaiter().GetResult();
+        var row = await store.GetAssignmentAsync("acq");
         Assert.Equal(("nuclei", AcqSeg.Contracts.AssignmentSources.Operator), (row!.Model, row.Source));
     }
 

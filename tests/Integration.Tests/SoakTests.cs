@@ -18,6 +18,8 @@ public sealed partial class SoakTests
         string bus = Servers.RabbitMqBus, db = Servers.Postgres;
         string model = SharedData.Reference("cpnet_synth_e40.pth");
         using var tmp = new TempFolder("acqseg-it-soak");
+        // Other test projects' PostgreSQL tests wait while this one restarts the servers (ServerRestartLock).
+        using var restarts = await ServerRestartLock.ExclusiveAsync();
         var run = await ChildProcess.RunAsync(ChildProcess.DotnetHost(),
         [
             Path.Combine(AppContext.BaseDirectory, "acqseg.dll"), "soak", "--bus", bus, "--db", db, "--model", model, "--work", tmp.Sub("soak"),

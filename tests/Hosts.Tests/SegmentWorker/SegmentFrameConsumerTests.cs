@@ -31,6 +31,7 @@ public sealed class SegmentFrameConsumerTests : IDisposable
             ["Models:Paths:m"] = modelPath,
             ["SegmentWorker:OutputRoot"] = Path.Combine(db.Folder, "out"),
             ["SegmentWorker:Device"] = "cpu",
+            ["ModelChoice:DefaultModel"] = "m",
         }).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
@@ -46,16 +47,49 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         return services.BuildServiceProvider(true);
     }
 
-    private async Task<FrameAcquired> StoreFrame(string path)
+    private async Task<FrameAcquired> StoreFrame(string path, string model = "m")
     {
         string sha = await FileHash.Sha256Async(path);
         var id = FrameRegistrar.FrameIdOf(path, sha);
         await db.Frames.TryAddAcquiredAsync(new FrameRow
         {
-            Id = id.ToString(), Acquisition = "acq", Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = "m",
+            Id = id.ToString(), Acquisition = "acq", Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = model,
             AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
         });
-        return new FrameAcquired(id, "acq", path, sha, new FileInfo(path).Length, "m", DateTimeOffset.UtcNow);
+        return new FrameAcquired(id, "acq", path, sha, new FileInfo(path).Length, model, DateTimeOffset.UtcNow);
+    }
+
+    [SkippableFact]
+    public async Task UnassignedFrames_TheFirstChoosesTheAcquisitionsModel_StoredAndAnnouncedOnce_TheNextFindsIt()
+    {
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        string first = Path.Combine(db.Folder, "first.tif"), second = Path.Combine(db.Folder, "second.tif");
+        File.Copy(SharedData.Reference("synth_256.tif"), first);
+        File.Copy(SharedData.Reference("synth_256.tif"), second);
+        File.AppendAllText(second, "x"); // other content, so another frame id
+        await using var provider = Provider(model);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromMinutes(2);
+        await harness.Start();
+
+        // The watcher found no assignment for "acq": both frames arrive without a model (no zoo here, so the style
+        // suggestion falls back to ModelChoice:DefaultModel).
+        var one = await StoreFrame(first, model: "");
+        await harness.Bus.Publish(one);
+        Assert.True(await harness.Published.Any<FrameSegmented>(x => x.Context.Message.FrameId == one.FrameId));
+        var two = await StoreFrame(second, model: "");
+        await harness.Bus.Publish(two);
+        Assert.True(await harness.Published.Any<FrameSegmented>(x => x.Context.Message.FrameId == two.FrameId));
+
+        var assigned = Assert.Single(harness.Published.Select<ModelAssigned>()).Context.Message;
+        Assert.Equal(("acq", "m", AssignmentSources.Suggestion), (assigned.Acquisition, assigned.Model, assigned.Source));
+        var stored = await db.Models.GetAssignmentAsync("acq");
+        Assert.Equal(("m", AssignmentSources.Suggestion), (stored!.Model, stored.Source));
+        foreach (var frame in new[] { one, two })
+        {
+            Assert.Equal("m", (await db.Frames.GetAsync(frame.FrameId))!.Model);
+            Assert.Equal("m", harness.Published.Select<FrameSegmented>().Single(x => x.Context.Message.FrameId == frame.FrameId).Context.Message.Model);
+        }
     }
 
     [Fact]

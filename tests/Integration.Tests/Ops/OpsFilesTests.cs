@@ -29,6 +29,7 @@ public sealed partial class OpsFilesTests
         [DatabaseOptions.SectionName] = typeof(DatabaseOptions),
         [BusOptions.SectionName] = typeof(BusOptions),
         [ModelsOptions.SectionName] = typeof(ModelsOptions),
+        [AcqSeg.Models.Assignment.ModelChoiceOptions.SectionName] = typeof(AcqSeg.Models.Assignment.ModelChoiceOptions),
         [WatcherOptions.SectionName] = typeof(WatcherOptions),
         [SegmentWorkerOptions.SectionName] = typeof(SegmentWorkerOptions),
         [QualityGateOptions.SectionName] = typeof(QualityGateOptions),
