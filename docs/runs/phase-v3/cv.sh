@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The schedule behind phase v3, chosen on the training folder only: nuclei v6 fine-tuned on the cross-validation
+# training fold of usiigaci_phase (30 images) and scored on its validation fold (8 images, true diameters), as the
+# start comparison (docs/runs/phase-starts) did, but 150 epochs of 16 images with annealing after epoch 60.
+cd "$(dirname "$0")/../../.."
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule offline --lr 0.1 --weight-decay 1e-4 \
+  --epochs 150 --images-per-epoch 16 --test-every 30 --checkpoint-every 10 --name phase-anneal \
+  --out .tmp/phase-anneal/run --seed 1 --device cpu
