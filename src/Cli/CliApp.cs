@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AcqSeg.Cli.Commands;
+using AcqSeg.Cli.Commands.Zoo;
 
 namespace AcqSeg.Cli;
 

@@ -46,6 +46,9 @@ public sealed class LineChart
     public void WritePng(string path)
     {
         if (Width < 200 || Height < 150) throw new ArgumentException($"a chart of {Width}x{Height} pixels is too small to read (at least 200x150)");
+        if (new[] { Title, XLabel, YLabel }.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("a chart needs a title and both axis labels");
+        if (Series.Select(s => s.Name).Concat(References.Select(r => r.Name)).Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("every series and reference line needs a name for the legend");
         using var plot = Build();
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AcqSeg.Engine.Training;
+using AcqSeg.Engine.Zoo;
 using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
@@ -56,7 +57,7 @@ public static class TrainRegistration
 
     private static string ParentPath(string folder) => Path.Combine(folder, "training", ParentFile);
 
-    /// <summary>The zoo a model folder belongs to: its parent folder.</summary>
+    /// <summary>The zoo a model folder belongs to: its parent folder, opened to add weights (it reads their widths).</summary>
     private static ModelZoo ZooOf(string folder) => ZooNetwork.Open(Path.GetDirectoryName(folder) ?? ".");
 
     private static ModelParent? RecordedParent(string folder, ModelZoo zoo, JsonObject run)

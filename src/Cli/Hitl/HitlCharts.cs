@@ -104,7 +104,7 @@ public static class HitlCharts
     {
         Title = title,
         XLabel = "Cumulative manual ROIs (count)",
-        YLabel = "Test AP@0.5 (IoU 0.5)",
+        YLabel = "Test AP@0.5 (0 to 1; IoU threshold 0.5)",
         Series = series,
         References = lines,
     };

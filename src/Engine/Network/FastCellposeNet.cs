@@ -4,6 +4,18 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace AcqSeg.Engine.Network;
 
+// Why two networks: CellposeNet is the TorchSharp Module that loads, trains and saves Cellpose's weights and runs the
+// exact path (float32, Cellpose's arithmetic; `--exact` and the parity tests). Training needs it as it is (BatchNorm
+// statistics, autograd). This class is the fast path's inference-only copy built from it, for speed on the CPU: norms
+// and style terms folded into the convolutions, in-place ReLUs and adds, channels-last activations, bfloat16 where the
+// CPU has native bf16 (DEVELOPERS.md, "The fast path and the exact path": 109 -> 337 GFLOP/s; a 512x512 frame's
+// network pass 2.6 s -> 0.47 s together with larger tiles).
+// What keeps them equal: FastPathTests (Segmentation.Tests/Inference) runs the same input through both:
+// FoldedNetwork_Float32_MatchesCellposeNetOnTheSameInput (float32 outputs within 1e-3 max |difference|, style within
+// 1e-5), FoldedNetwork_BFloat16_StaysCloseToFloat32 (mean |flow| difference < 0.1, mean |cellprob| < 0.2), and
+// FastMasks_MatchExactMasks_OnReferenceFrames / FastPath_LargeFrameRunsAsBlendedTiles_MatchesExactMasks (masks match
+// the exact path's with AP@0.5 >= 0.99). A change to CellposeNet's layers must be made here too, or these fail.
+
 /// <summary>
 /// An inference-only rewrite of a <see cref="CellposeNet"/> for the fast path: same function, fewer memory passes.
 /// <list type="bullet">

@@ -55,7 +55,7 @@ public sealed class LossCurve
     {
         Title = string.IsNullOrWhiteSpace(runName) ? "Training loss" : $"Training loss: {runName}",
         XLabel = "Epoch",
-        YLabel = "Loss (log scale)",
+        YLabel = "Loss: flow MSE / 2 + cellprob BCE (log scale)",
         LogY = true,
         Series =
         [

@@ -67,7 +67,7 @@ public static class FramePixelsApi
             }
         }
         response.Headers.CacheControl = "private, max-age=60";
-        return Results.File(await ReviewApi.PngBytesAsync(small, w, h, cancel), "image/png");
+        return Results.File(PngEncoder.EncodeRgb(small, w, h), "image/png");
     }
 
     public static async Task<(ImageData? Image, IResult? Problem)> ReadImageAsync(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)

@@ -94,21 +94,7 @@ public static class ReviewApi
         if (problem is not null) return problem;
         var image = read!;
         var rgb = OutlineOverlay.Render(image, new LabelImage(new int[image.PlaneSize], image.Height, image.Width));
-        return Results.File(await PngBytesAsync(rgb, image.Width, image.Height, cancel), "image/png");
-    }
-
-    internal static async Task<byte[]> PngBytesAsync(byte[] rgb, int width, int height, CancellationToken cancel)
-    {
-        string temp = Path.Combine(Path.GetTempPath(), $"acqseg-{Guid.NewGuid():N}.png");
-        try
-        {
-            PngEncoder.WriteRgb(temp, rgb, width, height);
-            return await File.ReadAllBytesAsync(temp, cancel);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        return Results.File(PngEncoder.EncodeRgb(rgb, image.Width, image.Height), "image/png");
     }
 
     private static async Task<IResult> SendFile(Guid id, FrameStore frames, FileRoots roots, Func<FrameRow, string?> pick, string contentType, CancellationToken cancel)

@@ -1,25 +1,25 @@
-using AcqSeg.Models.Sizing;
-using AcqSeg.Engine.Zoo;
-using System.CommandLine;
-using System.Text;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Training;
+using AcqSeg.Engine.Zoo;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
-using AcqSeg.Engine.Pipeline;
-using AcqSeg.Engine.Sizing;
-using AcqSeg.Engine.Training;
+using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
+using System.CommandLine;
+using System.Text;
+using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
-namespace AcqSeg.Cli.Commands;
+namespace AcqSeg.Cli.Commands.Zoo;
 
-public static partial class ZooCommand
+/// <summary>
+/// `acqseg zoo compare`: the paper's claim that a zoo chosen by style beats one generalist, measured. Per image the
+/// reference model's style lets the k nearest stored training styles vote for a model (as `zoo suggest`), that model
+/// segments the image, and so does the generalist; AP@0.5 of both against the ground truth, per folder.
+/// </summary>
+internal static class ZooCompareCommand
 {
-    /// <summary>
-    /// `acqseg zoo compare`: the paper's claim that a zoo chosen by style beats one generalist, measured. Per image the
-    /// reference model's style lets the k nearest stored training styles vote for a model (as `zoo suggest`), that model
-    /// segments the image, and so does the generalist; AP@0.5 of both against the ground truth, per folder.
-    /// </summary>
-    private static Command Compare(CliConsole console)
+    public static Command Create(CliConsole console)
     {
         var dirs = new Option<string[]>("--dir") { Description = "Evaluation folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
         var reference = ReferenceOption();
@@ -27,11 +27,11 @@ public static partial class ZooCommand
         var k = new Option<int>("--k") { Description = "Neighbours that vote", DefaultValueFactory = _ => 5 };
         var styleDiameter = new Option<double>("--style-diameter") { Description = "Diameter the styles are computed at (as `zoo suggest --diameter`)", DefaultValueFactory = _ => 30.0 };
         var diameter = new Option<double>("--diameter") { Description = "Diameter both segment at (0 = each model's size model estimate)", DefaultValueFactory = _ => 0 };
-        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
-        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
-        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
+        var maskSuffix = MaskSuffixOption();
+        var chan = ChanOption();
+        var chan2 = Chan2Option();
         var outFile = new Option<string?>("--out") { Description = "Also write the table to this Markdown file" };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var device = DeviceOption();
         var zooDir = ZooOption();
         var cmd = new Command("compare", "Score the style-chosen ensemble against the generalist on evaluation folders (AP@0.5 per folder)")
         {
@@ -62,7 +62,7 @@ public static partial class ZooCommand
                 FrameSegmenter SegmenterOf(string name)
                 {
                     if (loaded.TryGetValue(name, out var entry)) return entry.Segmenter;
-                    var model = LoadModel(Zoo(() => zoo.WeightsPath(name)), deviceSpec);
+                    var model = LoadModel(ZooCall(() => zoo.WeightsPath(name)), deviceSpec);
                     string? sizePath = zoo.SizeModelPath(name);
                     var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
                     loaded[name] = (model, segmenter);

@@ -1,35 +1,35 @@
-using AcqSeg.Models.Sizing;
-using System.CommandLine;
-using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Sizing;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Transforms;
+using AcqSeg.Models.Sizing;
+using System.CommandLine;
+using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
-namespace AcqSeg.Cli.Commands;
+namespace AcqSeg.Cli.Commands.Zoo;
 
-public static partial class ZooCommand
+/// <summary>
+/// `acqseg zoo size-check NAME --dir DIR...`: the size model alone, against labelled images: per image the masks'
+/// diameter, the style's guess, each refining pass and the final estimate; per folder how many estimates land within
+/// 25 % of the truth and the geometric mean error factor. `--refine-passes` tries another pass count without
+/// refitting; `--scale` checks the same images resized (larger or smaller objects). Records nothing.
+/// </summary>
+internal static class ZooSizeCheckCommand
 {
     /// <summary>Estimates within this factor of the masks' diameter count as right in `zoo size-check`'s summary.</summary>
     private const double SizeCheckTolerance = 1.25;
 
-    /// <summary>
-    /// `acqseg zoo size-check NAME --dir DIR...`: the size model alone, against labelled images: per image the masks'
-    /// diameter, the style's guess, each refining pass and the final estimate; per folder how many estimates land within
-    /// 25 % of the truth and the geometric mean error factor. `--refine-passes` tries another pass count without
-    /// refitting; `--scale` checks the same images resized (larger or smaller objects). Records nothing.
-    /// </summary>
-    private static Command SizeCheck(CliConsole console)
+    public static Command Create(CliConsole console)
     {
         var name = new Argument<string>("name") { Description = "Zoo model name (its current version and size model)" };
         var dirs = new Option<string[]>("--dir") { Description = "Folder(s) of images with masks", Required = true, AllowMultipleArgumentsPerToken = true };
-        var maskSuffix = new Option<string>("--mask-suffix") { Description = "Suffix of mask files", DefaultValueFactory = _ => "_masks" };
+        var maskSuffix = MaskSuffixOption();
         var refinePasses = new Option<int?>("--refine-passes") { Description = "Refining passes to use instead of the size model's own" };
         var settle = new Option<double?>("--settle") { Description = "Stopping fraction of the passes to use instead of the size model's own" };
-        var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1-3 R/G/B" };
-        var chan2 = new Option<int>("--chan2") { Description = "Nuclear channel: 0 none, 1-3 R/G/B" };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var chan = ChanOption();
+        var chan2 = Chan2Option();
+        var device = DeviceOption();
         var scale = new Option<double>("--scale")
         {
             Description = "Resize each image and its masks by this factor first (0.25-4): the same objects as a higher or lower magnification shows them",
@@ -44,7 +44,7 @@ public static partial class ZooCommand
         {
             var zoo = Open(r.GetValue(zooDir));
             string n = r.GetValue(name)!;
-            string weights = Zoo(() => zoo.WeightsPath(n));
+            string weights = ZooCall(() => zoo.WeightsPath(n));
             string sizePath = zoo.SizeModelPath(n)
                 ?? throw new UsageException($"{n} has no size model; fit one with `acqseg zoo train-size {n} --dir DIR`");
             var size = SizeModel.Load(sizePath);
@@ -81,33 +81,6 @@ public static partial class ZooCommand
                 console.Out.WriteLine(Summary(folder, ratios));
             }
             if (folders.Length > 1) console.Out.WriteLine(Summary("all", all));
-            return CliApp.Ok;
-        });
-        return cmd;
-    }
-
-    /// <summary>`acqseg zoo size-passes NAME N [--settle F]`: the refining-pass count (and stopping fraction) of the current
-    /// size model, without refitting.</summary>
-    private static Command SizePasses(CliConsole console)
-    {
-        var name = new Argument<string>("name") { Description = "Zoo model name (its current version's size model)" };
-        var passes = new Argument<int>("passes") { Description = $"Refining passes, 1 (Cellpose) to {SizeModel.MaxRefinePasses}" };
-        var settle = SettleOption();
-        var zooDir = ZooOption();
-        var cmd = new Command("size-passes", "Set how many refining passes a model's size model runs (1 = Cellpose; try counts first with `zoo size-check --refine-passes`)")
-        {
-            name, passes, settle, zooDir,
-        };
-        cmd.SetAction(r =>
-        {
-            var zoo = Open(r.GetValue(zooDir));
-            string n = r.GetValue(name)!;
-            int p = CheckedRefinePasses(r.GetValue(passes));
-            double? st = r.GetValue(settle) is { } given ? CheckedSettle(given) : null;
-            var version = Zoo(() => zoo.SetRefinePasses(n, p, st));
-            double now = version.SizeModel?.SettledChange ?? SizeModel.DefaultSettledChange;
-            console.Out.WriteLine(string.Create(Inv,
-                $"{n} v{version.Version}: size model runs {p} refining pass(es), stopping below a {now * 100:0.#} % change; AP recorded before was measured with the old count, score it again with `acqseg zoo eval {n}`"));
             return CliApp.Ok;
         });
         return cmd;

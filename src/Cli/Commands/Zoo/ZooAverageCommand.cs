@@ -1,17 +1,18 @@
-using System.CommandLine;
 using AcqSeg.Engine.Network;
 using AcqSeg.Models.Zoo;
+using System.CommandLine;
+using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
-namespace AcqSeg.Cli.Commands;
+namespace AcqSeg.Cli.Commands.Zoo;
 
-public static partial class ZooCommand
+/// <summary>
+/// `acqseg zoo average FIRST SECOND --weight T --out FILE.pth`: the network (1 - T) FIRST + T SECOND, weight by
+/// weight (<see cref="WeightAveraging"/>). FIRST and SECOND are zoo models (NAME for the current version, NAME@V for
+/// another) or .pth files. Writes a file; `zoo import` makes it a version, with the command in its notes.
+/// </summary>
+internal static class ZooAverageCommand
 {
-    /// <summary>
-    /// `acqseg zoo average FIRST SECOND --weight T --out FILE.pth`: the network (1 - T) FIRST + T SECOND, weight by
-    /// weight (<see cref="WeightAveraging"/>). FIRST and SECOND are zoo models (NAME for the current version, NAME@V for
-    /// another) or .pth files. Writes a file; `zoo import` makes it a version, with the command in its notes.
-    /// </summary>
-    private static Command Average(CliConsole console)
+    public static Command Create(CliConsole console)
     {
         var first = new Argument<string>("first") { Description = "Zoo model (NAME or NAME@VERSION) or .pth file" };
         var second = new Argument<string>("second") { Description = "Zoo model (NAME or NAME@VERSION) or .pth file, of the same widths" };
@@ -50,7 +51,7 @@ public static partial class ZooCommand
             throw new UsageException($"'{model}': file not found; give a .pth file or a zoo model (NAME or NAME@VERSION)");
         var (name, version) = ModelLocator.SplitVersion(model, $"'{model}'");
         var zoo = Open(zooDir);
-        return Zoo(() => zoo.WeightsPath(name, version));
+        return ZooCall(() => zoo.WeightsPath(name, version));
     }
 
     private static CellposeNet LoadForAveraging(string path)

@@ -1,15 +1,16 @@
-using System.CommandLine;
 using AcqSeg.Models.Zoo;
+using System.CommandLine;
+using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
-namespace AcqSeg.Cli.Commands;
+namespace AcqSeg.Cli.Commands.Zoo;
 
-public static partial class ZooCommand
+/// <summary>
+/// `acqseg zoo target NAME LABEL --folder F [--folder F...] --min AP` sets an accuracy target (mean AP@0.5 over the
+/// folders), `--remove` drops it; the card states every target against the current version's recorded AP.
+/// </summary>
+internal static class ZooTargetCommand
 {
-    /// <summary>
-    /// `acqseg zoo target NAME LABEL --folder F [--folder F...] --min AP` sets an accuracy target (mean AP@0.5 over the
-    /// folders), `--remove` drops it; the card states every target against the current version's recorded AP.
-    /// </summary>
-    private static Command Target(CliConsole console)
+    public static Command Create(CliConsole console)
     {
         var name = new Argument<string>("name") { Description = "Zoo model name" };
         var label = new Argument<string>("label") { Description = "Name of the target, e.g. fluorescence" };
@@ -29,7 +30,7 @@ public static partial class ZooCommand
             if (r.GetValue(remove))
             {
                 if (given.Length > 0 || r.GetValue(min) is not null) throw new UsageException("--remove takes only the model and the label");
-                Zoo(() => zoo.RemoveTarget(n, l));
+                ZooCall(() => zoo.RemoveTarget(n, l));
                 console.Out.WriteLine($"{n}: target '{l}' removed");
                 return CliApp.Ok;
             }
@@ -38,16 +39,11 @@ public static partial class ZooCommand
             // Folder paths are accepted too, named as `zoo eval` records them.
             var names = given.Select(EvalFolderName).ToArray();
             var target = new AccuracyTarget { Label = l, Folders = names, MinAp = ap };
-            var manifest = Zoo(() => zoo.SetTarget(n, target));
+            var manifest = ZooCall(() => zoo.SetTarget(n, target));
             var v = manifest.CurrentVersion;
             console.Out.WriteLine(string.Create(Inv, $"{n}: target '{l}' = mean AP@0.5 >= {ap:0.000} over {string.Join(", ", names)}; v{v.Version}: {Standing(target, v.Ap)} at the estimate, {Standing(target, v.ApTrueDiameter)} at the true diameter"));
             return CliApp.Ok;
         });
         return cmd;
     }
-
-    private static string Standing(AccuracyTarget target, IReadOnlyDictionary<string, double> aps) =>
-        target.MeanOf(aps) is { } mean
-            ? string.Create(Inv, $"{mean:0.0000} ({(target.IsMetBy(mean) ? "met" : "not met")})")
-            : "not scored yet";
 }

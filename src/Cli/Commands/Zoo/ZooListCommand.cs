@@ -1,0 +1,48 @@
+using AcqSeg.Models.Zoo;
+using System.CommandLine;
+using static AcqSeg.Cli.Commands.Zoo.ZooShared;
+
+namespace AcqSeg.Cli.Commands.Zoo;
+
+/// <summary>`acqseg zoo list`: one line per model (current version, widths, diam_mean, training data, size model, styles, AP, licences).</summary>
+internal static class ZooListCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var zooDir = ZooOption();
+        var cmd = new Command("list", "One line per model: current version, widths, diam_mean, training data, AP") { zooDir };
+        cmd.SetAction(r =>
+        {
+            var zoo = Open(r.GetValue(zooDir));
+            var o = console.Out;
+            var names = zoo.Names();
+            if (names.Count == 0)
+            {
+                o.WriteLine($"no models in {zoo.Root}");
+                return CliApp.Ok;
+            }
+            o.WriteLine($"{"name",-14} {"version",-8} {"widths",-18} {"diam_mean",9} {"images",7} {"ROIs",8} {"size",5} {"styles",7}  {"AP@0.5",-28} licences");
+            foreach (string name in names)
+            {
+                var m = ZooCall(() => zoo.Manifest(name));
+                var v = m.CurrentVersion;
+                string ap = v.Ap.Count == 0 ? "-" : string.Create(Inv, $"mean {v.Ap.Values.Average():0.000} over {v.Ap.Count} folder(s)");
+                int styles = zoo.LoadStyles(name)?.Examples.Count ?? 0;
+                o.WriteLine(string.Create(Inv,
+                    $"{name,-14} {$"{v.Version}/{m.Versions.Count}",-8} {string.Join(",", v.Widths),-18} {v.DiamMean,9:0.##} {Opt(v.TrainImages),7} {Opt(v.TrainRois),8} {(zoo.SizeModelPath(name) is null ? "no" : "yes"),5} {styles,7}  {ap,-28} {LicenceSummary(ZooCall(() => zoo.CarriedLicences(name)))}"));
+            }
+            return CliApp.Ok;
+        });
+        return cmd;
+    }
+
+    private static string Opt(int? n) => n?.ToString(Inv) ?? "?";
+
+    /// <summary>The licence column of `zoo list`: the distinct licences the current version carries, NC marked.</summary>
+    private static string LicenceSummary(IReadOnlyList<CarriedLicence> carried)
+    {
+        if (carried.Count == 0) return "-";
+        string ids = string.Join(",", carried.Select(c => c.Licence.Licence).Distinct(StringComparer.Ordinal));
+        return carried.Any(c => c.NonCommercial) ? ids + " (NON-COMMERCIAL)" : ids;
+    }
+}
