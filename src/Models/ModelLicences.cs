@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using AcqSeg.Persistence;
 using AcqSeg.Models.Zoo;
+using AcqSeg.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace AcqSeg.Models;

@@ -1,6 +1,6 @@
+using AcqSeg.Engine.Pipeline;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
-using AcqSeg.Engine.Pipeline;
 using AcqSeg.ServiceDefaults;
 
 namespace AcqSeg.SegmentWorker;

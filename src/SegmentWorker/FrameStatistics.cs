@@ -1,6 +1,6 @@
 using System.Globalization;
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Pipeline;
+using AcqSeg.Persistence;
 
 namespace AcqSeg.SegmentWorker;
 

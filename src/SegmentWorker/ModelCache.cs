@@ -1,5 +1,5 @@
-using AcqSeg.Models;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Models;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using AcqSeg.Models;
 using System.Collections.Concurrent;
+using AcqSeg.Models;
 using AcqSeg.Models.Zoo;
 using AcqSeg.Persistence;
 using Microsoft.Extensions.Options;

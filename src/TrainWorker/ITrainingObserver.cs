@@ -1,5 +1,5 @@
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Training;
+using AcqSeg.Persistence;
 
 namespace AcqSeg.TrainWorker;
 

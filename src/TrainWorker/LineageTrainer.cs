@@ -1,12 +1,12 @@
-using AcqSeg.Models;
 using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;

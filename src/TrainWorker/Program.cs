@@ -1,5 +1,5 @@
-using AcqSeg.Imaging.Memory;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Memory;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker.Extensions;
 

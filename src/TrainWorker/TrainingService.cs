@@ -1,5 +1,5 @@
-using AcqSeg.Models;
 using System.Data.Common;
+using AcqSeg.Models;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 

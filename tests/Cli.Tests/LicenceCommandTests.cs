@@ -1,6 +1,6 @@
 using AcqSeg.Engine.Zoo;
-using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 

@@ -1,6 +1,6 @@
+using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
-using AcqSeg.Engine.Training;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Cli.Tests;

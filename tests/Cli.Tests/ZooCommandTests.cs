@@ -1,12 +1,12 @@
-using AcqSeg.Engine.Zoo;
-using AcqSeg.Models.Sizing;
 using System.Globalization;
 using System.Text.Json;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Sizing;
-using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Engine.Training;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 

@@ -1,6 +1,6 @@
 using System.Net.Http;
-using AcqSeg.Persistence;
 using AcqSeg.AllRolesHost;
+using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using AcqSeg.Cli;
-using AcqSeg.Persistence;
 using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 using Npgsql;
 

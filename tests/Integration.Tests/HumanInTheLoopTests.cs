@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using AcqSeg.AllRolesHost;
 using AcqSeg.Cli;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Apis;
-using AcqSeg.AllRolesHost;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Integration.Tests;

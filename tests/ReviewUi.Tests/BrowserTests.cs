@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using AcqSeg.Persistence;
-using AcqSeg.Imaging.Io;
-using Microsoft.Playwright;
+using System.Text.RegularExpressions;
 using AcqSeg.Hosts.Tests.ReviewHost;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Persistence;
+using Microsoft.Playwright;
 
 namespace AcqSeg.ReviewUi.Tests;
 

@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Cli.Diagnostics;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Imaging.Metrics;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
-using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Imaging.Transforms;
 
 namespace AcqSeg.Cli.Commands;

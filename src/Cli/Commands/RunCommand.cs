@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AcqSeg.Persistence;
 using AcqSeg.AllRolesHost;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

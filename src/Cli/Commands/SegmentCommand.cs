@@ -1,14 +1,14 @@
-using AcqSeg.Models.Sizing;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
-using AcqSeg.Imaging.Outputs;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Outputs;
+using AcqSeg.Models.Sizing;
 
 namespace AcqSeg.Cli.Commands;
 

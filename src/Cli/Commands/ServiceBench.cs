@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using AcqSeg.Persistence;
+using AcqSeg.AllRolesHost;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
-using AcqSeg.AllRolesHost;
+using AcqSeg.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AcqSeg.Cli.Commands;

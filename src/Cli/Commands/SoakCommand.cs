@@ -1,7 +1,7 @@
 using System.CommandLine;
+using AcqSeg.AllRolesHost;
 using AcqSeg.Cli.Soak;
 using AcqSeg.Persistence;
-using AcqSeg.AllRolesHost;
 using AcqSeg.ServiceDefaults;
 
 namespace AcqSeg.Cli.Commands;

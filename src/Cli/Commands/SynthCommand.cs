@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
-using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Cli.Commands;
 

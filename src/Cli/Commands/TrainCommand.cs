@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Imaging.Metrics;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
-using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Models.Zoo;
 using TorchSharp;
 

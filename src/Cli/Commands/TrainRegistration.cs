@@ -1,4 +1,3 @@
-using AcqSeg.Engine.Zoo;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;

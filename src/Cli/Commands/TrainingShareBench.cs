@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using AcqSeg.AllRolesHost;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
+using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
-using AcqSeg.Engine.Training;
-using AcqSeg.AllRolesHost;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker;
 using MassTransit;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using AcqSeg.ReviewHost.Apis;
 using AcqSeg.Imaging.Io;
+using AcqSeg.ReviewHost.Apis;
 
 namespace AcqSeg.Cli.Hitl;
 

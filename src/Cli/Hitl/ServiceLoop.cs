@@ -3,11 +3,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AcqSeg.Cli.Commands;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Apis;
-using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Engine.Training;
 
 namespace AcqSeg.Cli.Hitl;
 

@@ -1,8 +1,8 @@
-using AcqSeg.Imaging.Memory;
-using AcqSeg.Imaging.Dynamics;
 using System.Diagnostics;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Memory;
 using AcqSeg.Imaging.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,10 +1,10 @@
+using System.Diagnostics;
+using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Memory;
 using AcqSeg.Models.Sizing;
-using System.Diagnostics;
-using AcqSeg.Imaging.Dynamics;
-using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Engine.Sizing;
 
 namespace AcqSeg.Engine.Pipeline;
 

@@ -1,9 +1,9 @@
-using AcqSeg.Models.Sizing;
 using System.Diagnostics;
-using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Dynamics;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models.Sizing;
 
 namespace AcqSeg.Engine.Sizing;
 

@@ -1,7 +1,7 @@
-using AcqSeg.Models.Sizing;
 using System.Diagnostics;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Training;
+using AcqSeg.Models.Sizing;
 using TorchSharp;
 using static TorchSharp.torch;
 

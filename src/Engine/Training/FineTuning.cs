@@ -1,8 +1,8 @@
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Imaging.Metrics;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Metrics;
 using TorchSharp;
 
 namespace AcqSeg.Engine.Training;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Pipeline;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.Engine.Training;
 

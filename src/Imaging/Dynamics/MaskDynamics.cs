@@ -1,6 +1,6 @@
-using AcqSeg.Imaging.Memory;
 using System.Diagnostics;
 using AcqSeg.Imaging.Io;
+using AcqSeg.Imaging.Memory;
 
 namespace AcqSeg.Imaging.Dynamics;
 

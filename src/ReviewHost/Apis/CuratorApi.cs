@@ -1,12 +1,12 @@
-using AcqSeg.Models;
+using System.Security.Claims;
 using AcqSeg.Contracts;
+using AcqSeg.Models;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Curators;
 using MassTransit;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using System.Security.Claims;
 
 namespace AcqSeg.ReviewHost.Apis;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using AcqSeg.Persistence;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
+using AcqSeg.Persistence;
 
 namespace AcqSeg.ReviewHost.Apis;
 

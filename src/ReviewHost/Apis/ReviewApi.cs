@@ -1,12 +1,12 @@
-using AcqSeg.Models;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
-using AcqSeg.ReviewHost.Curators;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
+using AcqSeg.Models;
+using AcqSeg.Persistence;
+using AcqSeg.ReviewHost.Curators;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc;

@@ -1,13 +1,13 @@
-using AcqSeg.Models;
 using System.Data.Common;
 using System.Diagnostics;
 using AcqSeg.Contracts;
+using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
 using AcqSeg.Models.Assignment;
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker.ModelChoice;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Engine.Network;
-using AcqSeg.Engine.Pipeline;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;

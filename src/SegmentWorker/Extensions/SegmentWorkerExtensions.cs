@@ -1,6 +1,6 @@
-using AcqSeg.SegmentWorker.ModelChoice;
 using AcqSeg.Models;
 using AcqSeg.SegmentWorker.Consumers;
+using AcqSeg.SegmentWorker.ModelChoice;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,7 +1,7 @@
-using AcqSeg.Models;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Zoo;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
 using AcqSeg.Models.Assignment;
 using AcqSeg.Models.Zoo;
 using AcqSeg.ServiceDefaults;

@@ -1,6 +1,6 @@
-using AcqSeg.Imaging.Dynamics;
 using System.Globalization;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Imaging.Io;
 using AcqSeg.TestSupport;
 using Xunit.Abstractions;

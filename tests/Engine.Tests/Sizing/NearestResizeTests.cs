@@ -1,5 +1,5 @@
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Io;
 
 namespace AcqSeg.Engine.Tests.Sizing;
 

@@ -1,11 +1,11 @@
-using AcqSeg.Models.Sizing;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Sizing;
-using AcqSeg.Imaging.Synthesis;
 using AcqSeg.Engine.Tests.Inference;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Models.Sizing;
 using AcqSeg.TestSupport;
 using TorchSharp;
 using Xunit.Abstractions;

@@ -1,7 +1,7 @@
 using AcqSeg.Engine.Network;
-using AcqSeg.Imaging.Synthesis;
-using AcqSeg.Engine.Training;
 using AcqSeg.Engine.Tests.Inference;
+using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Synthesis;
 using AcqSeg.TestSupport;
 using TorchSharp;
 using TorchSharp.Modules;

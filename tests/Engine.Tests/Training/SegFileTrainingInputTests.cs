@@ -1,5 +1,5 @@
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
 using AcqSeg.TestSupport;
 using static AcqSeg.TestSupport.SegFileSamples;
 

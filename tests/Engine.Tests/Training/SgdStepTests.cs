@@ -1,7 +1,7 @@
 using AcqSeg.Engine.Network;
-using AcqSeg.Engine.Training;
 using AcqSeg.Engine.Tests.Inference;
 using AcqSeg.Engine.Tests.Network;
+using AcqSeg.Engine.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

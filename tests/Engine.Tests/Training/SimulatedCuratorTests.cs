@@ -1,6 +1,6 @@
-using AcqSeg.TestSupport;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Engine.Tests.Training;
 

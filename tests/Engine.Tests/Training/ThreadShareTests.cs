@@ -1,5 +1,5 @@
-using AcqSeg.Engine.Training;
 using AcqSeg.Engine.Tests.Inference;
+using AcqSeg.Engine.Training;
 using TorchSharp;
 
 namespace AcqSeg.Engine.Tests.Training;

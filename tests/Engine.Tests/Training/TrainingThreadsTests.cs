@@ -1,5 +1,5 @@
-using AcqSeg.Engine.Training;
 using AcqSeg.Engine.Tests.Inference;
+using AcqSeg.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

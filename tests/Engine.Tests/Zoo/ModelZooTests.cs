@@ -1,8 +1,8 @@
-using AcqSeg.Engine.Zoo;
-using AcqSeg.Models.Sizing;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Sizing;
 using AcqSeg.Engine.Tests.Inference;
+using AcqSeg.Engine.Zoo;
+using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 using TorchSharp;

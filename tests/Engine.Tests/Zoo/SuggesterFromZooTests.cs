@@ -1,5 +1,5 @@
-using AcqSeg.Engine.Zoo;
 using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Zoo;
 using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
 using TorchSharp;

@@ -1,6 +1,6 @@
+using AcqSeg.AllRolesHost.Demo;
 using AcqSeg.Cli;
 using AcqSeg.Persistence;
-using AcqSeg.AllRolesHost.Demo;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Hosts.Tests.AllRolesHost;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Training;
-using AcqSeg.TestSupport;
 using AcqSeg.Hosts.Tests.TrainWorker;
+using AcqSeg.Persistence;
+using AcqSeg.TestSupport;
 
 namespace AcqSeg.Hosts.Tests.AllRolesHost;
 

@@ -1,9 +1,9 @@
-using AcqSeg.Models;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AcqSeg.Persistence;
 using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using AcqSeg.AllRolesHost;
 using AcqSeg.Cli;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
-using AcqSeg.AllRolesHost;
+using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;

@@ -1,10 +1,10 @@
-using AcqSeg.Engine.Zoo;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Zoo;
 using AcqSeg.Models.Zoo;
+using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 
 namespace AcqSeg.Hosts.Tests.ReviewHost;

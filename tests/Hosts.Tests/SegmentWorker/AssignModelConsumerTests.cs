@@ -1,7 +1,7 @@
-using AcqSeg.SegmentWorker.Consumers;
-using AcqSeg.Models;
 using AcqSeg.Contracts;
+using AcqSeg.Models;
 using AcqSeg.Persistence;
+using AcqSeg.SegmentWorker.Consumers;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using MassTransit.Testing;

@@ -1,6 +1,6 @@
+using AcqSeg.Hosts.Tests.AllRolesHost;
 using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
-using AcqSeg.Hosts.Tests.AllRolesHost;
 
 namespace AcqSeg.Hosts.Tests.SegmentWorker;
 

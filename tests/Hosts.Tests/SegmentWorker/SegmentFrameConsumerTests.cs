@@ -1,11 +1,11 @@
-using AcqSeg.SegmentWorker.ModelChoice;
+using AcqSeg.Contracts;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
-using AcqSeg.Contracts;
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker;
 using AcqSeg.SegmentWorker.Consumers;
 using AcqSeg.SegmentWorker.Extensions;
+using AcqSeg.SegmentWorker.ModelChoice;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
 using AcqSeg.Watcher;

@@ -1,12 +1,12 @@
-using AcqSeg.Models.Assignment;
-using AcqSeg.SegmentWorker.ModelChoice;
-using AcqSeg.Engine.Zoo;
-using AcqSeg.Models;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Engine.Zoo;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Models;
+using AcqSeg.Models.Assignment;
 using AcqSeg.Models.Zoo;
 using AcqSeg.SegmentWorker;
+using AcqSeg.SegmentWorker.ModelChoice;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
 using AcqSeg.Watcher;

@@ -1,9 +1,9 @@
-using AcqSeg.Models;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Engine.Network;
+using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Synthesis;
+using AcqSeg.Models;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker;
 using AcqSeg.TrainWorker.Extensions;

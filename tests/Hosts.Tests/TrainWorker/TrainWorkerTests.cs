@@ -1,8 +1,8 @@
-using AcqSeg.Models;
-using AcqSeg.Imaging.Io;
 using AcqSeg.Contracts;
-using AcqSeg.Persistence;
 using AcqSeg.Engine.Training;
+using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TrainWorker;
 using MassTransit;

@@ -1,8 +1,8 @@
-using AcqSeg.Persistence;
+using AcqSeg.Hosts.Tests.AllRolesHost;
 using AcqSeg.Imaging.Io;
+using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
-using AcqSeg.Hosts.Tests.AllRolesHost;
 
 namespace AcqSeg.Hosts.Tests.Watcher;
 

@@ -1,5 +1,5 @@
-using AcqSeg.Imaging.Dynamics;
 using System.Text;
+using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
 using AcqSeg.TestSupport;

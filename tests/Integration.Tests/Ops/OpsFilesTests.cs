@@ -1,9 +1,9 @@
-using AcqSeg.Models;
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AcqSeg.Models;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost;
 using AcqSeg.SegmentWorker;

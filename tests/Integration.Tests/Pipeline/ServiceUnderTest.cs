@@ -1,6 +1,6 @@
+using AcqSeg.AllRolesHost;
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker.Extensions;
-using AcqSeg.AllRolesHost;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.Watcher.Extensions;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
+using System.CommandLine;
 using AcqSeg.Engine.Network;
 using AcqSeg.Models.Zoo;
-using System.CommandLine;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

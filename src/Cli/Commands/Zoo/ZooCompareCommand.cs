@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Training;
@@ -6,8 +8,6 @@ using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
 using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
-using System.CommandLine;
-using System.Text;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

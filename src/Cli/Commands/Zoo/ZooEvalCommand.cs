@@ -1,10 +1,10 @@
+using System.CommandLine;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
 using AcqSeg.Models.Sizing;
-using System.CommandLine;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

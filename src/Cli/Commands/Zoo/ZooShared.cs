@@ -1,10 +1,10 @@
+using System.CommandLine;
+using System.Globalization;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Zoo;
 using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
-using System.CommandLine;
-using System.Globalization;
 
 namespace AcqSeg.Cli.Commands.Zoo;
 

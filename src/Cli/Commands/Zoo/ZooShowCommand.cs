@@ -1,6 +1,6 @@
-using AcqSeg.Models.Zoo;
 using System.CommandLine;
 using System.Text.Json;
+using AcqSeg.Models.Zoo;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

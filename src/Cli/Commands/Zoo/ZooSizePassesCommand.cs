@@ -1,5 +1,5 @@
-using AcqSeg.Models.Sizing;
 using System.CommandLine;
+using AcqSeg.Models.Sizing;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

@@ -1,8 +1,8 @@
+using System.CommandLine;
+using System.Text.Json;
 using AcqSeg.Engine.Zoo;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models.Zoo;
-using System.CommandLine;
-using System.Text.Json;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

@@ -1,5 +1,5 @@
-using AcqSeg.Models.Zoo;
 using System.CommandLine;
+using AcqSeg.Models.Zoo;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;

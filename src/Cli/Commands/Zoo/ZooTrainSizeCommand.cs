@@ -1,11 +1,11 @@
+using System.CommandLine;
+using System.Globalization;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Sizing;
 using AcqSeg.Engine.Training;
 using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
-using System.CommandLine;
-using System.Globalization;
 using TorchSharp;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
