@@ -23,7 +23,9 @@ public static class PersistenceExtensions
         services.AddSingleton<FrameClaimStore>();
         services.AddSingleton<LiveModelStore>();
         services.AddSingleton<ReviewQueries>();
-        services.AddHostedService<MigrateOnStart>();
+        // First of all hosted services, wherever a role adds persistence: the bus must not consume (and a second process
+        // must not migrate the same database) before this process's schema is in place.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MigrateOnStart>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
@@ -44,7 +46,7 @@ public static class PersistenceExtensions
         }
     }
 
-    /// <summary>Runs before the other hosted services (registered first), so they find the schema in place.</summary>
+    /// <summary>Runs before the other hosted services (registered at the front), so they find the schema in place.</summary>
     private sealed class MigrateOnStart(SchemaMigrator migrator, IOptions<DatabaseOptions> options, ILogger<MigrateOnStart> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)

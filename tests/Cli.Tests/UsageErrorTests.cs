@@ -192,7 +192,7 @@ public class UsageErrorTests
     }
 
     [Fact]
-    public async Task Assign_UnknownModel_IsRefused_NothingStored_AndAKnownOneIsStoredAsTheOperators()
+    public async Task Assign_ANameItCannotFind_IsStoredWithAWarning_AndAZooModelWithout_BothAsTheOperators()
     {
         using var tmp = new TempFolder();
         string db = tmp.File("service.db");
@@ -200,14 +200,17 @@ public class UsageErrorTests
         await new SchemaMigrator(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         var store = new ModelStore(database);
 
-        var unknown = CliRun.Of("assign", "acq", "no-such-model", "--db", db);
-        Assert.Equal(CliApp.UsageError, unknown.ExitCode);
-        Assert.Contains("model 'no-such-model' is not in the zoo", unknown.Error);
-        Assert.Null(await store.GetAssignmentAsync("acq"));
+        // A name this process cannot find may still be configured in the service (Models:Paths): stored, with a warning.
+        var unknown = CliRun.Of("assign", "acq-lab", "lab-weights", "--db", db);
+        Assert.True(unknown.ExitCode == CliApp.Ok, unknown.Error);
+        Assert.Contains("warning: model 'lab-weights' is not in the zoo", unknown.Error);
+        Assert.Contains("Models:Paths:lab-weights", unknown.Error);
+        Assert.Equal("lab-weights", (await store.GetAssignmentAsync("acq-lab"))!.Model);
 
         // nuclei is a shipped zoo model: the same path as the AssignModel consumer stores it as the operator's choice.
         var known = CliRun.Of("assign", "acq", "nuclei", "--db", db);
         Assert.True(known.ExitCode == CliApp.Ok, known.Error);
+        Assert.DoesNotContain("warning", known.Error);
         var row = await store.GetAssignmentAsync("acq");
         Assert.Equal(("nuclei", AcqSeg.Contracts.AssignmentSources.Operator), (row!.Model, row.Source));
     }

@@ -35,8 +35,16 @@ public class MessageShapeTests
             ["Acquisition:String", "Model:String"],
     };
 
+    // Static classes hold constants (the values of a message's field), not messages.
     private static IEnumerable<Type> MessageTypes() =>
-        typeof(FrameAcquired).Assembly.GetExportedTypes().Where(t => t.Namespace == "AcqSeg.Contracts");
+        typeof(FrameAcquired).Assembly.GetExportedTypes().Where(t => t.Namespace == "AcqSeg.Contracts" && !(t.IsAbstract && t.IsSealed));
+
+    [Fact]
+    public void AssignmentSources_ArePinned_SubscribersMatchOnThem()
+    {
+        var values = typeof(AssignmentSources).GetFields().Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
+        Assert.Equal(new Dictionary<string, string> { ["Operator"] = "operator", ["Config"] = "config", ["Suggestion"] = "suggestion" }, values);
+    }
 
     public static TheoryData<string> PinnedNames() => new(Pinned.Keys);
 

@@ -24,6 +24,12 @@ public sealed class AssignOverTheBusTests
         Assert.Contains("no segment worker listens", error, StringComparison.Ordinal);
 
         await using var worker = await ServiceUnderTest.StartRoleAsync(PipelineRole.SegmentWorker, settings);
+        // The host's start returns before the bus has bound every queue: wait for the command's consumer.
+        await Eventually.HoldsAsync("the worker consuming AssignModel", TimeSpan.FromMinutes(1), async () =>
+        {
+            uint consumers = await Broker.ConsumersAsync(vhost.Amqp, "assign-model");
+            return (consumers == 1, $"{consumers} consumers");
+        });
         var store = new ModelStore(new Database(new DatabaseOptions { ConnectionString = database.ConnectionString }));
         (code, string output, error) = Run(["assign", "run7/plate1", "synth", "--bus", vhost.Bus]);
         Assert.True(code == CliApp.Ok, error);

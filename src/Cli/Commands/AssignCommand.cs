@@ -39,14 +39,12 @@ public static class AssignCommand
             var store = new ModelStore(database);
             var registry = new ModelRegistry(Options.Create(new ModelsOptions { ZooRoot = ModelLocator.ZooRoot() ?? "" }), store);
             var assignments = new ModelAssignments(store, registry, Options.Create(new ModelChoiceOptions()));
-            try
-            {
-                assignments.AssignAsync(acq, name, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (ModelNotFoundException ex)
-            {
-                throw new UsageException($"{name}: {ex.Message}");
-            }
+            // This process does not see the service's configuration (Models:Paths): a name it cannot find is stored with a
+            // warning, and the service's segment worker fails the acquisition's frames with the missing model's name.
+            if (!assignments.IsKnownAsync(name, CancellationToken.None).GetAwaiter().GetResult())
+                console.Error.WriteLine($"warning: model '{name}' is not in the zoo and has no versions in this database yet; " +
+                    $"the service must have it configured (Models:Paths:{name}), or its frames fail naming it");
+            assignments.AssignAsync(acq, name, CancellationToken.None, verify: false).GetAwaiter().GetResult();
             console.Out.WriteLine($"{acq} -> {name}");
             return CliApp.Ok;
         });
@@ -76,7 +74,7 @@ public static class AssignCommand
         }
         catch (MessageNotRoutedException)
         {
-            throw new UsageException($"no segment worker listens on {r.Host}:{r.Port}{r.VirtualHost}: start one, or use --db with the service's database");
+            throw new UsageException($"no segment worker listens on {r.Host}:{r.Port}/{r.VirtualHost.TrimStart('/')}: start one, or use --db with the service's database");
         }
         catch (Exception ex) when (ex is OperationCanceledException or RabbitMqConnectionException)
         {

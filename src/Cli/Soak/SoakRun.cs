@@ -108,7 +108,7 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
             // A short lease, so that a message lost with a killed worker or a restarted broker comes back within the run.
             ["Watcher__RepublishLeaseSeconds"] = settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
             ["Watcher__JanitorIntervalSeconds"] = JanitorIntervalSeconds.ToString(CultureInfo.InvariantCulture),
-            // No zoo: every frame gets --model (the style-based suggestion would pick among the zoo's models).
+            // No zoo here either: the registry reads the same (empty) zoo as the workers.
             ["Models__ZooRoot"] = "",
         }, Path.Combine(logs, "watcher.log"));
         watcher.Start();
@@ -118,6 +118,8 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
             ["OMP_NUM_THREADS"] = "1",
             ["MKL_NUM_THREADS"] = "1",
             ["DOTNET_PROCESSOR_COUNT"] = "1",
+            // No zoo: an acquisition's first frame gets --model (the default), not a style choice among the zoo's models.
+            ["Models__ZooRoot"] = "",
         };
         for (int i = 1; i <= settings.Workers; i++)
         {

@@ -45,11 +45,18 @@ public sealed class ModelAssignments(ModelStore store, ModelRegistry registry, I
         return (stored ?? new ModelChoice(model, AssignmentSources.Suggestion), null);
     }
 
+    /// <summary>Whether this process can tell that the model exists: a zoo model, a configured path or a lineage with
+    /// versions in the database.</summary>
+    public async Task<bool> IsKnownAsync(string model, CancellationToken cancel) =>
+        registry.IsKnown(model) || await store.LatestAsync(model, cancel) is not null;
+
     /// <summary>An operator's choice: wins over rules and suggestions for the acquisition's next frames.</summary>
+    /// <param name="verify">False where this process cannot see the service's configuration (the CLI): the caller
+    /// checks <see cref="IsKnownAsync"/> itself and warns.</param>
     /// <exception cref="ModelNotFoundException">No zoo model, configured path or service lineage has that name.</exception>
-    public async Task<ModelAssigned> AssignAsync(string acquisition, string model, CancellationToken cancel)
+    public async Task<ModelAssigned> AssignAsync(string acquisition, string model, CancellationToken cancel, bool verify = true)
     {
-        if (!registry.IsKnown(model) && await store.LatestAsync(model, cancel) is null)
+        if (verify && !await IsKnownAsync(model, cancel))
             throw new ModelNotFoundException(model,
                 $"model '{model}' is not in the zoo, not configured (Models:Paths) and has no versions in this database; give a zoo model name");
         await store.AssignAsync(acquisition, model, AssignmentSources.Operator, cancel);
