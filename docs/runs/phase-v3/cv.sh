@@ -7,3 +7,10 @@ OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule offline --lr 0.1 --weight-decay 1e-4 \
   --epochs 150 --images-per-epoch 16 --test-every 30 --checkpoint-every 10 --name phase-anneal \
   --out .tmp/phase-anneal/run --seed 1 --device cpu
+
+# Phase v2's own recipe on the same folds, for comparison (online schedule, lr 0.1, 40 images an epoch; stopped at
+# epoch 40 of the 60-epoch schedule, as v2 was).
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 --stop-after-epoch 40 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-v2cv --out .tmp/phase-v2cv/run \
+  --seed 1 --device cpu
