@@ -31,8 +31,8 @@ public static class AcqSegMetrics
         "acqseg_frames_republished_total", "Acquired frames published again: their lease ran out (a lost message) or a curator requeued them");
 
     public static readonly Histogram SegmentSeconds = Metrics.CreateHistogram(
-        "acqseg_segment_seconds", "Seconds per pipeline stage of one frame",
-        new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+        "acqseg_segment_seconds", "Seconds per pipeline stage of one frame, by the model that segmented it",
+        new HistogramConfiguration { LabelNames = ["stage", "model"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
     public static readonly Gauge FramesInFlight = Metrics.CreateGauge(
         "acqseg_frames_in_flight", "Frames being segmented right now in this process");

@@ -28,6 +28,7 @@ public static class ServiceDefaultsExtensions
         });
         var services = builder.Services;
         services.AddValidatedOptions<MetricsOptions>(MetricsOptions.SectionName);
+        MeterExport.Configure();
         services.AddHealthChecks();
 
         var bus = builder.Configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();

@@ -183,13 +183,13 @@ public sealed partial class SegmentFrameConsumer(
         AcqSegMetrics.FramesSegmented.WithLabels(m.Acquisition, m.Model).Inc();
         foreach (var r in reasons) AcqSegMetrics.FramesFlagged.WithLabels(m.Acquisition, m.Model, r.Reason).Inc();
         var h = AcqSegMetrics.SegmentSeconds;
-        h.WithLabels("read").Observe(t.Read);
-        h.WithLabels("normalize").Observe(t.Normalize);
-        h.WithLabels("network").Observe(t.Network);
-        h.WithLabels("dynamics").Observe(t.Dynamics);
-        h.WithLabels("flow_qc").Observe(t.FlowQc);
-        h.WithLabels("write").Observe(t.Write);
-        h.WithLabels("total").Observe(t.Total);
+        h.WithLabels("read", m.Model).Observe(t.Read);
+        h.WithLabels("normalize", m.Model).Observe(t.Normalize);
+        h.WithLabels("network", m.Model).Observe(t.Network);
+        h.WithLabels("dynamics", m.Model).Observe(t.Dynamics);
+        h.WithLabels("flow_qc", m.Model).Observe(t.FlowQc);
+        h.WithLabels("write", m.Model).Observe(t.Write);
+        h.WithLabels("total", m.Model).Observe(t.Total);
     }
 
     /// <summary>Faults that a retry cannot fix: the frame fails with the reason (so does any other non-transient fault,

@@ -140,6 +140,40 @@ public sealed partial class OpsFilesTests
     }
 
     [Fact]
+    public void Dashboard_FramesPanelsCountFramesPerSecond_AndFilterByAcquisitionAndModel()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "ops", "grafana", "acqseg-dashboard.json")));
+        var variables = doc.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("definition").GetString()!);
+        Assert.Equal("label_values(acqseg_frames_acquired_total, acquisition)", variables["acquisition"]);
+        Assert.Equal("label_values(acqseg_frames_segmented_total, model)", variables["model"]);
+
+        var panels = doc.RootElement.GetProperty("panels").EnumerateArray().Where(p => p.TryGetProperty("targets", out _)).ToList();
+        // Grafana's "reqps" reads "req/s": a frames panel says frames.
+        foreach (var p in panels)
+            if (p.TryGetProperty("fieldConfig", out var field) && field.GetProperty("defaults").TryGetProperty("unit", out var unit))
+                Assert.NotEqual("reqps", unit.GetString());
+        var framesPerSecond = panels.Where(p => p.GetProperty("title").GetString()!.StartsWith("Frames per second", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, framesPerSecond.Count);
+        Assert.All(framesPerSecond, p => Assert.Equal("suffix: frames/s", p.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString()));
+
+        // Every query of a series that carries the label follows the variable.
+        var labelled = new Dictionary<string, string[]>
+        {
+            ["acqseg_frames_acquired_total"] = ["acquisition", "model"], ["acqseg_frames_segmented_total"] = ["acquisition", "model"],
+            ["acqseg_frames_flagged_total"] = ["acquisition", "model"], ["acqseg_frames_failed_total"] = ["acquisition"],
+            ["acqseg_segment_seconds_bucket"] = ["model"],
+        };
+        foreach (string expr in panels.SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!)))
+            foreach (Match m in Regex.Matches(expr, @"(acqseg_[a-z0-9_]+)(\{[^}]*\})?"))
+                if (labelled.TryGetValue(m.Groups[1].Value, out var labels))
+                    // Failed frames carry no model (a frame can fail before one is chosen), so a ratio with them filters
+                    // both sides by acquisition only.
+                    foreach (string label in expr.Contains("acqseg_frames_failed_total", StringComparison.Ordinal) ? ["acquisition"] : labels)
+                        Assert.True(m.Groups[2].Value.Contains($"{label}=~\"${label}\"", StringComparison.Ordinal), $"{m.Value} in {expr} ignores ${label}");
+    }
+
+    [Fact]
     public void GrafanaProvisioning_PointsAtTheComposePrometheusAndTheDashboardMount()
     {
         var datasource = ((List<object?>)BlockYaml.At(BlockYaml.Parse(File.ReadAllText(Path.Combine(Root, "ops", "grafana", "provisioning", "datasources", "prometheus.yml"))), "datasources")!)[0];
