@@ -10,6 +10,8 @@ public enum TiffErrorKind
     TooLarge,
     UnsupportedFormat,
     Corrupt,
+    /// <summary>Several pages and no way to tell whether they are Z slices, time points or channels.</summary>
+    AmbiguousAxes,
 }
 
 public sealed class TiffReadException : Exception
