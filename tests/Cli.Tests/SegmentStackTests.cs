@@ -4,7 +4,6 @@ using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
 using AcqSeg.Imaging.Outputs;
 using AcqSeg.TestSupport;
-using BitMiracle.LibTiff.Classic;
 using SkiaSharp;
 
 namespace AcqSeg.Cli.Tests;
@@ -25,49 +24,26 @@ public sealed class SegmentStackTests
         }
     }
 
-    /// <summary>A uint16 multi-page TIFF, one page per plane (null = a blank page), with an optional description and
-    /// ImageJ-style resolution (pixels per unit).</summary>
-    private static void WritePages(string path, IReadOnlyList<ImageData?> planes, string? description = null, double? pixelsPerUnit = null)
-    {
-        var shape = planes.First(p => p is not null)!;
-        int h = shape.Height, w = shape.Width;
-        using var tif = Tiff.Open(path, "w");
-        for (int p = 0; p < planes.Count; p++)
-        {
-            tif.SetField(TiffTag.IMAGEWIDTH, w);
-            tif.SetField(TiffTag.IMAGELENGTH, h);
-            tif.SetField(TiffTag.BITSPERSAMPLE, 16);
-            tif.SetField(TiffTag.SAMPLESPERPIXEL, 1);
-            tif.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
-            tif.SetField(TiffTag.ROWSPERSTRIP, h);
-            if (p == 0 && description is not null) tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
-            if (pixelsPerUnit is { } res)
-            {
-                tif.SetField(TiffTag.XRESOLUTION, res);
-                tif.SetField(TiffTag.YRESOLUTION, res);
-                tif.SetField(TiffTag.RESOLUTIONUNIT, ResUnit.NONE);
-            }
-            var bytes = new byte[h * w * 2];
-            if (planes[p] is { } plane)
-                for (int i = 0; i < h * w; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), (ushort)plane.Data[i]);
-            tif.WriteEncodedStrip(0, bytes, bytes.Length);
-            tif.WriteDirectory();
-        }
-    }
-
     private static LabelImage Plane(string path, int z, int t = 0) =>
         TiffReader.ReadLabels(path, new TiffReadOptions { PageMode = PageMode.Plane, Z = z, T = t });
 
     private static CliRun Segment(params string[] args) => CliRun.Of(["segment", .. args, "--model", Model, "--device", "cpu"]);
 
+    /// <summary>plain.tif: the reference frame five times, no description (what tifffile.imwrite of a (5, Y, X) array
+    /// without metadata gives, less its shape note).</summary>
+    private static string FivePlainPages(TempFolder tmp)
+    {
+        var f = Frame;
+        string input = tmp.File("plain.tif");
+        PlainTiff.Write(input, [f, f, f, f, f]);
+        return input;
+    }
+
     [SkippableFact]
     public void Segment_UndeclaredFivePageTiff_IsRefusedNamingAxes_AndWritesNothing()
     {
         using var tmp = new TempFolder();
-        var f = Frame;
-        string input = tmp.File("plain.tif");
-        WritePages(input, [f, f, f, f, f]);
-        var run = Segment(input);
+        var run = Segment(FivePlainPages(tmp));
         Assert.Equal(CliApp.InputFailed, run.ExitCode);
         Assert.Contains("plain.tif", run.Error);
         Assert.Contains("5 pages", run.Error);
@@ -80,10 +56,7 @@ public sealed class SegmentStackTests
     public void Segment_AxesZyx_WritesAFivePageZLabelStack_WithLabelsUniqueAcrossPlanes()
     {
         using var tmp = new TempFolder();
-        var f = Frame;
-        string input = tmp.File("plain.tif");
-        WritePages(input, [f, f, f, f, f]);
-        var run = Segment(input, "--axes", "ZYX", "--timings");
+        var run = Segment(FivePlainPages(tmp), "--axes", "ZYX", "--timings");
         Assert.True(run.ExitCode == 0, run.Error);
 
         string masks = tmp.File("plain_cp_masks.tif");
@@ -110,7 +83,7 @@ public sealed class SegmentStackTests
         var f = Frame;
         string input = tmp.File("z.tif");
         // ImageJ's own Z stack (images=5 alone means slices); the fourth plane is blank.
-        WritePages(input, [f, f, f, null, f], "ImageJ=1.54f\nimages=5\nslices=5\n");
+        PlainTiff.Write(input, [f, f, f, null, f], "ImageJ=1.54f\nimages=5\nslices=5\n");
         var run = Segment(input, "--stitch_threshold", "0.5");
         Assert.True(run.ExitCode == 0, run.Error);
 
@@ -134,7 +107,7 @@ public sealed class SegmentStackTests
             $"<Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint16\" SizeX=\"{f.Width}\" SizeY=\"{f.Height}\" SizeC=\"1\" SizeZ=\"1\" SizeT=\"3\" " +
             "PhysicalSizeX=\"0.5\" PhysicalSizeY=\"0.5\"><Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/><TiffData/></Pixels></Image></OME>";
         string input = tmp.File("series.ome.tif");
-        WritePages(input, [f, null, f], ome);
+        PlainTiff.Write(input, [f, null, f], ome);
         var run = Segment(input, "--stitch-threshold", "0.5");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.True(run.Error.Contains("--stitch-threshold joins Z planes"), run.Error); // said, not silently ignored
@@ -155,7 +128,7 @@ public sealed class SegmentStackTests
         using var tmp = new TempFolder();
         var f = Frame;
         string input = tmp.File("two.tif");
-        WritePages(input, [f, null]);
+        PlainTiff.Write(input, [f, null]);
         Assert.Equal(CliApp.InputFailed, Segment(input).ExitCode); // gray of 2 pages: ambiguous
         var run = Segment(input, "--chan", "1", "--chan2", "2");
         Assert.True(run.ExitCode == 0, run.Error);
@@ -168,7 +141,7 @@ public sealed class SegmentStackTests
         using var tmp = new TempFolder();
         var f = Frame;
         string calibrated = tmp.File("calibrated.tif");
-        WritePages(calibrated, [f], "ImageJ=1.54f\nimages=1\nunit=micron\n", pixelsPerUnit: 2.0); // 0.5 µm per pixel
+        PlainTiff.Write(calibrated, [f], "ImageJ=1.54f\nimages=1\nunit=micron\n", pixelsPerUnit: 2.0); // 0.5 µm per pixel
         var run = Segment(calibrated, "--diameter-um", "15", "--timings");
         Assert.True(run.ExitCode == 0, run.Error);
         using (var line = JsonDocument.Parse(run.Out.Trim()))
@@ -182,7 +155,7 @@ public sealed class SegmentStackTests
             TiffReader.ReadLabels(tmp.File("calibrated_cp_masks.tif")).Labels);
 
         string bare = tmp.File("bare.tif");
-        WritePages(bare, [f]);
+        PlainTiff.Write(bare, [f]);
         var refused = Segment(bare, "--diameter-um", "15");
         Assert.Equal(CliApp.InputFailed, refused.ExitCode);
         Assert.Contains("bare.tif", refused.Error);
@@ -198,7 +171,7 @@ public sealed class SegmentStackTests
         using var tmp = new TempFolder();
         var f = Frame;
         string tiff = tmp.File("ref.tif");
-        WritePages(tiff, [f]);
+        PlainTiff.Write(tiff, [f]);
         Assert.True(Segment(tiff, "--out", tmp.Sub("ref")).ExitCode == 0);
         var reference = TiffReader.ReadLabels(Path.Combine(tmp.Path, "ref", "ref_cp_masks.tif"));
 
