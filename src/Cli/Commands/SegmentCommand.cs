@@ -6,6 +6,7 @@ using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Sizing;
+using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
 using AcqSeg.Models.Sizing;
@@ -16,19 +17,33 @@ namespace AcqSeg.Cli.Commands;
 /// `acqseg segment <files or folders...> --model M [...]`: X.tif -> X_cp_masks.tif (+ flows, outlines, CSV, and
 /// Cellpose's own outputs: X_seg.npy for its GUI, X_cp_outlines.txt, X_rois.zip for Fiji, X_cp_masks.png). Cellpose's
 /// CLI flag names are accepted as aliases, so a `cellpose --dir ... --pretrained_model ...` line runs unchanged.
+/// Z and T stacks (ImageJ/OME axes, or --axes for plain multi-page files) are segmented plane by plane into one label
+/// stack; a multi-page file whose axes nobody stated is refused rather than read as channels.
 /// </summary>
 public static class SegmentCommand
 {
     public static Command Create(CliConsole console)
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "TIFF files or folders of TIFFs", Arity = ArgumentArity.ZeroOrMore };
-        var dir = new Option<string[]>("--dir") { Description = "Folder of TIFFs, as Cellpose's --dir (same as giving the folder as an input)" };
-        var imagePath = new Option<string[]>("--image_path") { Description = "One TIFF, as Cellpose's --image_path (same as giving the file as an input)" };
+        var inputs = new Argument<string[]>("inputs") { Description = "TIFF, PNG or JPEG files, or folders of them", Arity = ArgumentArity.ZeroOrMore };
+        var dir = new Option<string[]>("--dir") { Description = "Folder of images, as Cellpose's --dir (same as giving the folder as an input)" };
+        var imagePath = new Option<string[]>("--image_path") { Description = "One image, as Cellpose's --image_path (same as giving the file as an input)" };
         var model = new Option<string>("--model", "--pretrained_model") { Description = "Zoo model name or path to a Cellpose .pth file", Required = true };
         var diameter = new Option<double>("--diameter")
         {
             Description = "Object diameter in pixels (0 = the model's estimate / its training labels' mean)",
             DefaultValueFactory = _ => 30.0,
+        };
+        var diameterUm = new Option<double?>("--diameter-um")
+        {
+            Description = "Object diameter in micrometres, converted to pixels with each file's pixel size (ImageJ or OME-TIFF calibration, TIFF resolution in cm/inch, PNG pHYs)",
+        };
+        var axes = new Option<string?>("--axes")
+        {
+            Description = $"What the pages of a multi-page file without ImageJ/OME axes are: {StackLayout.AxesChoices} (Z slices, time points, channels of one image)",
+        };
+        var stitch = new Option<double>("--stitch-threshold", "--stitch_threshold")
+        {
+            Description = "Join labels of consecutive Z planes whose IoU is at least this (Cellpose's stitch3D); 0 = labels unique per plane",
         };
         var chan = new Option<int>("--chan") { Description = "Channel to segment: 0 gray, 1 R, 2 G, 3 B" };
         var chan2 = new Option<int>("--chan2") { Description = "Optional nuclear channel: 0 none, 1 R, 2 G, 3 B" };
@@ -55,7 +70,7 @@ public static class SegmentCommand
 
         var cmd = new Command("segment", "Segment images with a Cellpose-style model")
         {
-            inputs, dir, imagePath, model, diameter, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv,
+            inputs, dir, imagePath, model, diameter, diameterUm, axes, stitch, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv,
             saveNpy, noNpy, saveTxt, saveRois, savePng, timings, device, useGpu, gpuDevice,
         };
         foreach (var o in thresholds.All) cmd.Options.Add(o);
@@ -65,6 +80,19 @@ public static class SegmentCommand
             thresholds.Validate(r);
             double d = r.GetValue(diameter);
             if (d < 0 || double.IsNaN(d)) throw new UsageException($"--diameter {d} must be >= 0 (0 = estimate)");
+            double? um = r.GetValue(diameterUm);
+            if (um is { } u && !(u > 0 && double.IsFinite(u))) throw new UsageException($"--diameter-um {u} must be a length above 0 micrometres");
+            if (um is not null && r.GetResult(diameter) is { Implicit: false })
+                throw new UsageException("--diameter (pixels) and --diameter-um (micrometres) both set the diameter; give one");
+            double stitchThreshold = r.GetValue(stitch);
+            if (stitchThreshold is < 0 or > 1 || double.IsNaN(stitchThreshold))
+                throw new UsageException($"--stitch-threshold {stitchThreshold} is an IoU: give 0 (off) to 1 (Cellpose's usual value is 0.25-0.5)");
+            PageAxis? pageAxis = null;
+            if (r.GetValue(axes) is { } axesText)
+            {
+                if (!StackLayout.TryParseAxes(axesText, out var parsed)) throw new UsageException($"--axes {axesText}: {StackLayout.AxesHelp}");
+                pageAxis = parsed;
+            }
             foreach (var (name, opt) in new[] { ("--chan", chan), ("--chan2", chan2) })
             {
                 int c = r.GetValue(opt);
@@ -96,15 +124,16 @@ public static class SegmentCommand
                 Rois = r.GetValue(saveRois),
                 Png = r.GetValue(savePng),
             };
+            var stack = new StackChoice(pageAxis, stitchThreshold, um);
             string deviceName = DeviceName(r.GetValue(device)!, r.GetValue(useGpu), r.GetValue(gpuDevice));
             string[] given = [.. r.GetValue(inputs) ?? [], .. r.GetValue(dir) ?? [], .. r.GetValue(imagePath) ?? []];
-            if (given.Length == 0) throw new UsageException("no inputs: give TIFF files or folders (or Cellpose's --dir FOLDER / --image_path FILE)");
-            var files = InputFiles.Expand(given);
+            if (given.Length == 0) throw new UsageException("no inputs: give image files or folders (or Cellpose's --dir FOLDER / --image_path FILE)");
+            var files = InputFiles.Expand(given, rasters: true);
             string modelPath = ModelLocator.Resolve(r.GetValue(model)!);
             DeviceChoice deviceChoice;
             try { deviceChoice = DeviceChoice.Parse(deviceName); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
-            return Run(console, files, modelPath, deviceChoice, settings, outputs, OutDirOption.Prepare(r.GetValue(outDir)),
+            return Run(console, files, modelPath, deviceChoice, settings, outputs, stack, OutDirOption.Prepare(r.GetValue(outDir)),
                 showProgress: given.Any(Directory.Exists));
         });
         return cmd;
@@ -139,8 +168,16 @@ public static class SegmentCommand
         public bool Png { get; init; }
     }
 
+    /// <summary>How stacks are read and labelled, and the diameter in micrometres (null: --diameter in pixels).</summary>
+    private sealed record StackChoice(PageAxis? Axes, double StitchThreshold, double? DiameterUm);
+
+    /// <summary>The fix an ambiguous file's error names: the CLI's --axes.</summary>
+    private const string AxesFix =
+        "give --axes ZYX (Z slices: each segmented, one label stack written), --axes TYX (time points, the same) or --axes CYX " +
+        "(channels of one image, as Cellpose reads a plain multi-page file)";
+
     private static int Run(CliConsole console, IReadOnlyList<string> files, string modelPath, DeviceChoice device,
-        SegmentSettings settings, OutputChoice outputs, string? outDir, bool showProgress)
+        SegmentSettings settings, OutputChoice outputs, StackChoice stack, string? outDir, bool showProgress)
     {
         CellposeModel model;
         try
@@ -159,7 +196,7 @@ public static class SegmentCommand
         using (model)
         {
             SizeModel? size;
-            try { size = settings.Diameter is > 0 ? null : LoadSizeModel(modelPath, model); }
+            try { size = settings.Diameter is > 0 || stack.DiameterUm is not null ? null : LoadSizeModel(modelPath, model); }
             catch (SizeModelFileException ex)
             {
                 console.Error.WriteLine($"acqseg segment: {ex.Message}");
@@ -172,7 +209,11 @@ public static class SegmentCommand
             {
                 try
                 {
-                    SegmentOne(console, segmenter, file, settings, outputs, outDir, modelPath);
+                    var meta = ImageFiles.ReadMetadata(file);
+                    var layout = StackLayout.Resolve(file, meta, stack.Axes, channelsNamed: settings.Chan > 0 || settings.Chan2 > 0, AxesFix);
+                    var fileSettings = stack.DiameterUm is { } um ? settings with { Diameter = DiameterInPixels(file, meta, um) } : settings;
+                    if (layout.IsStack) SegmentStack(console, segmenter, file, meta, layout, fileSettings, outputs, stack, outDir);
+                    else SegmentOne(console, segmenter, file, layout, fileSettings, outputs, outDir, modelPath, stack.DiameterUm is not null);
                 }
                 catch (Exception ex) when (ex is TiffReadException or ArgumentException or IOException or UnauthorizedAccessException)
                 {
@@ -185,11 +226,103 @@ public static class SegmentCommand
         }
     }
 
-    private static void SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, SegmentSettings settings, OutputChoice outputs, string? outDir,
-        string modelPath)
+    /// <summary>
+    /// --diameter-um over the file's pixel size (the geometric mean of X and Y: the network sees square pixels). A pixel
+    /// size that makes the diameter under 3 pixels is refused: it is almost always a screen resolution (72 per inch)
+    /// stored by an editor, not the microscope's calibration.
+    /// </summary>
+    private static double DiameterInPixels(string file, TiffMetadata meta, double micrometres)
+    {
+        if (meta.PixelSizeX is not > 0 || meta.PixelSizeUnit is null)
+            throw new ArgumentException($"--diameter-um needs the pixel size, and the file states none (ImageJ calibration, OME PhysicalSizeX, " +
+                "a TIFF resolution in cm or inch, or a PNG pHYs chunk); give --diameter in pixels, or set the scale in Fiji (Image > Properties) and save");
+        double perUnit = meta.PixelSizeUnit switch
+        {
+            "µm" => 1,
+            "nm" => 1e-3,
+            "mm" => 1e3,
+            "cm" => 1e4,
+            _ => throw new ArgumentException($"--diameter-um: the file's pixel size is in '{meta.PixelSizeUnit}', not a length this can convert " +
+                "(µm, nm, mm, cm); give --diameter in pixels"),
+        };
+        double x = meta.PixelSizeX.Value * perUnit, y = (meta.PixelSizeY is > 0 ? meta.PixelSizeY.Value : meta.PixelSizeX.Value) * perUnit;
+        double pixel = Math.Sqrt(x * y), diameter = micrometres / pixel;
+        if (diameter < 3)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--diameter-um {micrometres} at the file's {pixel:G4} µm per pixel is {diameter:G3} pixels, too small to segment; that pixel size is probably a default resolution an editor stored, not the microscope's: give --diameter in pixels"));
+        return diameter;
+    }
+
+    /// <summary>
+    /// A Z and/or T stack: every plane segmented alone, labels made unique across the stack (or joined along Z with
+    /// --stitch-threshold), one X_cp_masks.tif with a page per plane and ImageJ hyperstack metadata.
+    /// </summary>
+    private static void SegmentStack(CliConsole console, FrameSegmenter segmenter, string file, TiffMetadata meta, StackLayout layout,
+        SegmentSettings settings, OutputChoice outputs, StackChoice stack, string? outDir)
     {
         var clock = Stopwatch.StartNew();
-        var image = TiffReader.Read(file);
+        var planes = new List<LabelImage>(layout.Planes);
+        var sum = new StageTimings();
+        var diameters = new List<double>(layout.Planes);
+        int height = 0, width = 0;
+        for (int t = 0; t < layout.SizeT; t++)
+        {
+            for (int z = 0; z < layout.SizeZ; z++)
+            {
+                var read = Stopwatch.StartNew();
+                var image = ImageFiles.ReadPlane(file, layout, z, t);
+                sum.Read += read.Elapsed.TotalSeconds;
+                (height, width) = (image.Height, image.Width);
+                var result = segmenter.Segment(image, settings);
+                planes.Add(result.Masks);
+                diameters.Add(result.Diameter);
+                sum.Normalize += result.Timings.Normalize;
+                sum.Network += result.Timings.Network;
+                sum.Dynamics += result.Timings.Dynamics;
+                sum.FlowQc += result.Timings.FlowQc;
+                sum.SizeEstimate += result.Timings.SizeEstimate;
+            }
+        }
+        var write = Stopwatch.StartNew();
+        var labels = PlaneStitching.Join(planes, layout.SizeZ, layout.SizeZ > 1 ? stack.StitchThreshold : 0);
+        string masksPath = InputFiles.OutputPath(file, outDir, "_cp_masks.tif");
+        TiffWriter.WriteLabelStack(masksPath, labels, layout.SizeZ, layout.SizeT, StackCalibration.From(meta));
+        sum.Write = write.Elapsed.TotalSeconds;
+        sum.Total = clock.Elapsed.TotalSeconds;
+
+        if (stack.StitchThreshold > 0 && layout.SizeZ == 1)
+            console.Error.WriteLine($"acqseg segment: {file}: --stitch-threshold joins Z planes and this is {layout.Describe()} without Z ({layout.Source}); its planes were labelled apart");
+        var skipped = new[] { (outputs.Flows, "--save-flows"), (outputs.Outlines, "--save-outlines"), (outputs.Csv, "--save-csv"), (outputs.Npy, "--save-npy"),
+            (outputs.Txt, "--save-txt"), (outputs.Rois, "--save-rois"), (outputs.Png, "--save-png") }.Where(o => o.Item1).Select(o => o.Item2).ToArray();
+        if (skipped.Length > 0)
+            console.Error.WriteLine($"acqseg segment: {file}: {layout.Describe()} ({layout.Source}); {Path.GetFileName(masksPath)} holds every plane, " +
+                $"{string.Join(", ", skipped)} write single planes and were not written for it");
+        if (outputs.Timings)
+        {
+            var line = new Dictionary<string, object?>
+            {
+                ["image"] = file,
+                ["height"] = height,
+                ["width"] = width,
+                ["axes"] = layout.Axes,
+                ["axes_source"] = layout.Source,
+                ["planes"] = layout.Planes,
+                ["objects"] = labels.SelectMany(p => p.Labels).Where(v => v != 0).Distinct().Count(),
+                ["diameter"] = Math.Round(diameters.Average(), 3),
+                ["diameter_source"] = DiameterSource(segmenter.SizeModel is not null && settings.Diameter is not > 0, stack.DiameterUm is not null, settings),
+            };
+            console.Out.WriteLine(JsonSerializer.Serialize(WithStages(line, sum)));
+        }
+    }
+
+    private static string DiameterSource(bool sizeModelRan, bool fromMicrometres, SegmentSettings settings) =>
+        sizeModelRan ? "size_model" : fromMicrometres ? "micrometres" : settings.Diameter is > 0 ? "given" : "diam_labels";
+
+    private static void SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, StackLayout layout, SegmentSettings settings,
+        OutputChoice outputs, string? outDir, string modelPath, bool fromMicrometres)
+    {
+        var clock = Stopwatch.StartNew();
+        var image = ImageFiles.ReadPlane(file, layout, 0, 0);
         double read = clock.Elapsed.TotalSeconds;
         var result = segmenter.Segment(image, settings);
 
@@ -231,22 +364,27 @@ public static class SegmentCommand
                 ["width"] = image.Width,
                 ["objects"] = result.Masks.CountObjects(),
                 ["diameter"] = Math.Round(result.Diameter, 3),
-                ["diameter_source"] = result.SizeEstimate is not null ? "size_model" : settings.Diameter is > 0 ? "given" : "diam_labels",
+                ["diameter_source"] = DiameterSource(result.SizeEstimate is not null, fromMicrometres, settings),
                 // The size model's style-only guess, before its refining pass (null when no size model ran).
                 ["diameter_style"] = result.SizeEstimate is { } e ? Math.Round(e.StyleDiameter, 3) : null,
                 // What each refining pass measured (one entry for Cellpose's single pass).
                 ["diameter_passes"] = result.SizeEstimate?.PassDiameters.Select(d => Math.Round(d, 3)).ToArray(),
-                ["read"] = Round(t.Read),
-                ["normalize"] = Round(t.Normalize),
-                ["network"] = Round(t.Network),
-                ["dynamics"] = Round(t.Dynamics),
-                ["flow_qc"] = Round(t.FlowQc),
-                ["size_estimate"] = Round(t.SizeEstimate),
-                ["write"] = Round(t.Write),
-                ["total"] = Round(t.Total),
             };
-            console.Out.WriteLine(JsonSerializer.Serialize(line));
+            console.Out.WriteLine(JsonSerializer.Serialize(WithStages(line, t)));
         }
+    }
+
+    private static Dictionary<string, object?> WithStages(Dictionary<string, object?> line, StageTimings t)
+    {
+        line["read"] = Round(t.Read);
+        line["normalize"] = Round(t.Normalize);
+        line["network"] = Round(t.Network);
+        line["dynamics"] = Round(t.Dynamics);
+        line["flow_qc"] = Round(t.FlowQc);
+        line["size_estimate"] = Round(t.SizeEstimate);
+        line["write"] = Round(t.Write);
+        line["total"] = Round(t.Total);
+        return line;
     }
 
     private static double Round(double seconds) => Math.Round(seconds, 4);

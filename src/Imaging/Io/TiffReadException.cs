@@ -1,6 +1,7 @@
 namespace AcqSeg.Imaging.Io;
 
-/// <summary>Why a TIFF could not be read; the message names the file and the reason (and the fix where there is one).</summary>
+/// <summary>Why a TIFF (or a PNG/JPEG input, <see cref="RasterReader"/>) could not be read; the message names the file and the
+/// reason (and the fix where there is one).</summary>
 public enum TiffErrorKind
 {
     Unreadable,
@@ -10,6 +11,8 @@ public enum TiffErrorKind
     TooLarge,
     UnsupportedFormat,
     Corrupt,
+    /// <summary>Several pages and no way to tell whether they are Z slices, time points or channels.</summary>
+    AmbiguousAxes,
 }
 
 public sealed class TiffReadException : Exception

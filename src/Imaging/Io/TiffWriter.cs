@@ -37,6 +37,53 @@ public static class TiffWriter
         });
     }
 
+    /// <summary>
+    /// A label stack: one page per plane in ImageJ's hyperstack order (T-major, Z fastest), with the hyperstack
+    /// description (slices, frames, display range 0..max label) so Fiji opens it as a Z/T stack and tifffile reads it as
+    /// (T, Z, Y, X). A pixel size in micrometres, when known, goes into X/YResolution with ImageJ's unit and Z spacing.
+    /// </summary>
+    public static void WriteLabelStack(string path, IReadOnlyList<LabelImage> planes, int sizeZ, int sizeT, StackCalibration? calibration = null)
+    {
+        ArgumentNullException.ThrowIfNull(planes);
+        if (sizeZ < 1 || sizeT < 1 || planes.Count != sizeZ * sizeT)
+            throw new ArgumentException($"{planes.Count} planes do not make a stack of Z={sizeZ} x T={sizeT}", nameof(planes));
+        int height = planes[0].Height, width = planes[0].Width, max = 0;
+        for (int k = 0; k < planes.Count; k++)
+        {
+            var plane = planes[k];
+            if (plane.Height != height || plane.Width != width)
+                throw new ArgumentException($"plane {k} is {plane.Width}x{plane.Height}, plane 0 is {width}x{height}", nameof(planes));
+            foreach (int v in plane.Labels)
+            {
+                if (v < 0) throw new ArgumentException($"plane {k} has the negative label {v}; labels are 0 (background) or positive", nameof(planes));
+                if (v > max) max = v;
+            }
+        }
+        bool wide = max > ushort.MaxValue;
+        var ci = CultureInfo.InvariantCulture;
+        var description = new System.Text.StringBuilder($"ImageJ={ImageJVersion}\nimages={planes.Count}\n");
+        if (sizeZ > 1) description.Append(ci, $"slices={sizeZ}\n");
+        if (sizeT > 1) description.Append(ci, $"frames={sizeT}\n");
+        description.Append(ci, $"hyperstack=true\nmode=grayscale\nmin=0\nmax={Math.Max(max, 1)}\n");
+        if (calibration is { } cal)
+        {
+            description.Append("unit=micron\n");
+            if (cal.PixelSizeZ is > 0 and var dz) description.Append(ci, $"spacing={dz.ToString("R", ci)}\n");
+        }
+        description.Append("loop=false\n");
+        WritePages(path, height, width, wide ? 32 : 16, SampleFormat.UINT, planes.Count, samples: 1, Photometric.MINISBLACK, description.ToString(),
+            (page, y, rows, buf) =>
+            {
+                var labels = planes[page].Labels;
+                int n = rows * width, o = y * width;
+                for (int i = 0; i < n; i++)
+                {
+                    if (wide) BitConverter.TryWriteBytes(buf.AsSpan(i * 4), (uint)labels[o + i]);
+                    else BitConverter.TryWriteBytes(buf.AsSpan(i * 2), (ushort)labels[o + i]);
+                }
+            }, calibration);
+    }
+
     /// <summary>One float32 page per plane (e.g. dY, dX, cellprob); tifffile reads (pages, H, W), Fiji a channel stack.</summary>
     public static void WriteFloatPages(string path, IReadOnlyList<float[]> planes, int height, int width)
     {
@@ -118,7 +165,7 @@ public static class TiffWriter
     }
 
     private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, int samples, Photometric photometric,
-        string? description, Action<int, int, int, byte[]> fillRows)
+        string? description, Action<int, int, int, byte[]> fillRows, StackCalibration? calibration = null)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
@@ -146,6 +193,13 @@ public static class TiffWriter
                     tif.SetField(TiffTag.COMPRESSION, Compression.ADOBE_DEFLATE);
                     tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);
                     if (p == 0 && description is not null) tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
+                    if (calibration is { } cal)
+                    {
+                        // ImageJ's convention: pixels per unit, no TIFF resolution unit, the unit itself in the description.
+                        tif.SetField(TiffTag.XRESOLUTION, 1 / cal.PixelSizeX);
+                        tif.SetField(TiffTag.YRESOLUTION, 1 / cal.PixelSizeY);
+                        tif.SetField(TiffTag.RESOLUTIONUNIT, ResUnit.NONE);
+                    }
                     if (pages > 1)
                     {
                         tif.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
@@ -169,4 +223,14 @@ public static class TiffWriter
             throw;
         }
     }
+}
+
+/// <summary>Pixel size in micrometres (X, Y and the Z step when known) for a written stack.</summary>
+public sealed record StackCalibration(double PixelSizeX, double PixelSizeY, double? PixelSizeZ)
+{
+    /// <summary>The file's pixel size when it is stated in micrometres, else null.</summary>
+    public static StackCalibration? From(TiffMetadata meta) =>
+        meta.PixelSizeX is > 0 and var x && meta.PixelSizeUnit == "µm"
+            ? new StackCalibration(x, meta.PixelSizeY is > 0 and var y ? y : x, meta.PixelSizeZ)
+            : null;
 }

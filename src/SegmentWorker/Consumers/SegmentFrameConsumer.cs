@@ -63,7 +63,7 @@ public sealed partial class SegmentFrameConsumer(
     {
         var o = options.Value;
         var clock = Stopwatch.StartNew();
-        var image = TiffReader.Read(m.Path);
+        var image = ReadSinglePlane(m.Path, o);
         if (await FileHash.Sha256Async(m.Path, cancel) != m.Sha256)
         {
             // The file changed after the watcher registered it (a writer still at work): this message's content is gone.
@@ -117,6 +117,27 @@ public sealed partial class SegmentFrameConsumer(
 
         RecordMetrics(m, result.Timings, reasons);
         LogSegmented(m.FrameId, objects, m.Model, version, result.Timings.Total, flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
+    }
+
+    /// <summary>Fixes named when a frame's pages have no stated axes; the service has no --axes, the writer of the frames states them.</summary>
+    private const string AxesFix =
+        "write the frames with ImageJ hyperstack or OME-TIFF axes (e.g. tifffile.imwrite(..., imagej=True, metadata={'axes': 'ZYX'})), one plane " +
+        "per file, or segment the file with `acqseg segment --axes ZYX|TYX|CYX`";
+
+    /// <summary>
+    /// A frame is one plane with its channels. A Z or T stack is refused rather than flattened: its masks, flows, object
+    /// table, quality gate and review would all need a plane axis the service's outputs and database do not have.
+    /// Plain multi-page frames follow the CLI's rule (<see cref="StackLayout.Resolve"/>): channels only for 2-3 pages
+    /// with a channel chosen in SegmentWorker:Chan/Chan2.
+    /// </summary>
+    private static ImageData ReadSinglePlane(string path, SegmentWorkerOptions o)
+    {
+        var layout = StackLayout.Resolve(path, TiffReader.ReadMetadata(path), given: null, channelsNamed: o.Chan > 0 || o.Chan2 > 0, AxesFix);
+        if (layout.IsStack)
+            throw new TiffReadException(path, TiffErrorKind.UnsupportedFormat,
+                $"{layout.Describe()} ({layout.Source} axes {layout.Axes}); the service segments single-plane frames: segment the stack with " +
+                "`acqseg segment` (plane by plane into one label stack, --stitch-threshold to join Z planes), or have the acquisition write one plane per file");
+        return TiffReader.Read(path, layout.PlaneOptions(0, 0));
     }
 
     /// <summary>

@@ -122,6 +122,45 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         Assert.False(string.IsNullOrWhiteSpace(row.Reason));
     }
 
+    /// <summary>Publishes the frame at <paramref name="path"/> and returns its stored row and the FrameFailed reason.</summary>
+    private async Task<(FrameRow Row, string Reason)> FailedFrame(string path)
+    {
+        await using var provider = Provider("/nonexistent/model.pth"); // refused before any model is needed
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var message = await StoreFrame(path);
+        await harness.Bus.Publish(message);
+        Assert.True(await harness.Published.Any<FrameFailed>(x => x.Context.Message.FrameId == message.FrameId));
+        Assert.False(await harness.Published.Any<FrameSegmented>());
+        var row = await db.Frames.GetAsync(message.FrameId);
+        Assert.Equal(FrameStates.Failed, row!.State);
+        return (row, harness.Published.Select<FrameFailed>().Single().Context.Message.Reason);
+    }
+
+    private static ImageData Blank => new(new float[16 * 12], 1, 12, 16);
+
+    [Fact]
+    public async Task MultiPageFrameWithoutAxes_FailsWithAReasonNamingHowToStateThem()
+    {
+        string path = Path.Combine(db.Folder, "plain.tif");
+        PlainTiff.Write(path, [Blank, Blank, Blank, Blank, Blank]);
+        var (row, reason) = await FailedFrame(path);
+        Assert.Contains("5 pages", reason);
+        Assert.Contains("ImageJ", reason);
+        Assert.Contains("--axes", reason);
+        Assert.Equal(reason, row.Reason);
+    }
+
+    [Fact]
+    public async Task DeclaredZStackFrame_FailsWithAReasonNamingAcqsegSegment_NotFlattened()
+    {
+        string path = Path.Combine(db.Folder, "z.tif");
+        PlainTiff.Write(path, [Blank, Blank, Blank], "ImageJ=1.54f\nimages=3\nslices=3\n");
+        var (_, reason) = await FailedFrame(path);
+        Assert.Contains("Z stack of 3 planes", reason);
+        Assert.Contains("acqseg segment", reason);
+    }
+
     [SkippableFact]
     public async Task GoodFrame_IsSegmented_WithOutputsStatsAndOneEvent()
     {

@@ -99,6 +99,45 @@ public sealed class TiffWriterTests
         Assert.Equal(new[] { path }, Directory.GetFiles(tmp.Path));
     }
 
+    [Fact]
+    public void WriteLabelStack_TzStack_IsAnImageJHyperstackReadBackPlaneByPlane_WithItsCalibration()
+    {
+        using var tmp = new TempFolder();
+        string path = tmp.File("stack_cp_masks.tif");
+        // T=2 x Z=3, plane (z, t) at t * 3 + z holding the label 100 * t + z + 1 in one pixel.
+        var planes = Enumerable.Range(0, 6).Select(k =>
+        {
+            var labels = new int[4 * 5];
+            labels[k] = 100 * (k / 3) + k % 3 + 1;
+            return new LabelImage(labels, 4, 5);
+        }).ToArray();
+        TiffWriter.WriteLabelStack(path, planes, sizeZ: 3, sizeT: 2, new StackCalibration(0.5, 0.5, 2.0));
+
+        var meta = TiffReader.ReadMetadata(path);
+        Assert.Equal(("TZYX", "ImageJ", 6), (meta.Axes, meta.MetadataSource, meta.Pages));
+        Assert.Equal((1, 3, 2), (meta.SizeC, meta.SizeZ, meta.SizeT));
+        Assert.Equal((0.5, 0.5, 2.0, "µm"), (meta.PixelSizeX!.Value, meta.PixelSizeY!.Value, meta.PixelSizeZ!.Value, meta.PixelSizeUnit));
+        Assert.Contains("max=103", Tags(path).Description);
+        for (int k = 0; k < 6; k++)
+        {
+            var plane = TiffReader.ReadLabels(path, new TiffReadOptions { PageMode = PageMode.Plane, Z = k % 3, T = k / 3 });
+            Assert.Equal(planes[k].Labels, plane.Labels);
+        }
+    }
+
+    [Fact]
+    public void WriteLabelStack_LabelsPast65535_AreWritten32Bit()
+    {
+        using var tmp = new TempFolder();
+        string path = tmp.File("many.tif");
+        var planes = new[] { new LabelImage([0, 70_000], 1, 2), new LabelImage([1, 0], 1, 2) };
+        TiffWriter.WriteLabelStack(path, planes, sizeZ: 2, sizeT: 1);
+        Assert.Equal(32, Tags(path).Bits);
+        Assert.Null(TiffReader.ReadMetadata(path).PixelSizeX);
+        Assert.Equal(70_000, TiffReader.ReadLabels(path, new TiffReadOptions { PageMode = PageMode.Plane, Z = 0 }).Labels[1]);
+        Assert.Throws<ArgumentException>(() => TiffWriter.WriteLabelStack(path, planes, sizeZ: 3, sizeT: 1));
+    }
+
     [SkippableFact]
     public void Read_ReferenceFlows_AreTwoFloatChannels()
     {
