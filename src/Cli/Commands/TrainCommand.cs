@@ -46,7 +46,7 @@ public static class TrainCommand
             Description = "Network widths when training from scratch; with --pretrained, wider widths (multiples of its own) widen it first, keeping what it computes",
             DefaultValueFactory = _ => "2,32,64,128,256",
         };
-        var diamMean = new Option<double>("--diam-mean") { Description = "Object diameter images are rescaled to (from scratch)", DefaultValueFactory = _ => 30.0 };
+        var diamMean = new Option<double>("--diam-mean") { Description = "Object diameter images are rescaled to: 30 from scratch; with --pretrained, the pretrained network's unless given", DefaultValueFactory = _ => 30.0 };
         var synthStyle = new Option<string?>("--synth-style") { Description = "Add synthetic frames of these styles (comma-separated): nuclei, cyto, phase, brightfield" };
         var synthCount = new Option<int>("--synth-count") { Description = "Number of synthetic frames to add per style", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
@@ -74,6 +74,8 @@ public static class TrainCommand
         };
         cmd.SetAction((r, cancel) =>
         {
+            if (!(r.GetValue(diamMean) is > 0 and < double.PositiveInfinity))
+                throw new UsageException($"--diam-mean {r.GetValue(diamMean)}: give the object diameter in pixels that images are rescaled to (Cellpose: 30, nuclei 17)");
             TrainSchedule s;
             try { s = TrainSchedule.Named(r.GetValue(schedule)!); }
             catch (ArgumentException ex) { throw new UsageException($"--schedule: {ex.Message}"); }
@@ -126,14 +128,14 @@ public static class TrainCommand
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var job = new TrainJob(modelName, folders, r.GetValue(maskSuffix)!, r.GetValue(pretrained)!, s, r.GetValue(chan), r.GetValue(chan2),
                 test, r.GetValue(testEvery), r.GetValue(checkpointEvery), output, r.GetValue(seed), ParseWidths(r.GetValue(widths)!),
-                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), synth, nSynth, dev, stop, norms, gamma, licences);
+                r.GetResult(widths) is { Implicit: false }, r.GetValue(diamMean), r.GetResult(diamMean) is { Implicit: false }, synth, nSynth, dev, stop, norms, gamma, licences);
             return Task.FromResult(Run(console, job, cancel));
         });
         return cmd;
     }
 
     private sealed record TrainJob(string Name, string[] Dirs, string MaskSuffix, string Pretrained, TrainSchedule Schedule, int Chan, int Chan2,
-        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, bool WidthsGiven, double DiamMean, IReadOnlyList<SynthStyle> Synth,
+        string? TestDir, int TestEvery, int CheckpointEvery, string Output, int Seed, int[] Widths, bool WidthsGiven, double DiamMean, bool DiamMeanGiven, IReadOnlyList<SynthStyle> Synth,
         int SynthCount, DeviceChoice Device, int? StopAfterEpoch, int NormCrops, double MaxGamma, IReadOnlyList<DataLicence> Licences);
 
     /// <summary>Symmetry-breaking noise of a widened network, relative to each weight tensor's spread.</summary>
@@ -211,6 +213,13 @@ public static class TrainCommand
                 finally { narrow.Dispose(); }
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"widened from [{string.Join(", ", widenedFrom)}] to [{string.Join(", ", net.Widths)}]: the same outputs up to noise of {WideningNoise} of each weight's spread, which lets the copies of a channel part"));
+            }
+            if (job.DiamMeanGiven && Math.Abs(job.DiamMean - net.DiamMean) > 1e-6)
+            {
+                // Cellpose keeps a pretrained model's diam_mean; here it may change, e.g. whole cells of ~48 px fine-tuned
+                // from a 17 px nuclei network are shrunk less. The version records the new value, and inference uses it.
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"diam_mean {net.DiamMean:0.##} -> {job.DiamMean:0.##}: objects are rescaled to {job.DiamMean:0.##} px"));
+                net.SetDiamMean(job.DiamMean);
             }
             TrainRegistration.RecordParent(job.Output, job.Pretrained);
         }

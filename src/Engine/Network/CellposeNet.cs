@@ -54,6 +54,17 @@ public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
     /// <summary>Mean object diameter the training images were rescaled to.</summary>
     public double DiamMean => diam_mean.cpu().item<float>();
 
+    /// <summary>
+    /// Fine-tunes at another object scale: training and inference rescale objects to <paramref name="value"/> px from
+    /// now on. The weights are unchanged, so they first see objects at a size they were not trained for.
+    /// </summary>
+    public void SetDiamMean(double value)
+    {
+        if (!(value > 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "diam_mean must be a positive number of pixels");
+        using var _ = torch.no_grad();
+        diam_mean.fill_(value);
+    }
+
     /// <summary>Mean object diameter of the training labels (before rescaling).</summary>
     public double DiamLabels => diam_labels.cpu().item<float>();
 
