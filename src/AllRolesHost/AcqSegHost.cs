@@ -74,6 +74,9 @@ public static class AcqSegHost
             ["Bus:RabbitMq:Password"] = bus.RabbitMq.Password,
             [$"Models:Paths:{run.ModelName}"] = run.ModelPath,
             ["Models:VersionsRoot"] = Path.Combine(output, "models"),
+            // Not the roles' appsettings default ("models", relative to the working folder): run from elsewhere, the
+            // service lost its zoo and numbered nuclei's lineage from 1 instead of its zoo version.
+            ["Models:ZooRoot"] = run.ZooRoot is null ? "" : Path.GetFullPath(run.ZooRoot),
             ["ModelChoice:DefaultModel"] = run.ModelName,
             ["Watcher:StableMilliseconds"] = ((int)run.StableFor.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             ["Watcher:ExcludeFolders:0"] = output,

@@ -19,6 +19,11 @@ public sealed record RunSettings
     /// <summary>Its base weight file.</summary>
     public required string ModelPath { get; init; }
     public ServiceRole Role { get; init; } = ServiceRole.All;
+    /// <summary>
+    /// The model zoo folder (style-based model choice, training styles, licences, and a zoo model's version numbers);
+    /// null = none. Given as a path, so the service sees the same zoo as the command that started it, wherever it runs.
+    /// </summary>
+    public string? ZooRoot { get; init; }
     /// <summary>"memory" or rabbitmq://user:pass@host:port/vhost.</summary>
     public string Bus { get; init; } = "memory";
     /// <summary>SQLite path or PostgreSQL connection; null = OutputFolder/acqseg.db.</summary>

@@ -72,7 +72,7 @@ public sealed class ModelRegistry(IOptions<ModelsOptions> options, ModelStore st
         await store.TryAddVersionAsync(new ModelVersionRow
         {
             Model = model,
-            Version = ZooVersionOf(model, path) ?? 1,
+            Version = BaseVersion(options.Value.ZooRoot, model, path),
             Path = path,
             Sha256 = await FileHash.Sha256Async(path, cancel),
             CreatedAt = Persistence.Database.Timestamp(DateTimeOffset.UtcNow),
@@ -80,20 +80,22 @@ public sealed class ModelRegistry(IOptions<ModelsOptions> options, ModelStore st
         return (await store.LiveAsync(model, cancel))!;
     }
 
-    /// <summary>The zoo's current version number when <paramref name="path"/> is the zoo's weights of that model.</summary>
-    private int? ZooVersionOf(string model, string path)
+    /// <summary>
+    /// The version number a lineage's base gets: the zoo's current version when <paramref name="path"/> is the zoo's
+    /// weights of that model, else 1 (a configured file, or a zoo folder without a readable manifest).
+    /// </summary>
+    public static int BaseVersion(string? zooRoot, string model, string path)
     {
-        string root = options.Value.ZooRoot;
-        if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return null;
-        var zoo = new ModelZoo(root);
-        if (!zoo.Contains(model) || Path.GetFullPath(zoo.WeightsPath(model)) != path) return null;
+        if (string.IsNullOrEmpty(zooRoot) || !Directory.Exists(zooRoot)) return 1;
+        var zoo = new ModelZoo(zooRoot);
+        if (!zoo.Contains(model) || Path.GetFullPath(zoo.WeightsPath(model)) != Path.GetFullPath(path)) return 1;
         try
         {
             return zoo.Manifest(model).Current;
         }
         catch (ZooException)
         {
-            return null; // a folder without a readable manifest: counted from 1, as a configured file is
+            return 1;
         }
     }
 

@@ -73,6 +73,7 @@ public static class RunCommand
                 OutputFolder = output,
                 ModelName = modelName,
                 ModelPath = modelPath,
+                ZooRoot = ModelLocator.ZooRoot(),
                 Role = serviceRole,
                 Bus = r.GetValue(bus)!,
                 Database = r.GetValue(db),

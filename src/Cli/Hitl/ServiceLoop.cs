@@ -6,6 +6,7 @@ using AcqSeg.Cli.Commands;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
+using AcqSeg.Models;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Apis;
 
@@ -16,7 +17,7 @@ public sealed record ServiceLoopSettings
 {
     public required string Images { get; init; }
     public required string Test { get; init; }
-    /// <summary>Zoo name or .pth the acquisition is assigned (the lineage's version 1).</summary>
+    /// <summary>Zoo name or .pth the acquisition is assigned (the lineage's base: its zoo version, or v1 for a file).</summary>
     public required string StartModel { get; init; }
     public required string Out { get; init; }
     public int Steps { get; init; } = 10;
@@ -86,7 +87,9 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         Cli(["assign", acquisition, lineage, "--db", database], "assign");
 
         double startAp = FineTuning.MeanAp50(startPath, test, s.Chan, s.Chan2, device);
-        log.WriteLine(string.Create(Inv, $"start model {lineage} (v1, {startPath}): test AP@0.5 {startAp:0.000} on {test.Count} images of {s.Test}"));
+        // The service numbers a zoo model's lineage from its zoo version (nuclei v6, then v7), a weight file's from 1.
+        int startVersion = ModelRegistry.BaseVersion(ModelLocator.ZooRoot(), lineage, startPath);
+        log.WriteLine(string.Create(Inv, $"start model {lineage} (v{startVersion}, {startPath}): test AP@0.5 {startAp:0.000} on {test.Count} images of {s.Test}"));
         // Scored before the loop, so every step's summary carries the goal.
         double? referenceAp = s.Reference is { } reference ? FineTuning.MeanAp50(ModelLocator.Resolve(reference), test, s.Chan, s.Chan2, device) : null;
         if (referenceAp is { } r0) log.WriteLine(string.Create(Inv, $"reference {s.Reference}: test AP@0.5 {r0:0.000}; the goal is {new HitlGoal(s.Reference!, r0).Goal:0.000}"));
@@ -114,7 +117,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
         await curator.WaitHealthyAsync(TimeSpan.FromMinutes(2), () => service.Exited, cancel);
 
         var steps = new List<ServiceLoopStep>();
-        int manual = 0, live = 1;
+        int manual = 0, live = startVersion;
         double liveAp = startAp;
         WriteCsv(outDir, startAp, steps);
         foreach (var (step, (imagePath, masksPath)) in images.Select((p, i) => (i + 1, p)))
