@@ -85,5 +85,6 @@ public sealed class CliConsole(TextWriter stdout, TextWriter stderr)
     public TextWriter Error { get; } = stderr;
     public TextReader In { get; init; } = Console.In;
     public bool InIsTerminal => ReferenceEquals(In, Console.In) && !Console.IsInputRedirected;
-    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+    /// <summary>Whether stderr is a terminal (a progress bar) or a file or pipe (lines); tests set it to see either.</summary>
+    public bool ErrorIsTerminal { get; init; } = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
 }

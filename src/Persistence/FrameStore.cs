@@ -139,6 +139,15 @@ public sealed class FrameStore(Database database)
         return (await c.QueryAsync<FrameRow>("SELECT * FROM frames WHERE path = @Path ORDER BY acquired_at, id", new { Path = path })).ToList();
     }
 
+    /// <summary>The image path of a frame of another file whose recorded masks are at <paramref name="masksPath"/>, or null:
+    /// the segment worker gives a frame's outputs a hashed name only when their plain name is taken this way.</summary>
+    public async Task<string?> OtherImageWithMasksAtAsync(string masksPath, string imagePath, CancellationToken cancel = default)
+    {
+        await using var c = await database.OpenAsync(cancel);
+        return await c.QueryFirstOrDefaultAsync<string?>("SELECT path FROM frames WHERE masks_path = @MasksPath AND path <> @Path",
+            new { MasksPath = masksPath, Path = imagePath });
+    }
+
     /// <summary>
     /// Gives a frame its file's new content: a file that changed while its frame waited (Acquired) or after it failed
     /// (e.g. read while still being written) is the same frame with newer content, not a second frame. The frame is

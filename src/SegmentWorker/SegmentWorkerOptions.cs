@@ -8,7 +8,7 @@ public sealed class SegmentWorkerOptions : IValidatableObject
 {
     public const string SectionName = "SegmentWorker";
 
-    /// <summary>Outputs go to OutputRoot/&lt;acquisition&gt;/&lt;frame&gt;_cp_masks.tif etc.</summary>
+    /// <summary>Outputs go to OutputRoot/&lt;acquisition&gt;/X_cp_masks.tif etc. for a frame X.tif (see <see cref="FrameOutputs"/>).</summary>
     [Required(ErrorMessage = "SegmentWorker:OutputRoot is required: the folder segmentation outputs are written to")]
     public string OutputRoot { get; set; } = "";
 
@@ -62,8 +62,13 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     [Range(0, 3)]
     public int Chan2 { get; set; }
 
-    public bool SaveFlows { get; set; } = true;
-    public bool SaveOutlines { get; set; } = true;
+    /// <summary>X_flows.tif (dY, dX, cell probability as float32 pages): large (12 bytes a pixel) and read by no part of
+    /// the service, so off unless asked for.</summary>
+    public bool SaveFlows { get; set; }
+    /// <summary>X_cp_outlines.png (outlines over the image): the review UI draws outlines from the masks itself, so off
+    /// unless asked for (the review API's outlines.png then answers 404).</summary>
+    public bool SaveOutlines { get; set; }
+    /// <summary>X_cp_objects.csv, the per-object table (area, centroid, intensities).</summary>
     public bool SaveObjects { get; set; } = true;
 
     public SegmentSettings ToSettings() => new()

@@ -17,11 +17,17 @@ public class FlowsRemaskTests
 
         var flows = CliRun.Of("flows", tmp.Path, "--out", outDir);
         Assert.Equal(0, flows.ExitCode);
+        int objects = frame.Masks.CountObjects();
+        Assert.Matches($@"^acqseg flows: .*cells_masks\.tif: {objects} objects -> cells_flows\.tif, \d+\.\d\d s\nacqseg flows: 1 of 1 files, {objects} objects, 0 failed, \d+\.\d s\n$",
+            flows.Error.ReplaceLineEndings("\n"));
         var page = TiffReader.Read(Path.Combine(outDir, "cells_flows.tif"));
         Assert.Equal(3, page.Channels);
 
         var remask = CliRun.Of("remask", Path.Combine(outDir, "cells_flows.tif"), "--out", outDir);
         Assert.Equal(0, remask.ExitCode);
+        Assert.Contains("cells_flows.tif: ", remask.Error);
+        Assert.Contains("-> cells_cp_masks.tif", remask.Error);
+        Assert.Contains("acqseg remask: 1 of 1 files, ", remask.Error);
         var rebuilt = TiffReader.ReadLabels(Path.Combine(outDir, "cells_cp_masks.tif"));
         var scores = SegmentationMetrics.Evaluate(frame.Masks, rebuilt);
         Assert.True(scores.At(0.5).AveragePrecision >= 0.98, $"AP@0.5 {scores.At(0.5).AveragePrecision}");

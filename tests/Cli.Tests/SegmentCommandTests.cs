@@ -70,10 +70,16 @@ public class SegmentCommandTests
         File.Copy(SharedData.Reference("synth_256.tif"), tmp.File("good.tif"));
         File.WriteAllBytes(tmp.File("broken.tif"), [0x49, 0x49, 42, 0, 0xff, 0xff, 0, 0, 1, 2, 3]);
         string outDir = tmp.Sub("out");
-        var run = CliRun.Of("segment", tmp.Path, "--model", Model, "--out", outDir, "--device", "cpu");
+        var run = CliRun.Of("segment", tmp.Path, "--model", Model, "--out", outDir, "--device", "cpu", "--diameter", "30");
         Assert.Equal(CliApp.InputFailed, run.ExitCode);
-        Assert.Contains("broken.tif", run.Error);
-        Assert.Single(run.Error.Trim().Split('\n'));
+        // Not a terminal (as `> log 2>&1`): the bad file's reason, a line for the good one, and the summary.
+        var lines = run.Error.Trim().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Single(lines, l => l.Contains("broken.tif") && !l.Contains(" objects"));
+        int objects = TiffReader.ReadLabels(Path.Combine(outDir, "good_cp_masks.tif")).CountObjects();
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l,
+            $@"^acqseg segment: .*good\.tif: {objects} objects, diameter 30\.0 px, \d+\.\d\d s$"));
+        Assert.Matches($@"^acqseg segment: 2 of 2 files, {objects} objects, 1 failed, \d+\.\d s$", lines[^1]);
         Assert.True(File.Exists(Path.Combine(outDir, "good_cp_masks.tif")));
         Assert.False(File.Exists(Path.Combine(outDir, "broken_cp_masks.tif")));
     }

@@ -91,19 +91,21 @@ public sealed class FiftyFramesTests
         }
         Assert.Equal(3, all.Count(f => f.Acquisition == "watch/plate2"));
 
-        // Outputs: each segmented or flagged frame has its four files, and nothing else was written twice.
+        // Outputs: each segmented or flagged frame has its masks and object table (flows and outlines are off by default), and nothing else was written twice.
         var done = all.Where(f => f.State is FrameStates.Segmented or FrameStates.Flagged).ToList();
         Assert.Equal(plan.Count(d => d.Kind is not ("corrupt" or "truncated")), done.Count);
         foreach (var f in done)
         {
-            foreach (string? p in new[] { f.MasksPath, f.FlowsPath, f.OutlinesPath, f.ObjectsPath })
+            foreach (string? p in new[] { f.MasksPath, f.ObjectsPath })
                 Assert.True(p is not null && File.Exists(p), $"{f.Path}: output {p} missing");
+            Assert.Null(f.FlowsPath);
+            Assert.Null(f.OutlinesPath);
             Assert.Equal(1, f.ModelVersion);
         }
         Assert.Equal(done.Count, done.Select(f => f.MasksPath).Distinct().Count());
         var written = Directory.GetFiles(output, "*", SearchOption.AllDirectories)
             .Where(p => !p.StartsWith(Path.Combine(output, "models"), StringComparison.Ordinal)).ToList();
-        Assert.Equal(done.Count * 4, written.Count);
+        Assert.Equal(done.Count * 2, written.Count);
         Assert.Contains("Failed 8", o.ToString());
     }
 

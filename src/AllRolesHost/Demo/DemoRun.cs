@@ -80,7 +80,9 @@ public sealed class DemoRun(DemoSettings settings, TextWriter view, bool viewIsT
             var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             using var live = CancellationTokenSource.CreateLinkedTokenSource(cancel, stopping);
             var writing = microscope.RunAsync(live.Token);
-            PipelineSnapshot snapshot;
+            // The line appears at once, with the frames already written, not a refresh period later.
+            var snapshot = PipelineSnapshot.From(await Frames(frames, acquisition, cancel), DateTimeOffset.UtcNow, RateWindow, started);
+            Show(Line(microscope.Written, snapshot));
             DateTimeOffset? idleSince = null;
             bool stopped = false;
             while (true)

@@ -44,9 +44,15 @@ public sealed class SimulatedMicroscope(MicroscopeSettings settings, TimeProvide
         }
     }
 
+    /// <summary>Whether frame <paramref name="index"/> replays a real image: the odd ones, when there are real images.</summary>
+    public static bool IsReal(int index, int realImages) => realImages > 0 && index % 2 == 1;
+
+    /// <summary>How many of <paramref name="frames"/> frames replay real images (the rest are synthetic).</summary>
+    public static int RealFrames(int frames, int realImages) => realImages > 0 ? frames / 2 : 0;
+
     private void WriteFrame(int index)
     {
-        bool real = settings.RealImages.Count > 0 && index % 2 == 1;
+        bool real = IsReal(index, settings.RealImages.Count);
         string source = real ? settings.RealImages[index / 2 % settings.RealImages.Count] : "";
         string name = real
             ? $"frame_{index:D4}_{Path.GetFileNameWithoutExtension(source)}.tif"

@@ -60,9 +60,7 @@ public static class DemoCommand
     {
         var ci = CultureInfo.InvariantCulture;
         console.Out.WriteLine(string.Format(ci, "demo: {0} frames at {1} frames/s ({2}), model {3}; review API, /metrics and /health on http://{4}",
-            settings.Frames, settings.FramesPerSecond,
-            settings.RealImages.Count > 0 ? $"synthetic and {settings.RealImages.Count} real images" : "synthetic",
-            settings.ModelPath, settings.Http));
+            settings.Frames, settings.FramesPerSecond, Mix(settings.Frames, settings.RealImages.Count), settings.ModelPath, settings.Http));
         bool terminal = ReferenceEquals(console.Out, Console.Out) && !Console.IsOutputRedirected;
         DemoOutcome outcome;
         try
@@ -86,6 +84,16 @@ public static class DemoCommand
         }
         // Every written frame must have reached a terminal state; anything else means the pipeline lost one.
         return s.Done == outcome.Written && s.Acquired == outcome.Written ? CliApp.Ok : CliApp.InputFailed;
+    }
+
+    /// <summary>What the frames will be, counted by the microscope's own rule (odd frames replay the real images in turn).</summary>
+    public static string Mix(int frames, int realImages)
+    {
+        int real = SimulatedMicroscope.RealFrames(frames, realImages);
+        if (real == 0) return frames == 1 ? "1 synthetic frame" : $"all {frames} synthetic";
+        int replayed = Math.Min(real, realImages);
+        return $"{frames - real} synthetic and {real} real, replaying {replayed} of {realImages} real image{(realImages == 1 ? "" : "s")}" +
+               (real > realImages ? " in turn" : "");
     }
 
     /// <summary>The zoo's nuclei model when there is one, else Cellpose's reference weights trained on synthetic nuclei.</summary>

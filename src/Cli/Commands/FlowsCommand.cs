@@ -25,7 +25,7 @@ public static class FlowsCommand
     private static int Run(CliConsole console, string[] inputs, string? outDir)
     {
         var files = ExpandLabels(inputs);
-        var progress = new ConsoleProgress(console, files.Count, console.ErrorIsTerminal && inputs.Any(Directory.Exists));
+        var progress = new ConsoleProgress(console, "flows", files.Count, bar: inputs.Any(Directory.Exists));
         int failed = 0;
         foreach (string file in files)
         {
@@ -48,14 +48,17 @@ public static class FlowsCommand
                 if (stem.EndsWith("_masks", StringComparison.Ordinal)) stem = stem[..^"_masks".Length];
                 string dir = outDir ?? Path.GetDirectoryName(Path.GetFullPath(file))!;
                 TiffWriter.WriteFloatPages(Path.Combine(dir, stem + "_flows.tif"), [dy, dx, prob], labels.Height, labels.Width);
+                int objects = labels.CountObjects();
+                progress.Done(file, $"{objects} objects -> {stem}_flows.tif", objects);
             }
             catch (TiffReadException ex)
             {
                 console.Error.WriteLine($"acqseg flows: {ex.Message}");
                 failed++;
+                progress.Failed(file);
             }
-            progress.Step(Path.GetFileName(file));
         }
+        progress.Finish();
         return failed > 0 ? CliApp.InputFailed : CliApp.Ok;
     }
 

@@ -37,7 +37,7 @@ public static class RemaskCommand
         var files = new List<string>();
         foreach (string input in inputs)
             files.AddRange(Directory.Exists(input) ? InputFiles.Expand([input], "_flows.tif") : InputFiles.Expand([input]));
-        var progress = new ConsoleProgress(console, files.Count, console.ErrorIsTerminal && inputs.Any(Directory.Exists));
+        var progress = new ConsoleProgress(console, "remask", files.Count, bar: inputs.Any(Directory.Exists));
         int failed = 0;
         foreach (string file in files)
         {
@@ -53,14 +53,17 @@ public static class RemaskCommand
                 if (stem.EndsWith("_flows", StringComparison.Ordinal)) stem = stem[..^"_flows".Length];
                 string dir = outDir ?? Path.GetDirectoryName(Path.GetFullPath(file))!;
                 TiffWriter.WriteLabels(Path.Combine(dir, stem + "_cp_masks.tif"), result.Masks);
+                int objects = result.Masks.CountObjects();
+                progress.Done(file, $"{objects} objects -> {stem}_cp_masks.tif", objects);
             }
             catch (TiffReadException ex)
             {
                 console.Error.WriteLine($"acqseg remask: {ex.Message}");
                 failed++;
+                progress.Failed(file);
             }
-            progress.Step(Path.GetFileName(file));
         }
+        progress.Finish();
         return failed > 0 ? CliApp.InputFailed : CliApp.Ok;
     }
 }

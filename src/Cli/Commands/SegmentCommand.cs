@@ -203,7 +203,7 @@ public static class SegmentCommand
                 return CliApp.InputFailed;
             }
             var segmenter = new FrameSegmenter(model, size);
-            var progress = new ConsoleProgress(console, files.Count, showProgress && console.ErrorIsTerminal);
+            var progress = new ConsoleProgress(console, "segment", files.Count, bar: showProgress);
             int failed = 0;
             foreach (string file in files)
             {
@@ -212,16 +212,20 @@ public static class SegmentCommand
                     var meta = ImageFiles.ReadMetadata(file);
                     var layout = StackLayout.Resolve(file, meta, stack.Axes, channelsNamed: settings.Chan > 0 || settings.Chan2 > 0, AxesFix);
                     var fileSettings = stack.DiameterUm is { } um ? settings with { Diameter = DiameterInPixels(file, meta, um) } : settings;
-                    if (layout.IsStack) SegmentStack(console, segmenter, file, meta, layout, fileSettings, outputs, stack, outDir);
-                    else SegmentOne(console, segmenter, file, layout, fileSettings, outputs, outDir, modelPath, stack.DiameterUm is not null);
+                    var (objects, diameter, planes) = layout.IsStack
+                        ? SegmentStack(console, segmenter, file, meta, layout, fileSettings, outputs, stack, outDir)
+                        : SegmentOne(console, segmenter, file, layout, fileSettings, outputs, outDir, modelPath, stack.DiameterUm is not null);
+                    string what = planes > 1 ? $"{planes} planes, {objects} objects, mean diameter" : $"{objects} objects, diameter";
+                    progress.Done(file, string.Create(CultureInfo.InvariantCulture, $"{what} {diameter:F1} px"), objects);
                 }
                 catch (Exception ex) when (ex is TiffReadException or ArgumentException or IOException or UnauthorizedAccessException)
                 {
                     console.Error.WriteLine($"acqseg segment: {(ex is TiffReadException ? ex.Message : $"{file}: {ex.Message}")}");
                     failed++;
+                    progress.Failed(file);
                 }
-                progress.Step(Path.GetFileName(file));
             }
+            progress.Finish();
             return failed > 0 ? CliApp.InputFailed : CliApp.Ok;
         }
     }
@@ -257,7 +261,7 @@ public static class SegmentCommand
     /// A Z and/or T stack: every plane segmented alone, labels made unique across the stack (or joined along Z with
     /// --stitch-threshold), one X_cp_masks.tif with a page per plane and ImageJ hyperstack metadata.
     /// </summary>
-    private static void SegmentStack(CliConsole console, FrameSegmenter segmenter, string file, TiffMetadata meta, StackLayout layout,
+    private static (int Objects, double Diameter, int Planes) SegmentStack(CliConsole console, FrameSegmenter segmenter, string file, TiffMetadata meta, StackLayout layout,
         SegmentSettings settings, OutputChoice outputs, StackChoice stack, string? outDir)
     {
         var clock = Stopwatch.StartNew();
@@ -289,6 +293,7 @@ public static class SegmentCommand
         TiffWriter.WriteLabelStack(masksPath, labels, layout.SizeZ, layout.SizeT, StackCalibration.From(meta));
         sum.Write = write.Elapsed.TotalSeconds;
         sum.Total = clock.Elapsed.TotalSeconds;
+        int objects = labels.SelectMany(p => p.Labels).Where(v => v != 0).Distinct().Count();
 
         if (stack.StitchThreshold > 0 && layout.SizeZ == 1)
             console.Error.WriteLine($"acqseg segment: {file}: --stitch-threshold joins Z planes and this is {layout.Describe()} without Z ({layout.Source}); its planes were labelled apart");
@@ -307,18 +312,19 @@ public static class SegmentCommand
                 ["axes"] = layout.Axes,
                 ["axes_source"] = layout.Source,
                 ["planes"] = layout.Planes,
-                ["objects"] = labels.SelectMany(p => p.Labels).Where(v => v != 0).Distinct().Count(),
+                ["objects"] = objects,
                 ["diameter"] = Math.Round(diameters.Average(), 3),
                 ["diameter_source"] = DiameterSource(segmenter.SizeModel is not null && settings.Diameter is not > 0, stack.DiameterUm is not null, settings),
             };
             console.Out.WriteLine(JsonSerializer.Serialize(WithStages(line, sum)));
         }
+        return (objects, diameters.Average(), layout.Planes);
     }
 
     private static string DiameterSource(bool sizeModelRan, bool fromMicrometres, SegmentSettings settings) =>
         sizeModelRan ? "size_model" : fromMicrometres ? "micrometres" : settings.Diameter is > 0 ? "given" : "diam_labels";
 
-    private static void SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, StackLayout layout, SegmentSettings settings,
+    private static (int Objects, double Diameter, int Planes) SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, StackLayout layout, SegmentSettings settings,
         OutputChoice outputs, string? outDir, string modelPath, bool fromMicrometres)
     {
         var clock = Stopwatch.StartNew();
@@ -372,6 +378,7 @@ public static class SegmentCommand
             };
             console.Out.WriteLine(JsonSerializer.Serialize(WithStages(line, t)));
         }
+        return (result.Masks.CountObjects(), result.Diameter, 1);
     }
 
     private static Dictionary<string, object?> WithStages(Dictionary<string, object?> line, StageTimings t)

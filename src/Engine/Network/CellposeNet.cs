@@ -29,6 +29,8 @@ public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
     /// <param name="diamMean">initial diam_mean (and diam_labels); a loaded file overwrites both.</param>
     public CellposeNet(IReadOnlyList<int>? nbase = null, double diamMean = 30.0) : base(nameof(CellposeNet))
     {
+        // Every network of the product is built here first: NNPACK goes off before any convolution runs.
+        Nnpack.Disable();
         nbase ??= DefaultWidths;
         if (nbase.Count != 5 || nbase.Any(n => n < 1))
             throw new ArgumentException($"nbase must be 5 positive widths [channels, w1, w2, w3, w4]; got [{string.Join(", ", nbase)}]", nameof(nbase));

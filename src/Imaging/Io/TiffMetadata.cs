@@ -28,6 +28,8 @@ public sealed record TiffMetadata
     public int? SizeT { get; init; }
     /// <summary>"ImageJ" or "OME" when the stack layout came from that metadata.</summary>
     public string? MetadataSource { get; init; }
+    /// <summary>The first page's DocumentName tag (269), when present: the service's masks name their source image there.</summary>
+    public string? DocumentName { get; init; }
     /// <summary>True when alpha samples were dropped (see <see cref="TiffReadOptions.DropAlpha"/>).</summary>
     public bool AlphaDropped { get; init; }
 }

@@ -63,7 +63,7 @@ public sealed record TiffReadOptions
 /// </summary>
 public static class TiffReader
 {
-    private const ushort TagImageDescription = 270, TagXResolution = 282, TagYResolution = 283, TagResolutionUnit = 296, TagSamplesPerPixel = 277;
+    private const ushort TagImageDescription = 270, TagXResolution = 282, TagYResolution = 283, TagResolutionUnit = 296, TagSamplesPerPixel = 277, TagDocumentName = 269;
 
     public static ImageData Read(string path, TiffReadOptions? options = null)
     {
@@ -173,6 +173,7 @@ public static class TiffReader
             SamplesPerPixel = spp,
             IsBigTiff = st.BigTiff,
             IsBigEndian = st.BigEndian,
+            DocumentName = st.Text(first, TagDocumentName, maxBytes: 64 << 10),
         };
         if (declared is not null)
         {

@@ -41,8 +41,11 @@ public static class TiffWriter
     /// A label stack: one page per plane in ImageJ's hyperstack order (T-major, Z fastest), with the hyperstack
     /// description (slices, frames, display range 0..max label) so Fiji opens it as a Z/T stack and tifffile reads it as
     /// (T, Z, Y, X). A pixel size in micrometres, when known, goes into X/YResolution with ImageJ's unit and Z spacing.
+    /// <paramref name="documentName"/> goes into the DocumentName tag (269, read back as
+    /// <see cref="TiffMetadata.DocumentName"/>): the service records there which image the masks belong to.
     /// </summary>
-    public static void WriteLabelStack(string path, IReadOnlyList<LabelImage> planes, int sizeZ, int sizeT, StackCalibration? calibration = null)
+    public static void WriteLabelStack(string path, IReadOnlyList<LabelImage> planes, int sizeZ, int sizeT, StackCalibration? calibration = null,
+        string? documentName = null)
     {
         ArgumentNullException.ThrowIfNull(planes);
         if (sizeZ < 1 || sizeT < 1 || planes.Count != sizeZ * sizeT)
@@ -81,7 +84,7 @@ public static class TiffWriter
                     if (wide) BitConverter.TryWriteBytes(buf.AsSpan(i * 4), (uint)labels[o + i]);
                     else BitConverter.TryWriteBytes(buf.AsSpan(i * 2), (ushort)labels[o + i]);
                 }
-            }, calibration);
+            }, calibration, documentName);
     }
 
     /// <summary>One float32 page per plane (e.g. dY, dX, cellprob); tifffile reads (pages, H, W), Fiji a channel stack.</summary>
@@ -165,7 +168,7 @@ public static class TiffWriter
     }
 
     private static void WritePages(string path, int height, int width, int bits, SampleFormat format, int pages, int samples, Photometric photometric,
-        string? description, Action<int, int, int, byte[]> fillRows, StackCalibration? calibration = null)
+        string? description, Action<int, int, int, byte[]> fillRows, StackCalibration? calibration = null, string? documentName = null)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
@@ -193,6 +196,10 @@ public static class TiffWriter
                     tif.SetField(TiffTag.COMPRESSION, Compression.ADOBE_DEFLATE);
                     tif.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);
                     if (p == 0 && description is not null) tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
+                    // LibTiff.NET stores ASCII tags as Latin-1, which turns other characters into '?'. Its Latin-1 view of the
+                    // UTF-8 bytes is stored as those bytes, and the reader decodes UTF-8 first (as it does for ImageJ's text).
+                    if (p == 0 && documentName is not null)
+                        tif.SetField(TiffTag.DOCUMENTNAME, System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes(documentName)));
                     if (calibration is { } cal)
                     {
                         // ImageJ's convention: pixels per unit, no TIFF resolution unit, the unit itself in the description.

@@ -83,9 +83,10 @@ public sealed partial class SegmentFrameConsumer(
             result = new FrameSegmenter(lease.Model).Segment(image, o.ToSettings());
         }
 
-        var paths = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
+        var plain = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
+        bool plainTaken = await frames.OtherImageWithMasksAtAsync(plain.Masks, m.Path, cancel) is not null;
         var write = Stopwatch.StartNew();
-        await WriteOutputsAsync(m, paths, image, result, cancel);
+        var paths = await WriteOutputsAsync(m, plainTaken, image, result, cancel);
         result.Timings.Read = read;
         result.Timings.Write = write.Elapsed.TotalSeconds;
         result.Timings.Total = clock.Elapsed.TotalSeconds;
@@ -159,7 +160,7 @@ public sealed partial class SegmentFrameConsumer(
     /// SegmentWorker:OutputRetrySeconds. The segmentation stays in memory, so a short fault costs neither the frame nor a
     /// second network pass; past the window the frame fails with a message naming the file and the fix.
     /// </summary>
-    private async Task WriteOutputsAsync(FrameAcquired m, OutputPaths paths, ImageData image, SegmentationResult result, CancellationToken cancel)
+    private async Task<OutputPaths> WriteOutputsAsync(FrameAcquired m, bool plainTaken, ImageData image, SegmentationResult result, CancellationToken cancel)
     {
         var o = options.Value;
         var clock = Stopwatch.StartNew();
@@ -169,9 +170,9 @@ public sealed partial class SegmentFrameConsumer(
         {
             try
             {
-                FrameOutputs.Write(paths, image, result);
+                var paths = FrameOutputs.Write(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o, plainTaken, image, result);
                 if (attempt > 1) LogOutputRecovered(m.FrameId, attempt, clock.Elapsed.TotalSeconds);
-                return;
+                return paths;
             }
             catch (OutputWriteException ex)
             {

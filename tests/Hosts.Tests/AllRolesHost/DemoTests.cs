@@ -26,6 +26,8 @@ public class DemoTests
         Assert.True(code == CliApp.Ok, $"exit {code}; stdout {output}; stderr {e}");
         Assert.Matches(@"3 frames written, 3 acquired, 3 segmented \(\d flagged\), 0 failed; latency mean \d+\.\d\d s", output);
         Assert.Contains("written 3/3 | segmented 3", output);
+        // The header counts the frames as written: 2 synthetic, 1 replaying a real image.
+        Assert.Contains("(2 synthetic and 1 real, replaying 1 of ", output);
         // Frames 0 and 2 are synthetic, frame 1 replays the first real image.
         var written = Directory.GetFiles(Path.Combine(tmp.Path, "acquisitions"), "*.tif", SearchOption.AllDirectories).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         string firstReal = Path.GetFileNameWithoutExtension(Directory.GetFiles(real, "*_img.tif").Order(StringComparer.Ordinal).First());
@@ -35,6 +37,48 @@ public class DemoTests
         Assert.Equal(3, frames.Count);
         Assert.All(frames, f => Assert.True(f.State is FrameStates.Segmented or FrameStates.Flagged, $"{f.Path}: {f.State} {f.Reason}"));
         Assert.All(frames, f => Assert.True(File.Exists(f.MasksPath), f.MasksPath));
+    }
+
+    [SkippableFact]
+    public async Task Demo_LiveLine_AppearsAtOnce_WithTheFramesAlreadyWritten()
+    {
+        string model = SharedData.Reference("cpnet_synth_e40.pth");
+        using var tmp = new TempFolder("acqseg-demo");
+        var view = new FirstLine();
+        // A refresh period far longer than the test: only a line drawn before the first refresh can arrive.
+        var settings = new DemoSettings
+        {
+            Folder = tmp.Path, ModelName = "m", ModelPath = model, FramesPerSecond = 0.01, Frames = 2, Http = "127.0.0.1:0",
+            RefreshEvery = TimeSpan.FromHours(1),
+        };
+        using var cancel = new CancellationTokenSource();
+        var run = new DemoRun(settings, view, viewIsTerminal: false).RunAsync(cancel.Token);
+
+        string line = await view.Line.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        // Frame 0 is written when the microscope starts, frame 1 100 s later.
+        Assert.StartsWith("written 1/2 | segmented ", line);
+    }
+
+    [Theory]
+    [InlineData(3, 5, "2 synthetic and 1 real, replaying 1 of 5 real images")]
+    [InlineData(20, 7, "10 synthetic and 10 real, replaying 7 of 7 real images in turn")]
+    [InlineData(4, 0, "all 4 synthetic")]
+    [InlineData(1, 3, "1 synthetic frame")]
+    public void DemoHeader_CountsSyntheticAndRealFramesAsTheMicroscopeWritesThem(int frames, int realImages, string expected)
+    {
+        Assert.Equal(expected, AcqSeg.Cli.Commands.DemoCommand.Mix(frames, realImages));
+        int real = Enumerable.Range(0, frames).Count(i => SimulatedMicroscope.IsReal(i, realImages));
+        Assert.Equal(real, SimulatedMicroscope.RealFrames(frames, realImages));
+    }
+
+    /// <summary>A view that completes with its first line.</summary>
+    private sealed class FirstLine : StringWriter
+    {
+        public TaskCompletionSource<string> Line { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void WriteLine(string? value) => Line.TrySetResult(value ?? "");
     }
 
     [Fact]

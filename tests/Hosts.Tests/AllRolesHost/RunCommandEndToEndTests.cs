@@ -39,7 +39,8 @@ public class RunCommandEndToEndTests
         var done = frames.Where(f => f.State is FrameStates.Segmented or FrameStates.Flagged).ToList();
         Assert.Equal(2, done.Count);
         Assert.All(done, f => Assert.True(File.Exists(f.MasksPath), f.MasksPath));
-        Assert.All(done, f => Assert.True(File.Exists(f.OutlinesPath), f.OutlinesPath));
+        Assert.All(done, f => Assert.True(File.Exists(f.ObjectsPath), f.ObjectsPath));
+        Assert.All(done, f => Assert.Equal(Path.GetFileNameWithoutExtension(f.Path) + "_cp_masks.tif", Path.GetFileName(f.MasksPath)));
         Assert.Contains(done, f => f.Acquisition == "watch/plate1");
         Assert.Contains("Failed 1", o.ToString());
     }

@@ -182,8 +182,11 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         Assert.Equal(1, segmented.ModelVersion);
         Assert.True(segmented.ObjectCount > 0);
         Assert.True(File.Exists(segmented.MasksPath));
-        Assert.True(File.Exists(segmented.OutlinesPath));
+        Assert.Equal(Path.Combine(db.Folder, "out", "acq", "synth_256_cp_masks.tif"), segmented.MasksPath);
         Assert.True(File.Exists(segmented.ObjectsPath));
+        // Flows and outlines are options, off by default.
+        Assert.Null(segmented.FlowsPath);
+        Assert.Null(segmented.OutlinesPath);
         var stats = await db.Frames.GetStatsAsync(message.FrameId);
         Assert.Equal(segmented.ObjectCount, stats!.ObjectCount);
         Assert.InRange(stats.MeanCellprob, 0.5, 1.0);
