@@ -15,6 +15,8 @@ public sealed record DemoSettings
     public required string Folder { get; init; }
     public required string ModelName { get; init; }
     public required string ModelPath { get; init; }
+    /// <summary>The model zoo folder the service sees (<see cref="RunSettings.ZooRoot"/>); null = none.</summary>
+    public string? ZooRoot { get; init; }
     public double FramesPerSecond { get; init; } = 1;
     public int Frames { get; init; } = 20;
     public IReadOnlyList<string> RealImages { get; init; } = [];
@@ -53,6 +55,7 @@ public sealed class DemoRun(DemoSettings settings, TextWriter view, bool viewIsT
             OutputFolder = output,
             ModelName = settings.ModelName,
             ModelPath = settings.ModelPath,
+            ZooRoot = settings.ZooRoot,
             Http = settings.Http,
             StableFor = TimeSpan.FromMilliseconds(300),
         };

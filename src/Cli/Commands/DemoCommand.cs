@@ -45,6 +45,7 @@ public static class DemoCommand
                 Folder = r.GetValue(outDir)!,
                 ModelName = modelName,
                 ModelPath = modelPath,
+                ZooRoot = ModelLocator.ZooRoot(),
                 FramesPerSecond = fps,
                 Frames = frames,
                 RealImages = images,

@@ -1,0 +1,26 @@
+using AcqSeg.AllRolesHost;
+
+namespace AcqSeg.Hosts.Tests.AllRolesHost;
+
+/// <summary>What `acqseg run` hands its roles as configuration.</summary>
+public class HostConfigurationTests
+{
+    private static RunSettings Settings(string? zoo) => new()
+    {
+        WatchFolders = ["watch"], OutputFolder = "out", ModelName = "m", ModelPath = "m.pth", ZooRoot = zoo,
+    };
+
+    [Fact]
+    public void ZooRoot_IsPassedAsAFullPath_NotLeftToTheRolesRelativeDefault()
+    {
+        var c = AcqSegHost.Configuration(Settings("some/models"));
+        Assert.Equal(Path.GetFullPath("some/models"), c["Models:ZooRoot"]);
+    }
+
+    [Fact]
+    public void NoZoo_IsAnEmptyZooRoot_SoTheWorkingFoldersModelsFolderIsNotPickedUp()
+    {
+        var c = AcqSegHost.Configuration(Settings(null));
+        Assert.Equal("", c["Models:ZooRoot"]);
+    }
+}
