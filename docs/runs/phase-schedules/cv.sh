@@ -8,9 +8,19 @@ OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv
   --epochs 150 --images-per-epoch 16 --test-every 30 --checkpoint-every 10 --name phase-anneal \
   --out .tmp/phase-anneal/run --seed 1 --device cpu
 
-# Phase v2's own recipe on the same folds, for comparison (online schedule, lr 0.1, 40 images an epoch; stopped at
-# epoch 40 of the 60-epoch schedule, as v2 was).
+# Phase v2's own recipe on the same folds (online schedule, lr 0.1, 40 images an epoch). Session 18 stopped it after
+# epoch 40, as v2 was; session 19 ran the same command without --stop-after-epoch, which resumed it to epoch 60.
 OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 --stop-after-epoch 40 \
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-v2cv --out .tmp/phase-v2cv/run \
+  --seed 1 --device cpu
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-v2cv --out .tmp/phase-v2cv/run \
+  --seed 1 --device cpu
+
+# Session 19: the same recipe at diam_mean 30 (whole cells of ~48 px shrunk to 30 px rather than 17).
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 --diam-mean 30 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-dm30cv --out .tmp/phase-dm30cv/run \
   --seed 1 --device cpu
