@@ -41,6 +41,7 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<AcquisitionDiameters>();
         services.AddSingleton<QualityGate>();
         services.AddSingleton<ITrainingStyles, NoTrainingStyles>();
         services.AddMassTransitTestHarness(x => x.AddSegmentWorkerConsumers());
