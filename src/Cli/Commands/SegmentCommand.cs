@@ -169,7 +169,7 @@ public static class SegmentCommand
     }
 
     /// <summary>The size model beside the weights (zoo size.json, or NAME_size.json / .npy), checked against the network.</summary>
-    private static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
+    internal static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
     {
         string? path = SizeModel.FindBeside(modelPath);
         if (path is null) return null;
