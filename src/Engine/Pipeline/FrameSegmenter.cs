@@ -104,7 +104,10 @@ public sealed class FrameSegmenter
         }
         var estimate = sizeEstimator.Estimate(image, NetworkSettings(settings, diameter: null));
         var result = SegmentAt(image, settings, estimate.Diameter, estimate, total);
-        reuse.Hold(series, new HeldDiameter(estimate.Diameter, result.Network.Style, TrainingData.Diameter(result.Masks)));
+        // An estimate that measured no objects fell back to diam_mean; a frame without objects (nothing in view) must not
+        // replace what an earlier frame measured.
+        if (estimate.Objects > 0 || reuse.Get(series) is null)
+            reuse.Hold(series, new HeldDiameter(estimate.Diameter, result.Network.Style, TrainingData.Diameter(result.Masks)));
         result.Timings.SizeEstimate += discarded;
         return result with { DiameterSource = DiameterSources.Estimated, EstimateReason = why };
     }

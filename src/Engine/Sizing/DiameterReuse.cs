@@ -50,6 +50,9 @@ public static class EstimateReasons
     public const string FirstFrame = "first_frame";
     public const string StyleDrift = "style_drift";
     public const string DiameterChange = "diameter_change";
+    /// <summary>The frame gave no masks at the held diameter where the estimated frame gave some: objects several times
+    /// larger than held vanish rather than measure large (a synthetic series: 35 masks at 20 px, none at 40).</summary>
+    public const string NoObjects = "no_objects";
 }
 
 /// <summary>
@@ -110,7 +113,7 @@ public sealed class DiameterReuse
 
     /// <summary>Why a frame segmented at the held diameter needs its own estimate (reason and the numbers), or null to keep it.</summary>
     /// <param name="style">the frame's style at the held diameter</param>
-    /// <param name="maskDiameter">its masks' median diameter; 0 when it has none (no diameter to compare)</param>
+    /// <param name="maskDiameter">its masks' median diameter; 0 when it has none</param>
     public (string Reason, string Detail)? Drift(HeldDiameter held, float[] style, double maskDiameter)
     {
         ArgumentNullException.ThrowIfNull(held);
@@ -120,6 +123,8 @@ public sealed class DiameterReuse
             return (EstimateReasons.StyleDrift, string.Create(inv, $"style distance {distance:F3} > {Options.MaxStyleDistance:F3}"));
         // The estimate's frame is the reference, not the diameter itself: the masks at a diameter need not measure exactly
         // it (thresholds, min size), and that offset is the same for frames of one kind.
+        if (maskDiameter <= 0 && held.MaskDiameter > 0)
+            return (EstimateReasons.NoObjects, string.Create(inv, $"no masks at {held.Diameter:F1} px, where the estimated frame's measured {held.MaskDiameter:F1} px"));
         double reference = held.MaskDiameter > 0 ? held.MaskDiameter : held.Diameter;
         if (maskDiameter > 0 && Math.Abs(maskDiameter / reference - 1) > Options.MaxDiameterChange)
             return (EstimateReasons.DiameterChange,
