@@ -39,8 +39,8 @@ internal static class EstimateBench
         segmenter.Segment(TiffReader.Read(first), settings with { Diameter = model.DiamLabels });
 
         var summary = new List<string>();
-        o.WriteLine("| folder | image | every: diameter | every: estimate s | every: total s | every: AP@0.5 | once: diameter | once: source | once: estimate s | once: total s | once: AP@0.5 | why estimated |");
-        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        o.WriteLine("| folder | image | every: diameter | every: estimate s | every: total s | every: AP@0.5 | once: diameter | once: source | once: estimate s | once: total s | once: AP@0.5 | style distance, masks px vs estimated frame's | why estimated |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (folder, images) in folders)
         {
             var reuse = new DiameterReuse(reuseOptions);
@@ -58,7 +58,7 @@ internal static class EstimateBench
                 var (fa, fb) = (every[^1], once[^1]);
                 o.WriteLine(string.Create(inv,
                     $"| {name} | {Path.GetFileNameWithoutExtension(file)} | {a.Diameter:0.0} | {a.Timings.SizeEstimate:0.00} | {a.Timings.Total:0.00} | {Ap(fa.Ap)} | " +
-                    $"{b.Diameter:0.0} | {b.DiameterSource} | {b.Timings.SizeEstimate:0.00} | {b.Timings.Total:0.00} | {Ap(fb.Ap)} | {(b.EstimateReason is { } w ? $"{w.Reason}: {w.Detail}" : "-")} |"));
+                    $"{b.Diameter:0.0} | {b.DiameterSource} | {b.Timings.SizeEstimate:0.00} | {b.Timings.Total:0.00} | {Ap(fb.Ap)} | {Check(b)} | {(b.EstimateReason is { } w ? $"{w.Reason}: {w.Detail}" : "-")} |"));
             }
             summary.Add(Summary(name, "every image", every));
             summary.Add(Summary(name, "once per folder", once));
@@ -79,6 +79,10 @@ internal static class EstimateBench
         return string.Create(CultureInfo.InvariantCulture,
             $"| {folder} | {way} | {frames.Count} | {estimates} | {estimate:0.0} | {total:0.0} | {estimate / total:P0} | {(aps.Count == 0 ? "-" : aps.Average().ToString("0.000", CultureInfo.InvariantCulture))} |");
     }
+
+    private static string Check(SegmentationResult r) => r.ReuseCheck is { } c
+        ? string.Create(CultureInfo.InvariantCulture, $"{c.StyleDistance:0.000}, {c.MaskDiameter:0.0} vs {c.HeldMaskDiameter:0.0}")
+        : "-";
 
     private static string Ap(double? ap) => ap is double a ? a.ToString("0.000", CultureInfo.InvariantCulture) : "-";
 }

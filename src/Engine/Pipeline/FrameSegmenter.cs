@@ -21,6 +21,10 @@ public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network,
     /// <summary>With a series (<see cref="FrameSegmenter.Segment(ImageData, SegmentSettings, DiameterReuse, string)"/>): why this
     /// frame was estimated (<see cref="EstimateReasons"/>) and the numbers behind it; null when it reused or had no estimate.</summary>
     public (string Reason, string Detail)? EstimateReason { get; init; }
+
+    /// <summary>With a series held: what the frame measured at the held diameter (style distance to the estimated frame,
+    /// the masks' median diameter against the estimated frame's), whether it kept the diameter or not; null otherwise.</summary>
+    public (double StyleDistance, double MaskDiameter, double HeldMaskDiameter)? ReuseCheck { get; init; }
 }
 
 /// <summary>The values of <see cref="SegmentationResult.DiameterSource"/>.</summary>
@@ -94,11 +98,14 @@ public sealed class FrameSegmenter
         var total = Stopwatch.StartNew();
         (string Reason, string Detail) why = (EstimateReasons.FirstFrame, "no diameter held for this series");
         double discarded = 0;
+        (double, double, double)? check = null;
         if (reuse.Get(series) is { } held)
         {
             var reused = SegmentAt(image, settings, held.Diameter, null, total);
-            if (reuse.Drift(held, reused.Network.Style, TrainingData.Diameter(reused.Masks)) is not { } drift)
-                return reused with { DiameterSource = DiameterSources.Reused };
+            double maskDiameter = TrainingData.Diameter(reused.Masks);
+            check = (DiameterReuse.CosineDistance(held.Style, reused.Network.Style), maskDiameter, held.MaskDiameter);
+            if (reuse.Drift(held, reused.Network.Style, maskDiameter) is not { } drift)
+                return reused with { DiameterSource = DiameterSources.Reused, ReuseCheck = check };
             why = drift;
             discarded = total.Elapsed.TotalSeconds;
         }
@@ -109,7 +116,7 @@ public sealed class FrameSegmenter
         if (estimate.Objects > 0 || reuse.Get(series) is null)
             reuse.Hold(series, new HeldDiameter(estimate.Diameter, result.Network.Style, TrainingData.Diameter(result.Masks)));
         result.Timings.SizeEstimate += discarded;
-        return result with { DiameterSource = DiameterSources.Estimated, EstimateReason = why };
+        return result with { DiameterSource = DiameterSources.Estimated, EstimateReason = why, ReuseCheck = check };
     }
 
     private SegmentationResult SegmentAt(ImageData image, SegmentSettings settings, double diameter, SizeEstimate? estimate, Stopwatch total)
