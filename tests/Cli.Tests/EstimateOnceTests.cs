@@ -35,6 +35,32 @@ public class EstimateOnceTests
         Assert.Equal(0, lines[1].GetProperty("size_estimate").GetDouble());
     }
 
+    [SkippableFact]
+    public void BenchEstimate_PrintsEachImageBothWays_AndPerFolderTheEstimatesShareAndAp()
+    {
+        using var tmp = new TempFolder();
+        string weights = tmp.File("w.pth");
+        File.Copy(SharedData.Reference("cpnet_synth_e40.pth"), weights);
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(tmp.File("w_size.json"));
+        string frames = tmp.Sub("frames");
+        Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "2", "--out", frames, "--size", "160", "--diameter", "22", "--seed", "3").ExitCode);
+
+        var run = CliRun.Of("bench", "--model", weights, "--estimate", frames, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var rows = run.Out.Split('\n').Where(l => l.StartsWith("| frames |", StringComparison.Ordinal)).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
+        // Two image rows (every image: estimated; once per folder: estimated, then reused) and two summary rows.
+        var images = rows.Where(r => r[2].Contains("synth_nuclei", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, images.Count);
+        Assert.Equal(("size_model", "reused"), (images[0][8], images[1][8]));
+        var every = Assert.Single(rows, r => r[2] == "every image");
+        var once = Assert.Single(rows, r => r[2] == "once per folder");
+        Assert.Equal(("2", "1"), (every[4], once[4]));
+        Assert.EndsWith("%", once[7]);
+        Assert.True(double.Parse(once[8], System.Globalization.CultureInfo.InvariantCulture) > 0.5, run.Out);
+        Assert.Contains("load average", run.Out);
+    }
+
     [Theory]
     [InlineData("--diameter 30 --estimate-once", "give --diameter 0")]
     [InlineData("--diameter 0 --estimate-once --reestimate-style-distance 0", "--reestimate-style-distance 0")]
