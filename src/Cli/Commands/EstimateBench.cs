@@ -64,8 +64,8 @@ internal static class EstimateBench
             summary.Add(Summary(name, "once per folder", once));
         }
         o.WriteLine();
-        o.WriteLine("| folder | size model runs | images | estimates | estimate s | total s | estimate share of frame time | mean AP@0.5 |");
-        o.WriteLine("|---|---|---|---|---|---|---|---|");
+        o.WriteLine("| folder | size model runs | images | estimates | estimate s | total s | estimate share of frame time | mean s per estimated frame | mean s per reused frame | frames in a series for a share <= 25 % | mean AP@0.5 |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string line in summary) o.WriteLine(line);
         o.WriteLine($"load average after: {MachineInfo.LoadAverage(all: true)}");
         return CliApp.Ok;
@@ -75,14 +75,21 @@ internal static class EstimateBench
     {
         double estimate = frames.Sum(f => f.Result.Timings.SizeEstimate), total = frames.Sum(f => f.Result.Timings.Total);
         var aps = frames.Where(f => f.Ap is not null).Select(f => f.Ap!.Value).ToList();
-        int estimates = frames.Count(f => f.Result.DiameterSource == DiameterSources.Estimated);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {folder} | {way} | {frames.Count} | {estimates} | {estimate:0.0} | {total:0.0} | {estimate / total:P0} | {(aps.Count == 0 ? "-" : aps.Average().ToString("0.000", CultureInfo.InvariantCulture))} |");
+        var estimated = frames.Where(f => f.Result.DiameterSource == DiameterSources.Estimated).Select(f => f.Result.Timings.Total).ToList();
+        var reused = frames.Where(f => f.Result.DiameterSource == DiameterSources.Reused).Select(f => f.Result.Timings.Total).ToList();
+        var inv = CultureInfo.InvariantCulture;
+        // One estimate of E seconds then frames of S seconds each: E / (E + n S) <= 1/4 from n = 3 E / S frames on.
+        string series = reused.Count == 0 ? "-" : Math.Ceiling(3 * frames.Where(f => f.Result.DiameterSource == DiameterSources.Estimated)
+            .Average(f => f.Result.Timings.SizeEstimate) / reused.Average()).ToString("0", inv);
+        return string.Create(inv,
+            $"| {folder} | {way} | {frames.Count} | {estimated.Count} | {estimate:0.0} | {total:0.0} | {estimate / total:P0} | {Mean(estimated)} | {Mean(reused)} | {series} | {(aps.Count == 0 ? "-" : aps.Average().ToString("0.000", inv))} |");
     }
 
     private static string Check(SegmentationResult r) => r.ReuseCheck is { } c
         ? string.Create(CultureInfo.InvariantCulture, $"{c.StyleDistance:0.000}, {c.MaskDiameter:0.0} vs {c.HeldMaskDiameter:0.0}")
         : "-";
+
+    private static string Mean(List<double> seconds) => seconds.Count == 0 ? "-" : seconds.Average().ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string Ap(double? ap) => ap is double a ? a.ToString("0.000", CultureInfo.InvariantCulture) : "-";
 }
