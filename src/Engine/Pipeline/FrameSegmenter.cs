@@ -38,7 +38,8 @@ public static class DiameterSources
 
 /// <summary>
 /// Network pass then mask reconstruction, Cellpose's CellposeModel.eval end to end for one 2-D frame.
-/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0).
+/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0), or once
+/// per series of frames and reused (<see cref="DiameterReuse"/>).
 /// Does not own the model; not thread-safe (the model is not).
 /// </summary>
 public sealed class FrameSegmenter
