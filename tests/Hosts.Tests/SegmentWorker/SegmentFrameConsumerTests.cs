@@ -50,16 +50,16 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         return services.BuildServiceProvider(true);
     }
 
-    private async Task<FrameAcquired> StoreFrame(string path, string model = "m")
+    private async Task<FrameAcquired> StoreFrame(string path, string model = "m", string acquisition = "acq")
     {
         string sha = await FileHash.Sha256Async(path);
         var id = FrameRegistrar.FrameIdOf(path, sha);
         await db.Frames.TryAddAcquiredAsync(new FrameRow
         {
-            Id = id.ToString(), Acquisition = "acq", Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = model,
+            Id = id.ToString(), Acquisition = acquisition, Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = model,
             AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
         });
-        return new FrameAcquired(id, "acq", path, sha, new FileInfo(path).Length, model, DateTimeOffset.UtcNow);
+        return new FrameAcquired(id, acquisition, path, sha, new FileInfo(path).Length, model, DateTimeOffset.UtcNow);
     }
 
     [SkippableFact]
@@ -95,8 +95,9 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         }
     }
 
-    /// <summary>Segments frames of acquisition "acq" one after another with SegmentWorker:Diameter 0; their stats rows.</summary>
-    private async Task<List<FrameStatsRow>> SegmentAtDiameterZero(string weights, int frames)
+    /// <summary>Segments frames one after another with SegmentWorker:Diameter 0, of acquisition "acq" unless
+    /// <paramref name="acquisitionOf"/> names each frame's; their stats rows.</summary>
+    private async Task<List<FrameStatsRow>> SegmentAtDiameterZero(string weights, int frames, Func<int, string>? acquisitionOf = null)
     {
         await using var provider = Provider(weights, new() { ["SegmentWorker:Diameter"] = "0" });
         var harness = provider.GetRequiredService<ITestHarness>();
@@ -108,7 +109,7 @@ public sealed class SegmentFrameConsumerTests : IDisposable
             string path = Path.Combine(db.Folder, $"frame{i}.tif");
             File.Copy(SharedData.Reference("synth_256.tif"), path);
             File.AppendAllText(path, new string('x', i)); // the same pixels under another frame id
-            var message = await StoreFrame(path);
+            var message = await StoreFrame(path, acquisition: acquisitionOf?.Invoke(i) ?? "acq");
             await harness.Bus.Publish(message);
             Assert.True(await harness.Published.Any<FrameSegmented>(x => x.Context.Message.FrameId == message.FrameId));
             rows.Add((await db.Frames.GetStatsAsync(message.FrameId))!);
@@ -131,6 +132,20 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         Assert.All(rows.Skip(1), r => Assert.Equal(0, r.SizeEstimateSeconds));
         Assert.All(rows, r => Assert.Equal(rows[0].Diameter, r.Diameter));
         Assert.NotEqual(30.0, rows[0].Diameter!.Value, 3); // not the model's diam_labels: the estimate ran
+    }
+
+    [SkippableFact]
+    public async Task DiameterZero_EachAcquisition_IsEstimatedOnItsOwn()
+    {
+        string weights = Path.Combine(db.Folder, "m.pth");
+        File.Copy(SharedData.Reference("cpnet_synth_e40.pth"), weights);
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(Path.Combine(db.Folder, "m_size.json"));
+
+        // a, b, a, b: the same pixels, but each acquisition's first frame has no estimate of its own yet.
+        var rows = await SegmentAtDiameterZero(weights, frames: 4, i => i % 2 == 0 ? "acq-a" : "acq-b");
+
+        Assert.Equal([DiameterSources.Estimated, DiameterSources.Estimated, DiameterSources.Reused, DiameterSources.Reused],
+            rows.Select(r => r.DiameterSource));
     }
 
     [SkippableFact]
