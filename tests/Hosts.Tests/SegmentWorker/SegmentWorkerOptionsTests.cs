@@ -22,12 +22,12 @@ public sealed class SegmentWorkerOptionsTests
     }
 
     [Fact]
-    public void Defaults_GiveTheDiameter_AndReestimateOnAQuarterChange()
+    public void Defaults_GiveTheDiameter_AndReestimateOnA15PercentChange()
     {
         var o = Options([]);
         Assert.Equal(30, o.Diameter);
         var reuse = o.ToReuseOptions();
-        Assert.Equal((0.1, 0.25, 1024), (reuse.MaxStyleDistance, reuse.MaxDiameterChange, reuse.MaxSeries));
+        Assert.Equal((0.1, 0.15, 1024), (reuse.MaxStyleDistance, reuse.MaxDiameterChange, reuse.MaxSeries));
     }
 
     [Theory]
