@@ -90,6 +90,11 @@ public sealed class FrameStatsRow
     public double NetworkSeconds { get; set; }
     public double DynamicsSeconds { get; set; }
     public double FlowQcSeconds { get; set; }
+    /// <summary>The diameter the frame ran at (pixels); null for frames stored before it was recorded.</summary>
+    public double? Diameter { get; set; }
+    /// <summary>given, diam_labels, size_model (estimated for this frame) or reused (its acquisition's estimate).</summary>
+    public string? DiameterSource { get; set; }
+    public double? SizeEstimateSeconds { get; set; }
     public double WriteSeconds { get; set; }
     public double TotalSeconds { get; set; }
 }
@@ -287,10 +292,10 @@ public sealed class FrameStore(Database database)
         await c.ExecuteAsync("""
             INSERT INTO frame_stats (frame_id, height, width, object_count, mean_cellprob, flow_error_mean, flow_error_max,
                 masks_before_qc, dropped_by_flow_qc, dropped_as_small, style, read_seconds, normalize_seconds, network_seconds,
-                dynamics_seconds, flow_qc_seconds, write_seconds, total_seconds)
+                dynamics_seconds, flow_qc_seconds, write_seconds, total_seconds, diameter, diameter_source, size_estimate_seconds)
             VALUES (@FrameId, @Height, @Width, @ObjectCount, @MeanCellprob, @FlowErrorMean, @FlowErrorMax,
                 @MasksBeforeQc, @DroppedByFlowQc, @DroppedAsSmall, @Style, @ReadSeconds, @NormalizeSeconds, @NetworkSeconds,
-                @DynamicsSeconds, @FlowQcSeconds, @WriteSeconds, @TotalSeconds)
+                @DynamicsSeconds, @FlowQcSeconds, @WriteSeconds, @TotalSeconds, @Diameter, @DiameterSource, @SizeEstimateSeconds)
             ON CONFLICT (frame_id) DO NOTHING
             """, record.Stats, tx);
         foreach (var reason in record.Reasons)

@@ -44,6 +44,9 @@ public static class FrameStatistics
             FlowQcSeconds = t.FlowQc,
             WriteSeconds = t.Write,
             TotalSeconds = t.Total,
+            Diameter = r.Diameter,
+            DiameterSource = r.DiameterSource,
+            SizeEstimateSeconds = t.SizeEstimate,
         };
     }
 }

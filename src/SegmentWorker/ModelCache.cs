@@ -1,5 +1,6 @@
 using AcqSeg.Engine.Inference;
 using AcqSeg.Models;
+using AcqSeg.Models.Sizing;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,25 +10,29 @@ namespace AcqSeg.SegmentWorker;
 /// <summary>
 /// Owns the loaded models of this process: one instance per lineage, the newest version the database knows.
 /// A model is not thread-safe, so a lease holds its lock while a frame runs. When a newer version is published the
-/// next lease loads it and the old one is disposed once its last frame is done.
+/// next lease loads it and the old one is disposed once its last frame is done. A version's size model is the one beside
+/// its weights (a zoo model.pth's size.json, a configured file's NAME_size.json or .npy); fine-tuned versions have none.
 /// </summary>
 public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentWorkerOptions> options, ILogger<ModelCache> logger) : IDisposable
 {
-    private sealed class Entry(CellposeModel model, int version)
+    private sealed class Entry(CellposeModel model, int version, SizeModel? size)
     {
         public CellposeModel Model { get; } = model;
         public int Version { get; } = version;
+        public SizeModel? Size { get; } = size;
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
 
     private readonly Dictionary<string, Entry> loaded = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim loadGate = new(1, 1);
 
-    public sealed class Lease(CellposeModel model, string name, int version, SemaphoreSlim gate) : IDisposable
+    public sealed class Lease(CellposeModel model, string name, int version, SizeModel? size, SemaphoreSlim gate) : IDisposable
     {
         public CellposeModel Model { get; } = model;
         public string Name { get; } = name;
         public int Version { get; } = version;
+        /// <summary>The version's size model (for SegmentWorker:Diameter 0), null when it has none.</summary>
+        public SizeModel? SizeModel { get; } = size;
         public void Dispose() => gate.Release();
     }
 
@@ -41,7 +46,8 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             if (!loaded.TryGetValue(model, out var current) || current.Version != latest.Version)
             {
                 var device = DeviceChoice.Parse(options.Value.Device);
-                entry = new Entry(CellposeModel.Load(latest.Path, device), latest.Version);
+                var network = CellposeModel.Load(latest.Path, device);
+                entry = new Entry(network, latest.Version, SizeModelBeside(model, latest.Version, latest.Path, network));
                 loaded[model] = entry;
                 AcqSegMetrics.ModelVersionInfo.WithLabels(model).Set(latest.Version);
                 LogLoaded(model, latest.Version, latest.Path);
@@ -57,7 +63,29 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             loadGate.Release();
         }
         await entry.Gate.WaitAsync(cancel);
-        return new Lease(entry.Model, model, entry.Version, entry.Gate);
+        return new Lease(entry.Model, model, entry.Version, entry.Size, entry.Gate);
+    }
+
+    /// <summary>
+    /// The size model beside the weights, when SegmentWorker:Diameter 0 asks for estimates. One that cannot be read, or was
+    /// fitted to another network, is left out with a warning naming the file and the fix: the frames then run at the
+    /// model's diam_labels, as for a version without one, rather than failing.
+    /// </summary>
+    private SizeModel? SizeModelBeside(string model, int version, string weights, CellposeModel network)
+    {
+        if (options.Value.Diameter > 0 || SizeModel.FindBeside(weights) is not { } path) return null;
+        try
+        {
+            var size = SizeModel.Load(path);
+            if (size.StyleLength == network.Network.StyleLength) return size;
+            LogSizeModelUnusable(model, version, path, $"it takes styles of length {size.StyleLength} and the network makes {network.Network.StyleLength}; " +
+                "fit one for these weights with `acqseg zoo train-size`");
+        }
+        catch (SizeModelFileException ex)
+        {
+            LogSizeModelUnusable(model, version, path, ex.Reason + "; replace or remove the file");
+        }
+        return null;
     }
 
     /// <summary>Disposes a replaced model once the frame running on it (if any) has finished.</summary>
@@ -72,6 +100,9 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
         foreach (var entry in loaded.Values) entry.Model.Dispose();
         loaded.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {ModelVersion}: size model {Path} not used, frames run at its diam_labels: {Problem}")]
+    private partial void LogSizeModelUnusable(string model, int modelVersion, string path, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {ModelVersion} from {Path}")]
     private partial void LogLoaded(string model, int modelVersion, string path);

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using AcqSeg.Engine.Sizing;
 using AcqSeg.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -83,18 +84,7 @@ public sealed class QualityGate(IOptions<QualityGateOptions> options)
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }
 
-    public static double CosineDistance(float[] a, float[] b)
-    {
-        int n = Math.Min(a.Length, b.Length);
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < n; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 1.0 : 1.0 - dot / Math.Sqrt(na * nb);
-    }
+    public static double CosineDistance(float[] a, float[] b) => DiameterReuse.CosineDistance(a, b);
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Pipeline;
+using AcqSeg.Engine.Sizing;
 
 namespace AcqSeg.SegmentWorker;
 
@@ -45,8 +46,27 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     [Range(1, 600_000)]
     public int OutputRetryMaxMilliseconds { get; set; } = 30_000;
 
-    [Range(0.0, 10_000.0)]
+    /// <summary>Object diameter in pixels; 0 = the model version's size model estimates it once per acquisition (see the
+    /// Reestimate options), or its diam_labels when it has none.</summary>
+    [Range(0.0, 10_000.0, ErrorMessage = "SegmentWorker:Diameter must be 0 (estimate per acquisition) to 10000 pixels")]
     public double Diameter { get; set; } = 30;
+
+    /// <summary>With Diameter 0: a frame whose style is further than this (1 - cosine) from the estimated frame's is estimated again.</summary>
+    public double ReestimateStyleDistance { get; set; } = DiameterReuseOptions.DefaultMaxStyleDistance;
+
+    /// <summary>With Diameter 0: a frame whose masks' median diameter departs from the estimated frame's by more than this
+    /// fraction is estimated again.</summary>
+    public double ReestimateDiameterChange { get; set; } = DiameterReuseOptions.DefaultMaxDiameterChange;
+
+    /// <summary>With Diameter 0: acquisitions (per model version) whose estimate is held; the least recently segmented goes first.</summary>
+    public int HeldDiameters { get; set; } = DiameterReuseOptions.DefaultMaxSeries;
+
+    public DiameterReuseOptions ToReuseOptions() => new()
+    {
+        MaxStyleDistance = ReestimateStyleDistance,
+        MaxDiameterChange = ReestimateDiameterChange,
+        MaxSeries = HeldDiameters,
+    };
     public bool Tile { get; set; } = true;
     /// <summary>Cellpose's exact float32 path instead of the fast one (bf16, folded norms, large tiles).</summary>
     public bool Exact { get; set; }
@@ -106,6 +126,8 @@ public sealed class SegmentWorkerOptions : IValidatableObject
             precision = new ValidationResult($"SegmentWorker:Precision: {ex.Message}", [nameof(Precision)]);
         }
         if (precision is not null) yield return precision;
+        foreach (string problem in ToReuseOptions().Problems("SegmentWorker:ReestimateStyleDistance", "SegmentWorker:ReestimateDiameterChange", "SegmentWorker:HeldDiameters"))
+            yield return new ValidationResult(problem, [nameof(ReestimateStyleDistance)]);
         if (RetryMinMilliseconds > RetryMaxMilliseconds)
             yield return new ValidationResult("SegmentWorker:RetryMinMilliseconds must not exceed RetryMaxMilliseconds", [nameof(RetryMinMilliseconds)]);
         if (OutputRetryMinMilliseconds > OutputRetryMaxMilliseconds)

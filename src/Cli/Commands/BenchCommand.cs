@@ -56,10 +56,18 @@ public static class BenchCommand
         {
             Description = "With --service: segmentation latency (mean, p95) of the N frames fed one at a time, with no training, while the train worker fine-tunes the model with its share of the cores, and with the share off; and the training's epochs/s",
         };
+        var estimate = new Option<string[]>("--estimate")
+        {
+            Description = "Instead: --diameter 0 on every image of these folders with the size model on each image and with one estimate per folder " +
+                          "reused (segment --estimate-once); per image and folder: estimate and total seconds, the estimate's share, AP@0.5 against NAME_masks.tif",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var estimateLimit = new Option<int>("--estimate-images") { Description = "With --estimate: at most this many images per folder (0 = all)" };
         var path = new NetworkPathOptions();
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
             model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
+            estimate, estimateLimit,
         };
         cmd.SetAction(r =>
         {
@@ -91,6 +99,20 @@ public static class BenchCommand
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var (_, precision) = path.Read(r);
+            if (r.GetValue(estimate) is { Length: > 0 } estimateDirs)
+            {
+                int limit = r.GetValue(estimateLimit);
+                if (limit < 0) throw new UsageException($"--estimate-images {limit} must be 0 (all) or more");
+                var estimateFolders = new List<(string Folder, IReadOnlyList<string> Images)>();
+                foreach (string d in estimateDirs)
+                {
+                    if (!Directory.Exists(d)) throw new UsageException($"--estimate '{d}': folder not found");
+                    var images = InputFiles.Expand([d]);
+                    estimateFolders.Add((d, limit > 0 ? images.Take(limit).ToList() : images));
+                }
+                return EstimateBench.Run(console, modelPath, dev, precision, estimateFolders, new Engine.Sizing.DiameterReuseOptions());
+            }
+            if (r.GetResult(estimateLimit) is { Implicit: false }) throw new UsageException("--estimate-images limits --estimate: give --estimate FOLDER too");
             var parityFolders = new List<(string Folder, IReadOnlyList<string> Images)>();
             foreach (string d in r.GetValue(parity) ?? [])
             {

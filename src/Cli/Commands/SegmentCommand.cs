@@ -33,6 +33,21 @@ public static class SegmentCommand
             Description = "Object diameter in pixels (0 = the model's estimate / its training labels' mean)",
             DefaultValueFactory = _ => 30.0,
         };
+        var estimateOnce = new Option<bool>("--estimate-once")
+        {
+            Description = "With --diameter 0: estimate the first image of each folder and reuse its diameter for the folder's other images, " +
+                          "estimating again when an image's style or its masks' size drifts (the size model's passes cost more than segmenting)",
+        };
+        var styleDrift = new Option<double>("--reestimate-style-distance")
+        {
+            Description = "With --estimate-once: estimate again when an image's style is further than this (1 - cosine) from the estimated image's",
+            DefaultValueFactory = _ => DiameterReuseOptions.DefaultMaxStyleDistance,
+        };
+        var diameterChange = new Option<double>("--reestimate-diameter-change")
+        {
+            Description = "With --estimate-once: estimate again when the masks' median diameter departs from the estimated image's by more than this fraction",
+            DefaultValueFactory = _ => DiameterReuseOptions.DefaultMaxDiameterChange,
+        };
         var diameterUm = new Option<double?>("--diameter-um")
         {
             Description = "Object diameter in micrometres, converted to pixels with each file's pixel size (ImageJ or OME-TIFF calibration, TIFF resolution in cm/inch, PNG pHYs)",
@@ -70,7 +85,7 @@ public static class SegmentCommand
 
         var cmd = new Command("segment", "Segment images with a Cellpose-style model")
         {
-            inputs, dir, imagePath, model, diameter, diameterUm, axes, stitch, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv,
+            inputs, dir, imagePath, model, diameter, diameterUm, estimateOnce, styleDrift, diameterChange, axes, stitch, chan, chan2, augment, overlap, noTile, invert, outDir, saveFlows, saveOutlines, saveCsv,
             saveNpy, noNpy, saveTxt, saveRois, savePng, timings, device, useGpu, gpuDevice,
         };
         foreach (var o in thresholds.All) cmd.Options.Add(o);
@@ -84,6 +99,20 @@ public static class SegmentCommand
             if (um is { } u && !(u > 0 && double.IsFinite(u))) throw new UsageException($"--diameter-um {u} must be a length above 0 micrometres");
             if (um is not null && r.GetResult(diameter) is { Implicit: false })
                 throw new UsageException("--diameter (pixels) and --diameter-um (micrometres) both set the diameter; give one");
+            DiameterReuse? reuse = null;
+            if (r.GetValue(estimateOnce))
+            {
+                if (d != 0 || um is not null)
+                    throw new UsageException("--estimate-once reuses the size model's estimate: give --diameter 0 with it (a given diameter needs no estimate)");
+                var reuseOptions = new DiameterReuseOptions { MaxStyleDistance = r.GetValue(styleDrift), MaxDiameterChange = r.GetValue(diameterChange) };
+                var problems = reuseOptions.Problems("--reestimate-style-distance", "--reestimate-diameter-change", "series").ToList();
+                if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
+                reuse = new DiameterReuse(reuseOptions);
+            }
+            else if (r.GetResult(styleDrift) is { Implicit: false } || r.GetResult(diameterChange) is { Implicit: false })
+            {
+                throw new UsageException("--reestimate-style-distance and --reestimate-diameter-change tune --estimate-once; add --estimate-once --diameter 0");
+            }
             double stitchThreshold = r.GetValue(stitch);
             if (stitchThreshold is < 0 or > 1 || double.IsNaN(stitchThreshold))
                 throw new UsageException($"--stitch-threshold {stitchThreshold} is an IoU: give 0 (off) to 1 (Cellpose's usual value is 0.25-0.5)");
@@ -124,7 +153,7 @@ public static class SegmentCommand
                 Rois = r.GetValue(saveRois),
                 Png = r.GetValue(savePng),
             };
-            var stack = new StackChoice(pageAxis, stitchThreshold, um);
+            var stack = new StackChoice(pageAxis, stitchThreshold, um) { Reuse = reuse };
             string deviceName = DeviceName(r.GetValue(device)!, r.GetValue(useGpu), r.GetValue(gpuDevice));
             string[] given = [.. r.GetValue(inputs) ?? [], .. r.GetValue(dir) ?? [], .. r.GetValue(imagePath) ?? []];
             if (given.Length == 0) throw new UsageException("no inputs: give image files or folders (or Cellpose's --dir FOLDER / --image_path FILE)");
@@ -140,7 +169,7 @@ public static class SegmentCommand
     }
 
     /// <summary>The size model beside the weights (zoo size.json, or NAME_size.json / .npy), checked against the network.</summary>
-    private static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
+    internal static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
     {
         string? path = SizeModel.FindBeside(modelPath);
         if (path is null) return null;
@@ -169,7 +198,16 @@ public static class SegmentCommand
     }
 
     /// <summary>How stacks are read and labelled, and the diameter in micrometres (null: --diameter in pixels).</summary>
-    private sealed record StackChoice(PageAxis? Axes, double StitchThreshold, double? DiameterUm);
+    private sealed record StackChoice(PageAxis? Axes, double StitchThreshold, double? DiameterUm)
+    {
+        /// <summary>--estimate-once: the diameters held per folder; null estimates every image.</summary>
+        public DiameterReuse? Reuse { get; init; }
+
+        /// <summary>One image or plane, estimated or reusing its folder's estimate.</summary>
+        public SegmentationResult Segment(FrameSegmenter segmenter, string file, ImageData image, SegmentSettings settings) =>
+            Reuse is null ? segmenter.Segment(image, settings)
+                : segmenter.Segment(image, settings, Reuse, Path.GetDirectoryName(Path.GetFullPath(file)) ?? "");
+    }
 
     /// <summary>The fix an ambiguous file's error names: the CLI's --axes.</summary>
     private const string AxesFix =
@@ -214,7 +252,7 @@ public static class SegmentCommand
                     var fileSettings = stack.DiameterUm is { } um ? settings with { Diameter = DiameterInPixels(file, meta, um) } : settings;
                     var (objects, diameter, planes) = layout.IsStack
                         ? SegmentStack(console, segmenter, file, meta, layout, fileSettings, outputs, stack, outDir)
-                        : SegmentOne(console, segmenter, file, layout, fileSettings, outputs, outDir, modelPath, stack.DiameterUm is not null);
+                        : SegmentOne(console, segmenter, file, layout, fileSettings, outputs, outDir, modelPath, stack);
                     string what = planes > 1 ? $"{planes} planes, {objects} objects, mean diameter" : $"{objects} objects, diameter";
                     progress.Done(file, string.Create(CultureInfo.InvariantCulture, $"{what} {diameter:F1} px"), objects);
                 }
@@ -268,6 +306,7 @@ public static class SegmentCommand
         var planes = new List<LabelImage>(layout.Planes);
         var sum = new StageTimings();
         var diameters = new List<double>(layout.Planes);
+        var sources = new SortedSet<string>(StringComparer.Ordinal);
         int height = 0, width = 0;
         for (int t = 0; t < layout.SizeT; t++)
         {
@@ -277,9 +316,10 @@ public static class SegmentCommand
                 var image = ImageFiles.ReadPlane(file, layout, z, t);
                 sum.Read += read.Elapsed.TotalSeconds;
                 (height, width) = (image.Height, image.Width);
-                var result = segmenter.Segment(image, settings);
+                var result = stack.Segment(segmenter, file, image, settings);
                 planes.Add(result.Masks);
                 diameters.Add(result.Diameter);
+                sources.Add(result.DiameterSource);
                 sum.Normalize += result.Timings.Normalize;
                 sum.Network += result.Timings.Network;
                 sum.Dynamics += result.Timings.Dynamics;
@@ -314,23 +354,20 @@ public static class SegmentCommand
                 ["planes"] = layout.Planes,
                 ["objects"] = objects,
                 ["diameter"] = Math.Round(diameters.Average(), 3),
-                ["diameter_source"] = DiameterSource(segmenter.SizeModel is not null && settings.Diameter is not > 0, stack.DiameterUm is not null, settings),
+                ["diameter_source"] = stack.DiameterUm is not null ? "micrometres" : string.Join("+", sources),
             };
             console.Out.WriteLine(JsonSerializer.Serialize(WithStages(line, sum)));
         }
         return (objects, diameters.Average(), layout.Planes);
     }
 
-    private static string DiameterSource(bool sizeModelRan, bool fromMicrometres, SegmentSettings settings) =>
-        sizeModelRan ? "size_model" : fromMicrometres ? "micrometres" : settings.Diameter is > 0 ? "given" : "diam_labels";
-
     private static (int Objects, double Diameter, int Planes) SegmentOne(CliConsole console, FrameSegmenter segmenter, string file, StackLayout layout, SegmentSettings settings,
-        OutputChoice outputs, string? outDir, string modelPath, bool fromMicrometres)
+        OutputChoice outputs, string? outDir, string modelPath, StackChoice stack)
     {
         var clock = Stopwatch.StartNew();
         var image = ImageFiles.ReadPlane(file, layout, 0, 0);
         double read = clock.Elapsed.TotalSeconds;
-        var result = segmenter.Segment(image, settings);
+        var result = stack.Segment(segmenter, file, image, settings);
 
         var write = Stopwatch.StartNew();
         TiffWriter.WriteLabels(InputFiles.OutputPath(file, outDir, "_cp_masks.tif"), result.Masks);
@@ -370,7 +407,9 @@ public static class SegmentCommand
                 ["width"] = image.Width,
                 ["objects"] = result.Masks.CountObjects(),
                 ["diameter"] = Math.Round(result.Diameter, 3),
-                ["diameter_source"] = DiameterSource(result.SizeEstimate is not null, fromMicrometres, settings),
+                ["diameter_source"] = stack.DiameterUm is not null ? "micrometres" : result.DiameterSource,
+                // --estimate-once: why this image was estimated rather than reusing its folder's diameter.
+                ["estimate_reason"] = result.EstimateReason is { } why ? $"{why.Reason}: {why.Detail}" : null,
                 // The size model's style-only guess, before its refining pass (null when no size model ran).
                 ["diameter_style"] = result.SizeEstimate is { } e ? Math.Round(e.StyleDiameter, 3) : null,
                 // What each refining pass measured (one entry for Cellpose's single pass).

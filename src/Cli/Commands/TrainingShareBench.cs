@@ -60,7 +60,7 @@ internal static class TrainingShareBench
                 new Phase("training with the train worker's share (defaults)", true, null, null),
                 new Phase("training without a share", true, cores, 0),
             };
-            string loadBefore = LoadAverage();
+            string loadBefore = Diagnostics.MachineInfo.LoadAverage();
             var results = new List<PhaseResult>();
             for (int p = 0; p < phases.Length; p++)
             {
@@ -71,7 +71,7 @@ internal static class TrainingShareBench
             var inv = CultureInfo.InvariantCulture;
             o.WriteLine(string.Create(inv,
                 $"{count} frames {size}x{size}, {(exact ? "exact" : "fast")} path, fed one at a time; {cores} cores; training: {Path.GetFileName(modelPath)} fine-tuned on 1 corrected {size}x{size} frame (online schedule, crops 224)"));
-            o.WriteLine($"machine: {Diagnostics.MachineInfo.Describe()}; load average (1 min, every process on the machine) {loadBefore} at the start, {LoadAverage()} at the end");
+            o.WriteLine($"machine: {Diagnostics.MachineInfo.Describe()}; load average (1 min, every process on the machine) {loadBefore} at the start, {Diagnostics.MachineInfo.LoadAverage()} at the end");
             o.WriteLine("| service | training threads | training nice | latency mean s | latency p95 s | training epochs/s alone | training epochs/s during frames |");
             o.WriteLine("|---|---|---|---|---|---|---|");
             foreach (var r in results)
@@ -191,9 +191,6 @@ internal static class TrainingShareBench
             Thread.Sleep(20);
         }
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static DateTimeOffset Parse(string timestamp) => DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture);
 

@@ -18,4 +18,8 @@ public static class MachineInfo
         double memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
         return $"{cpu}{bf16}, {Environment.ProcessorCount} logical CPUs, {memGiB:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), or all three; "unknown" where there is none.</summary>
+    public static string LoadAverage(bool all = false) =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(all ? 3 : 1)) : "unknown";
 }

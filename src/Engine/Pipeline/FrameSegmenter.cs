@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Sizing;
+using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Memory;
@@ -13,11 +14,32 @@ public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network,
 {
     /// <summary>The size model's estimate when the diameter came from it (settings.Diameter null or 0), else null.</summary>
     public SizeEstimate? SizeEstimate { get; init; }
+
+    /// <summary>Where <see cref="Diameter"/> came from: given, diam_labels, estimated (this frame) or reused (a series' estimate).</summary>
+    public string DiameterSource { get; init; } = DiameterSources.Given;
+
+    /// <summary>With a series (<see cref="FrameSegmenter.Segment(ImageData, SegmentSettings, DiameterReuse, string)"/>): why this
+    /// frame was estimated (<see cref="EstimateReasons"/>) and the numbers behind it; null when it reused or had no estimate.</summary>
+    public (string Reason, string Detail)? EstimateReason { get; init; }
+
+    /// <summary>With a series held: what the frame measured at the held diameter (style distance to the estimated frame,
+    /// the masks' median diameter against the estimated frame's), whether it kept the diameter or not; null otherwise.</summary>
+    public (double StyleDistance, double MaskDiameter, double HeldMaskDiameter)? ReuseCheck { get; init; }
+}
+
+/// <summary>The values of <see cref="SegmentationResult.DiameterSource"/>.</summary>
+public static class DiameterSources
+{
+    public const string Given = "given";
+    public const string DiamLabels = "diam_labels";
+    public const string Estimated = "size_model";
+    public const string Reused = "reused";
 }
 
 /// <summary>
 /// Network pass then mask reconstruction, Cellpose's CellposeModel.eval end to end for one 2-D frame.
-/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0).
+/// With a size model, a diameter of null or 0 is estimated per frame (Cellpose's Cellpose.eval with diameter 0), or once
+/// per series of frames and reused (<see cref="DiameterReuse"/>).
 /// Does not own the model; not thread-safe (the model is not).
 /// </summary>
 public sealed class FrameSegmenter
@@ -57,6 +79,49 @@ public sealed class FrameSegmenter
         ValidateChannels(image, settings);
         var total = Stopwatch.StartNew();
         var (diameter, estimate) = ResolveDiameter(image, settings);
+        var result = SegmentAt(image, settings, diameter, estimate, total);
+        string source = estimate is not null ? DiameterSources.Estimated : settings.Diameter is > 0 ? DiameterSources.Given : DiameterSources.DiamLabels;
+        return result with { DiameterSource = source };
+    }
+
+    /// <summary>
+    /// A frame of a series (an acquisition, a folder): with a size model and no diameter given, the series' held estimate
+    /// is reused and checked against this frame's own segmentation pass (<see cref="DiameterReuse"/>); the first frame, and a
+    /// frame that drifted, is estimated and segmented at its own diameter, which the series then holds. The seconds spent on
+    /// an estimate, and on a pass a drifted frame threw away, count as <see cref="StageTimings.SizeEstimate"/>.
+    /// </summary>
+    public SegmentationResult Segment(ImageData image, SegmentSettings settings, DiameterReuse reuse, string series)
+    {
+        ArgumentNullException.ThrowIfNull(reuse);
+        if (settings.Diameter is > 0 || sizeEstimator is null) return Segment(image, settings);
+        ArgumentNullException.ThrowIfNull(image);
+        ValidateChannels(image, settings);
+        var total = Stopwatch.StartNew();
+        (string Reason, string Detail) why = (EstimateReasons.FirstFrame, "no diameter held for this series");
+        double discarded = 0;
+        (double, double, double)? check = null;
+        if (reuse.Get(series) is { } held)
+        {
+            var reused = SegmentAt(image, settings, held.Diameter, null, total);
+            double maskDiameter = TrainingData.Diameter(reused.Masks);
+            check = (DiameterReuse.CosineDistance(held.Style, reused.Network.Style), maskDiameter, held.MaskDiameter);
+            if (reuse.Drift(held, reused.Network.Style, maskDiameter) is not { } drift)
+                return reused with { DiameterSource = DiameterSources.Reused, ReuseCheck = check };
+            why = drift;
+            discarded = total.Elapsed.TotalSeconds;
+        }
+        var estimate = sizeEstimator.Estimate(image, NetworkSettings(settings, diameter: null));
+        var result = SegmentAt(image, settings, estimate.Diameter, estimate, total);
+        // An estimate that measured no objects fell back to diam_mean; a frame without objects (nothing in view) must not
+        // replace what an earlier frame measured.
+        if (estimate.Objects > 0 || reuse.Get(series) is null)
+            reuse.Hold(series, new HeldDiameter(estimate.Diameter, result.Network.Style, TrainingData.Diameter(result.Masks)));
+        result.Timings.SizeEstimate += discarded;
+        return result with { DiameterSource = DiameterSources.Estimated, EstimateReason = why, ReuseCheck = check };
+    }
+
+    private SegmentationResult SegmentAt(ImageData image, SegmentSettings settings, double diameter, SizeEstimate? estimate, Stopwatch total)
+    {
         var net = Model.Run(image, NetworkSettings(settings, diameter));
         LargeFrames.ReleaseBetweenStages((long)net.Height * net.Width);
         var masks = MaskDynamics.ComputeMasks(net.DY, net.DX, net.CellProb, net.Height, net.Width, new MaskOptions

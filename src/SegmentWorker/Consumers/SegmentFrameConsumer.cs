@@ -21,7 +21,7 @@ namespace AcqSeg.SegmentWorker.Consumers;
 /// last attempt they fail the frame too, so nothing stays Acquired.
 /// </summary>
 public sealed partial class SegmentFrameConsumer(
-    FrameStore frames, ModelCache models, QualityGate gate, ITrainingStyles trainingStyles, ModelAssignments assignments,
+    FrameStore frames, ModelCache models, AcquisitionDiameters diameters, QualityGate gate, ITrainingStyles trainingStyles, ModelAssignments assignments,
     IModelSuggester suggester, IOptions<SegmentWorkerOptions> options, ILogger<SegmentFrameConsumer> logger) : IConsumer<FrameAcquired>
 {
     public async Task Consume(ConsumeContext<FrameAcquired> context)
@@ -80,7 +80,7 @@ public sealed partial class SegmentFrameConsumer(
         using (var lease = await models.AcquireAsync(m.Model, cancel))
         {
             version = lease.Version;
-            result = new FrameSegmenter(lease.Model).Segment(image, o.ToSettings());
+            result = diameters.Segment(lease, m.Acquisition, image, o.ToSettings());
         }
 
         var plain = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
@@ -117,7 +117,8 @@ public sealed partial class SegmentFrameConsumer(
         }
 
         RecordMetrics(m, result.Timings, reasons);
-        LogSegmented(m.FrameId, objects, m.Model, version, result.Timings.Total, flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
+        LogSegmented(m.FrameId, objects, m.Model, version, result.Diameter, result.DiameterSource, result.Timings.Total,
+            flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
     }
 
     /// <summary>Fixes named when a frame's pages have no stated axes; the service has no --axes, the writer of the frames states them.</summary>
@@ -210,6 +211,7 @@ public sealed partial class SegmentFrameConsumer(
         h.WithLabels("network", m.Model).Observe(t.Network);
         h.WithLabels("dynamics", m.Model).Observe(t.Dynamics);
         h.WithLabels("flow_qc", m.Model).Observe(t.FlowQc);
+        if (t.SizeEstimate > 0) h.WithLabels("size_estimate", m.Model).Observe(t.SizeEstimate);
         h.WithLabels("write", m.Model).Observe(t.Write);
         h.WithLabels("total", m.Model).Observe(t.Total);
     }
@@ -222,8 +224,8 @@ public sealed partial class SegmentFrameConsumer(
     /// <summary>Faults worth retrying with back-off (a locked file, a busy database, a network blip).</summary>
     public static bool IsTransient(Exception ex) => !IsPermanent(ex) && ex is IOException or TimeoutException or DbException;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: {ObjectCount} objects with {Model} v{ModelVersion} in {Seconds:F2} s, review reasons {Reasons}")]
-    private partial void LogSegmented(Guid frameId, int objectCount, string model, int modelVersion, double seconds, string reasons);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Frame {FrameId}: {ObjectCount} objects with {Model} v{ModelVersion} at diameter {Diameter:F1} px ({DiameterSource}) in {Seconds:F2} s, review reasons {Reasons}")]
+    private partial void LogSegmented(Guid frameId, int objectCount, string model, int modelVersion, double diameter, string diameterSource, double seconds, string reasons);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frame {FrameId} failed ({Kind}): {Path}: {Reason}")]
     private partial void LogFailed(Guid frameId, string path, string kind, string reason);

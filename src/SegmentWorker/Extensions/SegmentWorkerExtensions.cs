@@ -18,6 +18,7 @@ public static class SegmentWorkerExtensions
         services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<AcquisitionDiameters>();
         services.AddSingleton<QualityGate>();
         services.TryAddSingleton<ITrainingStyles, ZooTrainingStyles>();
         // Style-based choice among the zoo's models for an acquisition's first frame, falling back to

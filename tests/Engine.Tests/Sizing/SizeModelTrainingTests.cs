@@ -127,6 +127,44 @@ public sealed class SizeModelTrainingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void FrameSegmenter_SeriesOfFrames_EstimatesTheFirst_ReusesForLikeFrames_EstimatesAgainWhenObjectsGrow()
+    {
+        using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
+        var size = new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0));
+        var seg = new FrameSegmenter(model, size);
+        var reuse = new DiameterReuse();
+        var settings = new SegmentSettings { Diameter = 0 };
+
+        var first = seg.Segment(Frame(20, 7).Image, settings, reuse, "acq");
+        Assert.Equal(DiameterSources.Estimated, first.DiameterSource);
+        Assert.Equal(EstimateReasons.FirstFrame, first.EstimateReason?.Reason);
+        Assert.Equal(first.SizeEstimate!.Diameter, reuse.Get("acq")!.Diameter);
+
+        var like = seg.Segment(Frame(20, 8).Image, settings, reuse, "acq");
+        Assert.Equal(DiameterSources.Reused, like.DiameterSource);
+        Assert.Equal(first.Diameter, like.Diameter);
+        Assert.Null(like.SizeEstimate);
+        Assert.Equal(0, like.Timings.SizeEstimate);
+        output.WriteLine($"estimated {first.Diameter:F1} px in {first.Timings.SizeEstimate:F2} s; like frame reused it");
+
+        // Objects half as large again: at the held diameter their masks measure about 40 % more than the estimated frame's
+        // (the style hardly moves: 0.002 here), so the frame is estimated again, the pass it threw away counted with the estimate.
+        var grown = seg.Segment(Frame(30, 9).Image, settings, reuse, "acq");
+        Assert.Equal(DiameterSources.Estimated, grown.DiameterSource);
+        Assert.Equal(EstimateReasons.DiameterChange, grown.EstimateReason?.Reason);
+        Assert.InRange(grown.Diameter / first.Diameter, 1.3, 1.8);
+        Assert.True(grown.Timings.SizeEstimate > grown.SizeEstimate!.Seconds);
+        Assert.Equal(grown.Diameter, reuse.Get("acq")!.Diameter);
+        output.WriteLine($"grown frame: {grown.EstimateReason?.Detail}; estimated {grown.Diameter:F1} px");
+
+        // Another series starts with its own estimate; a given diameter neither reads nor changes what is held.
+        Assert.Equal(EstimateReasons.FirstFrame, seg.Segment(Frame(20, 10).Image, settings, reuse, "other").EstimateReason?.Reason);
+        var given = seg.Segment(Frame(20, 11).Image, settings with { Diameter = 25 }, reuse, "acq");
+        Assert.Equal((25.0, DiameterSources.Given), (given.Diameter, given.DiameterSource));
+        Assert.Equal(grown.Diameter, reuse.Get("acq")!.Diameter);
+    }
+
+    [SkippableFact]
     public void FrameSegmenter_WithoutSizeModel_FallsBackToDiamLabels()
     {
         using var model = CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);

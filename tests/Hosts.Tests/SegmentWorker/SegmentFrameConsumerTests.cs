@@ -1,6 +1,8 @@
 using AcqSeg.Contracts;
+using AcqSeg.Engine.Pipeline;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
+using AcqSeg.Models.Sizing;
 using AcqSeg.Persistence;
 using AcqSeg.SegmentWorker;
 using AcqSeg.SegmentWorker.Consumers;
@@ -23,7 +25,7 @@ public sealed class SegmentFrameConsumerTests : IDisposable
 {
     private readonly TestDatabase db = new();
 
-    private ServiceProvider Provider(string modelPath)
+    private ServiceProvider Provider(string modelPath, Dictionary<string, string?>? settings = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -32,7 +34,7 @@ public sealed class SegmentFrameConsumerTests : IDisposable
             ["SegmentWorker:OutputRoot"] = Path.Combine(db.Folder, "out"),
             ["SegmentWorker:Device"] = "cpu",
             ["ModelChoice:DefaultModel"] = "m",
-        }).Build();
+        }).AddInMemoryCollection(settings ?? []).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -41,22 +43,23 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         services.AddValidatedOptions<SegmentWorkerOptions>(SegmentWorkerOptions.SectionName);
         services.AddValidatedOptions<QualityGateOptions>(QualityGateOptions.SectionName);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<AcquisitionDiameters>();
         services.AddSingleton<QualityGate>();
         services.AddSingleton<ITrainingStyles, NoTrainingStyles>();
         services.AddMassTransitTestHarness(x => x.AddSegmentWorkerConsumers());
         return services.BuildServiceProvider(true);
     }
 
-    private async Task<FrameAcquired> StoreFrame(string path, string model = "m")
+    private async Task<FrameAcquired> StoreFrame(string path, string model = "m", string acquisition = "acq")
     {
         string sha = await FileHash.Sha256Async(path);
         var id = FrameRegistrar.FrameIdOf(path, sha);
         await db.Frames.TryAddAcquiredAsync(new FrameRow
         {
-            Id = id.ToString(), Acquisition = "acq", Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = model,
+            Id = id.ToString(), Acquisition = acquisition, Path = path, Sha256 = sha, SizeBytes = new FileInfo(path).Length, Model = model,
             AcquiredAt = Database.Timestamp(DateTimeOffset.UtcNow),
         });
-        return new FrameAcquired(id, "acq", path, sha, new FileInfo(path).Length, model, DateTimeOffset.UtcNow);
+        return new FrameAcquired(id, acquisition, path, sha, new FileInfo(path).Length, model, DateTimeOffset.UtcNow);
     }
 
     [SkippableFact]
@@ -90,6 +93,71 @@ public sealed class SegmentFrameConsumerTests : IDisposable
             Assert.Equal("m", (await db.Frames.GetAsync(frame.FrameId))!.Model);
             Assert.Equal("m", harness.Published.Select<FrameSegmented>().Single(x => x.Context.Message.FrameId == frame.FrameId).Context.Message.Model);
         }
+    }
+
+    /// <summary>Segments frames one after another with SegmentWorker:Diameter 0, of acquisition "acq" unless
+    /// <paramref name="acquisitionOf"/> names each frame's; their stats rows.</summary>
+    private async Task<List<FrameStatsRow>> SegmentAtDiameterZero(string weights, int frames, Func<int, string>? acquisitionOf = null)
+    {
+        await using var provider = Provider(weights, new() { ["SegmentWorker:Diameter"] = "0" });
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromMinutes(3);
+        await harness.Start();
+        var rows = new List<FrameStatsRow>();
+        for (int i = 0; i < frames; i++)
+        {
+            string path = Path.Combine(db.Folder, $"frame{i}.tif");
+            File.Copy(SharedData.Reference("synth_256.tif"), path);
+            File.AppendAllText(path, new string('x', i)); // the same pixels under another frame id
+            var message = await StoreFrame(path, acquisition: acquisitionOf?.Invoke(i) ?? "acq");
+            await harness.Bus.Publish(message);
+            Assert.True(await harness.Published.Any<FrameSegmented>(x => x.Context.Message.FrameId == message.FrameId));
+            rows.Add((await db.Frames.GetStatsAsync(message.FrameId))!);
+        }
+        return rows;
+    }
+
+    [SkippableFact]
+    public async Task DiameterZero_WithASizeModelBesideTheWeights_EstimatesTheAcquisitionsFirstFrame_AndTheNextReuseIt()
+    {
+        string weights = Path.Combine(db.Folder, "m.pth");
+        File.Copy(SharedData.Reference("cpnet_synth_e40.pth"), weights);
+        // A constant size model (A = 0): the style says 20 px, the refining passes measure the frame.
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(Path.Combine(db.Folder, "m_size.json"));
+
+        var rows = await SegmentAtDiameterZero(weights, frames: 3);
+
+        Assert.Equal([DiameterSources.Estimated, DiameterSources.Reused, DiameterSources.Reused], rows.Select(r => r.DiameterSource));
+        Assert.True(rows[0].SizeEstimateSeconds > 0);
+        Assert.All(rows.Skip(1), r => Assert.Equal(0, r.SizeEstimateSeconds));
+        Assert.All(rows, r => Assert.Equal(rows[0].Diameter, r.Diameter));
+        Assert.NotEqual(30.0, rows[0].Diameter!.Value, 3); // not the model's diam_labels: the estimate ran
+    }
+
+    [SkippableFact]
+    public async Task DiameterZero_EachAcquisition_IsEstimatedOnItsOwn()
+    {
+        string weights = Path.Combine(db.Folder, "m.pth");
+        File.Copy(SharedData.Reference("cpnet_synth_e40.pth"), weights);
+        new SizeModel(new float[256], new float[256], 30, Math.Log(20.0 / 30.0)).Save(Path.Combine(db.Folder, "m_size.json"));
+
+        // a, b, a, b: the same pixels, but each acquisition's first frame has no estimate of its own yet.
+        var rows = await SegmentAtDiameterZero(weights, frames: 4, i => i % 2 == 0 ? "acq-a" : "acq-b");
+
+        Assert.Equal([DiameterSources.Estimated, DiameterSources.Estimated, DiameterSources.Reused, DiameterSources.Reused],
+            rows.Select(r => r.DiameterSource));
+    }
+
+    [SkippableFact]
+    public async Task DiameterZero_VersionWithoutSizeModel_RunsAtItsDiamLabels()
+    {
+        string weights = Path.Combine(db.Folder, "m.pth");
+        File.Copy(SharedData.Reference("cpnet_synth_e40.pth"), weights);
+        using var model = Engine.Inference.CellposeModel.Load(weights, Engine.Inference.DeviceChoice.Cpu);
+
+        var rows = await SegmentAtDiameterZero(weights, frames: 2);
+
+        Assert.All(rows, r => Assert.Equal((model.DiamLabels, DiameterSources.DiamLabels), (r.Diameter!.Value, r.DiameterSource)));
     }
 
     [Fact]

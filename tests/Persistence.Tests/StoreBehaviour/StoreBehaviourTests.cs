@@ -14,7 +14,10 @@ public abstract class StoreBehaviourTests
 
     private static SegmentationRecord Completed(FrameRow frame, bool flagged, params ReviewReason[] reasons) => new(
         frame.FrameId, flagged, 1, "/out/m.tif", null, null, null,
-        new FrameStatsRow { Height = 8, Width = 8, ObjectCount = 3, MeanCellprob = 0.9, Style = "0.1,0.2" }, reasons);
+        new FrameStatsRow
+        {
+            Height = 8, Width = 8, ObjectCount = 3, MeanCellprob = 0.9, Style = "0.1,0.2", Diameter = 17.5, DiameterSource = "reused", SizeEstimateSeconds = 0,
+        }, reasons);
 
     [SkippableFact]
     public async Task Migrate_SecondRun_AppliesNothing()
@@ -97,7 +100,8 @@ public abstract class StoreBehaviourTests
         var stored = await db.Frames.GetAsync(frame.FrameId);
         Assert.Equal(FrameStates.Flagged, stored!.State);
         Assert.Single(await db.Frames.GetReasonsAsync(frame.FrameId));
-        Assert.Equal(3, (await db.Frames.GetStatsAsync(frame.FrameId))!.ObjectCount);
+        var stats = (await db.Frames.GetStatsAsync(frame.FrameId))!;
+        Assert.Equal((3, 17.5, "reused", 0.0), (stats.ObjectCount, stats.Diameter, stats.DiameterSource, stats.SizeEstimateSeconds));
     }
 
     [SkippableFact]
