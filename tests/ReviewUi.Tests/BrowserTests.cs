@@ -179,8 +179,10 @@ public class BrowserTests
             var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
             string baseUrl = host.BaseUrl.ToString().TrimEnd('/');
             await SignInAsync(page, baseUrl, "alice");
-            // Only the quality gate's frame is queued at first.
+            // Only the quality gate's frame is queued at first; its card names the image file.
             await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator(".card .name")).ToHaveTextAsync("frame.tif");
+            await page.Locator(".card").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Screenshots(), "queue-card.png") });
             await Assertions.Expect(page.Locator($".card[data-frame='{fromList}']")).ToHaveCountAsync(0);
 
             // The queue page: list plate3's segmented frames and send one.

@@ -16,7 +16,8 @@ public sealed record SessionDto(string? Curator, string CsrfToken, string CsrfHe
 
 public sealed record ClaimDto(Guid FrameId, string Curator, string ClaimedAt, string ExpiresAt);
 
-public sealed record QueueFrameDto(Guid Id, string Acquisition, string Model, int? ModelVersion, IReadOnlyList<ReviewReason> Reasons,
+/// <summary>A queued frame; FileName is its image's name (the path's last part), as the acquisition wrote it.</summary>
+public sealed record QueueFrameDto(Guid Id, string FileName, string Acquisition, string Model, int? ModelVersion, IReadOnlyList<ReviewReason> Reasons,
     string? CompletedAt, int? ObjectCount, int? Width, int? Height, ClaimDto? Claim);
 
 public sealed record QueueDto(IReadOnlyList<QueueFrameDto> Frames, IReadOnlyList<ReasonCount> ReasonCounts, int Flagged);
@@ -145,7 +146,7 @@ public static class CuratorApi
             if (model is not null && r.Model != model) continue;
             if (reason is not null && !frameReasons.Exists(x => x.Reason == reason)) continue;
             var claim = active.TryGetValue(r.Id, out var c) ? new ClaimDto(Guid.Parse(c.FrameId), c.Curator, c.ClaimedAt, c.ExpiresAt) : null;
-            frames.Add(new QueueFrameDto(Guid.Parse(r.Id), r.Acquisition, r.Model, r.ModelVersion, frameReasons, r.CompletedAt, r.ObjectCount, r.Width, r.Height, claim));
+            frames.Add(new QueueFrameDto(Guid.Parse(r.Id), System.IO.Path.GetFileName(r.Path), r.Acquisition, r.Model, r.ModelVersion, frameReasons, r.CompletedAt, r.ObjectCount, r.Width, r.Height, claim));
         }
         IEnumerable<QueueFrameDto> ordered = sort switch
         {
