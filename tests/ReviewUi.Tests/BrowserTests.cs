@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -17,7 +18,8 @@ public class BrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    private static async Task<(IPlaywright Playwright, IBrowserContext Context, string Profile)> LaunchAsync()
+    private static async Task<(IPlaywright Playwright, IBrowserContext Context, string Profile)> LaunchAsync(string? timezone = null,
+        int height = 800)
     {
         bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
         Skip.If(!File.Exists(Chromium) && !ci, $"{Chromium} is missing: apt-get install -y chromium (ops/services.sh does)");
@@ -29,7 +31,8 @@ public class BrowserTests
             Headless = true,
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ViewportSize = new ViewportSize { Width = 1280, Height = height },
+            TimezoneId = timezone,
             // The pages' CSP forbids eval; Playwright's WaitForFunction evaluates its expression in the page.
             BypassCSP = true,
         });
@@ -266,6 +269,55 @@ public class BrowserTests
             await page.ClickAsync("#accept");
             await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Accepted as is");
             Assert.Equal(FrameStates.Accepted, (await host.Frames.GetAsync(frame))!.State);
+        }
+        finally
+        {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+    [SkippableFact]
+    public async Task FrameClaimedByAnother_EditorSaysWhoAndUntilWhatLocalTime_BesideNotOverTheHelp()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        host.AddCurator("bob");
+        var frame = await host.SeedFlaggedAsync();
+        using var bob = await host.SignedInAsync("bob");
+        var claim = await (await bob.PostAsync($"/api/frames/{frame}/claim", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var expires = DateTimeOffset.Parse(claim.GetProperty("expiresAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        // Berlin is UTC+1 in winter and +2 in summer: the page must not show the UTC clock time.
+        var (playwright, context, profile) = await LaunchAsync(timezone: "Europe/Berlin", height: 620);
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string site = host.BaseUrl.ToString().TrimEnd('/');
+            await SignInAsync(page, site, "alice");
+            await page.GotoAsync($"{site}/ui/editor.html?id={frame}");
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+
+            var berlin = TimeZoneInfo.ConvertTime(expires, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+            string local = berlin.ToString("hh:mm tt", System.Globalization.CultureInfo.GetCultureInfo("en-US"));
+            var note = page.Locator("#claim");
+            await Assertions.Expect(note).ToBeVisibleAsync();
+            await Assertions.Expect(note).ToContainTextAsync($"bob is reviewing this frame until {local} (your time)");
+            Assert.DoesNotContain(expires.UtcDateTime.ToString("hh:mm", System.Globalization.CultureInfo.InvariantCulture), await note.TextContentAsync());
+            await Assertions.Expect(page.Locator("#save")).ToBeDisabledAsync();
+            await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
+
+            // Nothing in the side panel overlaps the message, the key help included, even in a short window.
+            var box = (await note.BoundingBoxAsync())!;
+            foreach (string other in new[] { ".keys", "#status", "#error", ".tools" })
+            {
+                foreach (var part in await page.Locator(other).AllAsync())
+                {
+                    var b = await part.BoundingBoxAsync();
+                    if (b is null || b.Height == 0) continue;
+                    bool apart = b.Y >= box.Y + box.Height || b.Y + b.Height <= box.Y;
+                    Assert.True(apart, $"{other} ({b.Y}-{b.Y + b.Height}) overlaps the claim message ({box.Y}-{box.Y + box.Height})");
+                }
+            }
+            await page.Locator(".side").EvaluateAsync("side => side.scrollTop = side.scrollHeight");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "editor-claimed.png") });
         }
         finally
         {

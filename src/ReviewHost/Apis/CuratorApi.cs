@@ -169,7 +169,8 @@ public static class CuratorApi
         var outcome = await claims.TryClaimAsync(id, user.CuratorName(), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(options.Value.ClaimMinutes), cancel);
         var c = outcome.Claim;
         if (!outcome.Granted)
-            return Results.Problem($"frame {id} is claimed by {c.Curator} until {c.ExpiresAt}; pick another frame", statusCode: 409);
+            return Results.Problem($"frame {id} is claimed by {c.Curator} until {c.ExpiresAt}; pick another frame", statusCode: 409,
+                extensions: HeldBy(c.Curator, c.ExpiresAt));
         return Results.Ok(new ClaimDto(id, c.Curator, c.ClaimedAt, c.ExpiresAt));
     }
 
@@ -184,9 +185,14 @@ public static class CuratorApi
     {
         var claim = await claims.ActiveAsync(id, DateTimeOffset.UtcNow, cancel);
         return claim is not null && claim.Curator != curator
-            ? Results.Problem($"frame {id} is claimed by {claim.Curator} until {claim.ExpiresAt}; only they can review it now", statusCode: 409)
+            ? Results.Problem($"frame {id} is claimed by {claim.Curator} until {claim.ExpiresAt}; only they can review it now", statusCode: 409,
+                extensions: HeldBy(claim.Curator, claim.ExpiresAt))
             : null;
     }
+
+    /// <summary>Who holds a claim and until when (UTC, ISO 8601), for the pages to show in the curator's local time.</summary>
+    private static Dictionary<string, object?> HeldBy(string curator, string expiresAt) =>
+        new() { ["claimedBy"] = curator, ["claimExpiresAt"] = expiresAt };
 
     private static async Task<IResult> Models(ReviewQueries queries, LiveModelStore live, ModelLicences licences, CancellationToken cancel)
     {
