@@ -324,6 +324,58 @@ public class BrowserTests
             await CloseAsync(playwright, context, profile);
         }
     }
+    [SkippableFact]
+    public async Task ThroughputPage_AfterAFewPolls_ChartsFramesPerSecondAndLatencyOverClockTime()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var (playwright, context, profile) = await LaunchAsync();
+        using var stop = new CancellationTokenSource();
+        // Frames "segmented" in this process while the page polls its /api/metrics: 1-3 s each.
+        var frames = Task.Run(async () =>
+        {
+            var random = new Random(5);
+            while (!stop.IsCancellationRequested)
+            {
+                AcqSeg.ServiceDefaults.AcqSegMetrics.FramesSegmented.WithLabels("plate1", "m").Inc();
+                AcqSeg.ServiceDefaults.AcqSegMetrics.SegmentSeconds.WithLabels("total", "m").Observe(1 + 2 * random.NextDouble());
+                try { await Task.Delay(250, stop.Token); }
+                catch (OperationCanceledException) { }
+            }
+        });
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string site = host.BaseUrl.ToString().TrimEnd('/');
+            await SignInAsync(page, site, "alice");
+            await page.GotoAsync($"{site}/ui/throughput.html");
+            // The page polls every 2 s; four polls draw four points per line (p50 and p95: eight).
+            await page.WaitForFunctionAsync("() => +document.getElementById('rateChart').dataset.points >= 4"
+                + " && +document.getElementById('latencyChart').dataset.points >= 8", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            // Each line's colour is on its canvas (frames/s blue; p50 green, p95 amber).
+            foreach (var (chart, colour) in new[] { ("rateChart", "79,163,255"), ("latencyChart", "95,211,141"), ("latencyChart", "255,196,107") })
+            {
+                int pixels = await page.EvaluateAsync<int>($$"""
+                    () => {
+                      const c = document.getElementById('{{chart}}');
+                      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      const [r, g, b] = [{{colour}}];
+                      let n = 0;
+                      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+                      return n;
+                    }
+                    """);
+                Assert.True(pixels > 50, $"{chart}: {pixels} pixels of {colour}");
+            }
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "throughput.png"), FullPage = true });
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await frames;
+            await CloseAsync(playwright, context, profile);
+        }
+    }
 }
 
 [CollectionDefinition("browser", DisableParallelization = true)]
