@@ -6,6 +6,7 @@ public sealed class QueueEntryRow
 {
     public string Id { get; set; } = "";
     public string Acquisition { get; set; } = "";
+    public string Path { get; set; } = "";
     public string Model { get; set; } = "";
     public int? ModelVersion { get; set; }
     public string? CompletedAt { get; set; }
@@ -43,7 +44,7 @@ public sealed class ReviewQueries(Database database)
     {
         await using var c = await database.OpenAsync(cancel);
         return (await c.QueryAsync<QueueEntryRow>("""
-            SELECT f.id, f.acquisition, f.model, f.model_version, f.completed_at, s.object_count, s.height, s.width
+            SELECT f.id, f.acquisition, f.path, f.model, f.model_version, f.completed_at, s.object_count, s.height, s.width
             FROM frames f LEFT JOIN frame_stats s ON s.frame_id = f.id
             WHERE f.state = 'Flagged' ORDER BY f.completed_at, f.id LIMIT @Limit
             """, new { Limit = limit })).ToList();

@@ -10,6 +10,16 @@ public sealed class ReviewOptions
     [Required(ErrorMessage = "Review:CorrectionsRoot is required: the folder corrected masks are stored in")]
     public string CorrectionsRoot { get; set; } = "";
 
+    /// <summary>
+    /// Where queue thumbnails are kept once made (one PNG per frame, size and masks file); empty means
+    /// CorrectionsRoot/thumbnails.
+    /// </summary>
+    public string ThumbnailCache { get; set; } = "";
+
+    public string ThumbnailFolder => Path.GetFullPath(string.IsNullOrWhiteSpace(ThumbnailCache)
+        ? Path.Combine(CorrectionsRoot, "thumbnails")
+        : ThumbnailCache);
+
     /// <summary>Largest accepted upload (label TIFF or polygons JSON).</summary>
     [Range(1024, 1L << 31)]
     public long MaxUploadBytes { get; set; } = 64L << 20;

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -17,7 +18,8 @@ public class BrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    private static async Task<(IPlaywright Playwright, IBrowserContext Context, string Profile)> LaunchAsync()
+    private static async Task<(IPlaywright Playwright, IBrowserContext Context, string Profile)> LaunchAsync(string? timezone = null,
+        int height = 800)
     {
         bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
         Skip.If(!File.Exists(Chromium) && !ci, $"{Chromium} is missing: apt-get install -y chromium (ops/services.sh does)");
@@ -29,7 +31,8 @@ public class BrowserTests
             Headless = true,
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ViewportSize = new ViewportSize { Width = 1280, Height = height },
+            TimezoneId = timezone,
             // The pages' CSP forbids eval; Playwright's WaitForFunction evaluates its expression in the page.
             BypassCSP = true,
         });
@@ -179,8 +182,10 @@ public class BrowserTests
             var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
             string baseUrl = host.BaseUrl.ToString().TrimEnd('/');
             await SignInAsync(page, baseUrl, "alice");
-            // Only the quality gate's frame is queued at first.
+            // Only the quality gate's frame is queued at first; its card names the image file.
             await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator(".card .name")).ToHaveTextAsync("frame.tif");
+            await page.Locator(".card").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Screenshots(), "queue-card.png") });
             await Assertions.Expect(page.Locator($".card[data-frame='{fromList}']")).ToHaveCountAsync(0);
 
             // The queue page: list plate3's segmented frames and send one.
@@ -267,6 +272,107 @@ public class BrowserTests
         }
         finally
         {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+    [SkippableFact]
+    public async Task FrameClaimedByAnother_EditorSaysWhoAndUntilWhatLocalTime_BesideNotOverTheHelp()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        host.AddCurator("bob");
+        var frame = await host.SeedFlaggedAsync();
+        using var bob = await host.SignedInAsync("bob");
+        var claim = await (await bob.PostAsync($"/api/frames/{frame}/claim", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var expires = DateTimeOffset.Parse(claim.GetProperty("expiresAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        // Berlin is UTC+1 in winter and +2 in summer: the page must not show the UTC clock time.
+        var (playwright, context, profile) = await LaunchAsync(timezone: "Europe/Berlin", height: 620);
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string site = host.BaseUrl.ToString().TrimEnd('/');
+            await SignInAsync(page, site, "alice");
+            await page.GotoAsync($"{site}/ui/editor.html?id={frame}");
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+
+            var berlin = TimeZoneInfo.ConvertTime(expires, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+            string local = berlin.ToString("hh:mm tt", System.Globalization.CultureInfo.GetCultureInfo("en-US"));
+            var note = page.Locator("#claim");
+            await Assertions.Expect(note).ToBeVisibleAsync();
+            await Assertions.Expect(note).ToContainTextAsync($"bob is reviewing this frame until {local} (your time)");
+            Assert.DoesNotContain(expires.UtcDateTime.ToString("hh:mm", System.Globalization.CultureInfo.InvariantCulture), await note.TextContentAsync());
+            await Assertions.Expect(page.Locator("#save")).ToBeDisabledAsync();
+            await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
+
+            // Nothing in the side panel overlaps the message, the key help included, even in a short window.
+            var box = (await note.BoundingBoxAsync())!;
+            foreach (string other in new[] { ".keys", "#status", "#error", ".tools" })
+            {
+                foreach (var part in await page.Locator(other).AllAsync())
+                {
+                    var b = await part.BoundingBoxAsync();
+                    if (b is null || b.Height == 0) continue;
+                    bool apart = b.Y >= box.Y + box.Height || b.Y + b.Height <= box.Y;
+                    Assert.True(apart, $"{other} ({b.Y}-{b.Y + b.Height}) overlaps the claim message ({box.Y}-{box.Y + box.Height})");
+                }
+            }
+            await page.Locator(".side").EvaluateAsync("side => side.scrollTop = side.scrollHeight");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "editor-claimed.png") });
+        }
+        finally
+        {
+            await CloseAsync(playwright, context, profile);
+        }
+    }
+    [SkippableFact]
+    public async Task ThroughputPage_AfterAFewPolls_ChartsFramesPerSecondAndLatencyOverClockTime()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        host.AddCurator("alice");
+        var (playwright, context, profile) = await LaunchAsync();
+        using var stop = new CancellationTokenSource();
+        // Frames "segmented" in this process while the page polls its /api/metrics: 1-3 s each.
+        var frames = Task.Run(async () =>
+        {
+            var random = new Random(5);
+            while (!stop.IsCancellationRequested)
+            {
+                AcqSeg.ServiceDefaults.AcqSegMetrics.FramesSegmented.WithLabels("plate1", "m").Inc();
+                AcqSeg.ServiceDefaults.AcqSegMetrics.SegmentSeconds.WithLabels("total", "m").Observe(1 + 2 * random.NextDouble());
+                try { await Task.Delay(250, stop.Token); }
+                catch (OperationCanceledException) { }
+            }
+        });
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            string site = host.BaseUrl.ToString().TrimEnd('/');
+            await SignInAsync(page, site, "alice");
+            await page.GotoAsync($"{site}/ui/throughput.html");
+            // The page polls every 2 s; four polls draw four points per line (p50 and p95: eight).
+            await page.WaitForFunctionAsync("() => +document.getElementById('rateChart').dataset.points >= 4"
+                + " && +document.getElementById('latencyChart').dataset.points >= 8", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            // Each line's colour is on its canvas (frames/s blue; p50 green, p95 amber).
+            foreach (var (chart, colour) in new[] { ("rateChart", "79,163,255"), ("latencyChart", "95,211,141"), ("latencyChart", "255,196,107") })
+            {
+                int pixels = await page.EvaluateAsync<int>($$"""
+                    () => {
+                      const c = document.getElementById('{{chart}}');
+                      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      const [r, g, b] = [{{colour}}];
+                      let n = 0;
+                      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+                      return n;
+                    }
+                    """);
+                Assert.True(pixels > 50, $"{chart}: {pixels} pixels of {colour}");
+            }
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "throughput.png"), FullPage = true });
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await frames;
             await CloseAsync(playwright, context, profile);
         }
     }

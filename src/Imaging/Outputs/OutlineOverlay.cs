@@ -24,11 +24,9 @@ public static class OutlineOverlay
         return outline;
     }
 
-    /// <summary>Renders the mean over channels, stretched to its 1st-99th percentile, with outlines in red.</summary>
-    public static byte[] Render(ImageData image, LabelImage masks)
+    /// <summary>The mean over channels, stretched to its 1st-99th percentile as 0-255 (not clamped).</summary>
+    public static float[] StretchedGray(ImageData image)
     {
-        if (image.Height != masks.Height || image.Width != masks.Width)
-            throw new ArgumentException($"image {image.Width}x{image.Height} and masks {masks.Width}x{masks.Height} differ in size");
         int n = image.PlaneSize;
         var gray = new float[n];
         for (int c = 0; c < image.Channels; c++)
@@ -40,6 +38,17 @@ public static class OutlineOverlay
         Array.Sort(sorted);
         float lo = sorted[(int)(0.01 * (n - 1))], hi = sorted[(int)(0.99 * (n - 1))];
         float scale = hi > lo ? 255f / (hi - lo) : 0f;
+        for (int i = 0; i < n; i++) gray[i] = Math.Clamp((gray[i] - lo) * scale, 0f, 255f);
+        return gray;
+    }
+
+    /// <summary>Renders the mean over channels, stretched to its 1st-99th percentile, with outlines in red.</summary>
+    public static byte[] Render(ImageData image, LabelImage masks)
+    {
+        if (image.Height != masks.Height || image.Width != masks.Width)
+            throw new ArgumentException($"image {image.Width}x{image.Height} and masks {masks.Width}x{masks.Height} differ in size");
+        int n = image.PlaneSize;
+        var gray = StretchedGray(image);
         var outline = Outlines(masks);
         var rgb = new byte[3 * n];
         for (int i = 0; i < n; i++)
@@ -49,7 +58,7 @@ public static class OutlineOverlay
                 rgb[3 * i] = 255;
                 continue;
             }
-            byte g = (byte)Math.Clamp((gray[i] - lo) * scale, 0f, 255f);
+            byte g = (byte)gray[i];
             rgb[3 * i] = g;
             rgb[3 * i + 1] = g;
             rgb[3 * i + 2] = g;

@@ -16,7 +16,8 @@ public sealed record SessionDto(string? Curator, string CsrfToken, string CsrfHe
 
 public sealed record ClaimDto(Guid FrameId, string Curator, string ClaimedAt, string ExpiresAt);
 
-public sealed record QueueFrameDto(Guid Id, string Acquisition, string Model, int? ModelVersion, IReadOnlyList<ReviewReason> Reasons,
+/// <summary>A queued frame; FileName is its image's name (the path's last part), as the acquisition wrote it.</summary>
+public sealed record QueueFrameDto(Guid Id, string FileName, string Acquisition, string Model, int? ModelVersion, IReadOnlyList<ReviewReason> Reasons,
     string? CompletedAt, int? ObjectCount, int? Width, int? Height, ClaimDto? Claim);
 
 public sealed record QueueDto(IReadOnlyList<QueueFrameDto> Frames, IReadOnlyList<ReasonCount> ReasonCounts, int Flagged);
@@ -145,7 +146,7 @@ public static class CuratorApi
             if (model is not null && r.Model != model) continue;
             if (reason is not null && !frameReasons.Exists(x => x.Reason == reason)) continue;
             var claim = active.TryGetValue(r.Id, out var c) ? new ClaimDto(Guid.Parse(c.FrameId), c.Curator, c.ClaimedAt, c.ExpiresAt) : null;
-            frames.Add(new QueueFrameDto(Guid.Parse(r.Id), r.Acquisition, r.Model, r.ModelVersion, frameReasons, r.CompletedAt, r.ObjectCount, r.Width, r.Height, claim));
+            frames.Add(new QueueFrameDto(Guid.Parse(r.Id), System.IO.Path.GetFileName(r.Path), r.Acquisition, r.Model, r.ModelVersion, frameReasons, r.CompletedAt, r.ObjectCount, r.Width, r.Height, claim));
         }
         IEnumerable<QueueFrameDto> ordered = sort switch
         {
@@ -168,7 +169,8 @@ public static class CuratorApi
         var outcome = await claims.TryClaimAsync(id, user.CuratorName(), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(options.Value.ClaimMinutes), cancel);
         var c = outcome.Claim;
         if (!outcome.Granted)
-            return Results.Problem($"frame {id} is claimed by {c.Curator} until {c.ExpiresAt}; pick another frame", statusCode: 409);
+            return Results.Problem($"frame {id} is claimed by {c.Curator} until {c.ExpiresAt}; pick another frame", statusCode: 409,
+                extensions: HeldBy(c.Curator, c.ExpiresAt));
         return Results.Ok(new ClaimDto(id, c.Curator, c.ClaimedAt, c.ExpiresAt));
     }
 
@@ -183,9 +185,14 @@ public static class CuratorApi
     {
         var claim = await claims.ActiveAsync(id, DateTimeOffset.UtcNow, cancel);
         return claim is not null && claim.Curator != curator
-            ? Results.Problem($"frame {id} is claimed by {claim.Curator} until {claim.ExpiresAt}; only they can review it now", statusCode: 409)
+            ? Results.Problem($"frame {id} is claimed by {claim.Curator} until {claim.ExpiresAt}; only they can review it now", statusCode: 409,
+                extensions: HeldBy(claim.Curator, claim.ExpiresAt))
             : null;
     }
+
+    /// <summary>Who holds a claim and until when (UTC, ISO 8601), for the pages to show in the curator's local time.</summary>
+    private static Dictionary<string, object?> HeldBy(string curator, string expiresAt) =>
+        new() { ["claimedBy"] = curator, ["claimExpiresAt"] = expiresAt };
 
     private static async Task<IResult> Models(ReviewQueries queries, LiveModelStore live, ModelLicences licences, CancellationToken cancel)
     {

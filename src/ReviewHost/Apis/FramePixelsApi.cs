@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
 using AcqSeg.Persistence;
+using Microsoft.Extensions.Options;
 
 namespace AcqSeg.ReviewHost.Apis;
 
@@ -42,32 +43,49 @@ public static class FramePixelsApi
         return Results.Bytes(MemoryMarshal.AsBytes(labels.Labels.AsSpan()).ToArray(), "application/octet-stream");
     }
 
-    /// <summary>The frame (mean of channels, 1st-99th percentile) with outlines in red, shrunk to at most size x size.</summary>
+    /// <summary>
+    /// The frame (mean of channels, 1st-99th percentile) with outlines in red, shrunk by area averaging to at most
+    /// size x size (<see cref="Thumbnail"/>). Made once per frame, size and masks file (a new correction makes a new
+    /// one), kept in Review:ThumbnailCache and served from there afterwards.
+    /// </summary>
     private static async Task<IResult> Thumbnail(Guid id, int? size, HttpResponse response, FrameStore frames, CorrectionStore corrections, FileRoots roots,
-        CancellationToken cancel)
+        IOptions<ReviewOptions> options, CancellationToken cancel)
     {
         int side = size ?? 160;
         if (side is < 16 or > MaxThumbnail) return Results.Problem($"size {side} must be 16-{MaxThumbnail}", statusCode: 400);
+        var frame = await frames.GetAsync(id, cancel);
+        if (frame is null) return Results.Problem($"frame {id} does not exist", statusCode: 404);
+        if (roots.Refusal(id, frame.Path) is { } refusal) return Results.Problem(refusal, statusCode: 403);
+        var correction = await corrections.LatestForFrameAsync(id, cancel);
+        string masksPath = correction?.MasksPath ?? frame.MasksPath ?? "";
+        string folder = options.Value.ThumbnailFolder;
+        string cached = Path.Combine(folder, $"{id:N}-{side}-{CacheKey(frame.Path, masksPath)}.png");
+        response.Headers.CacheControl = "private, max-age=60";
+        if (File.Exists(cached)) return Results.File(cached, "image/png");
+
         var (image, problem) = await ReadImageAsync(id, frames, roots, cancel);
         if (problem is not null) return problem;
         var (masks, _, _) = await ReadMasksAsync(id, frames, corrections, roots, cancel);
         if (masks is null || masks.Height != image!.Height || masks.Width != image.Width)
             masks = new LabelImage(new int[image!.PlaneSize], image.Height, image.Width);
-        byte[] rgb = OutlineOverlay.Render(image, masks);
-        double scale = Math.Min(1.0, (double)side / Math.Max(image.Height, image.Width));
-        int w = Math.Max(1, (int)(image.Width * scale)), h = Math.Max(1, (int)(image.Height * scale));
-        var small = new byte[3 * w * h];
-        for (int y = 0; y < h; y++)
-        {
-            int sy = Math.Min(image.Height - 1, (int)(y / scale));
-            for (int x = 0; x < w; x++)
-            {
-                int sx = Math.Min(image.Width - 1, (int)(x / scale));
-                Buffer.BlockCopy(rgb, 3 * (sy * image.Width + sx), small, 3 * (y * w + x), 3);
-            }
-        }
-        response.Headers.CacheControl = "private, max-age=60";
-        return Results.File(PngEncoder.EncodeRgb(small, w, h), "image/png");
+        byte[] png = Imaging.Outputs.Thumbnail.Png(image, masks, side);
+        Directory.CreateDirectory(folder);
+        foreach (string stale in Directory.EnumerateFiles(folder, $"{id:N}-{side}-*.png")) File.Delete(stale);
+        string temp = Path.Combine(folder, $".{Guid.NewGuid():N}.tmp");
+        await File.WriteAllBytesAsync(temp, png, cancel);
+        File.Move(temp, cached, overwrite: true);
+        return Results.File(png, "image/png");
+    }
+
+    /// <summary>
+    /// Names the image and masks files a thumbnail was made from, with the masks' write time: a segmentation run again
+    /// rewrites the masks, a correction is a new masks file, and either makes a new thumbnail.
+    /// </summary>
+    private static string CacheKey(string imagePath, string masksPath)
+    {
+        long written = File.Exists(masksPath) ? File.GetLastWriteTimeUtc(masksPath).Ticks : 0;
+        string stamp = $"{imagePath}|{masksPath}|{written}";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stamp)))[..16];
     }
 
     public static async Task<(ImageData? Image, IResult? Problem)> ReadImageAsync(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)

@@ -4,9 +4,11 @@ using System.Text.Json;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
 using AcqSeg.Persistence;
+using AcqSeg.ReviewHost;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AcqSeg.Hosts.Tests.ReviewHost;
 
@@ -114,6 +116,26 @@ public class CuratorApiTests
         Assert.Equal("image/png", thumb.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.BadRequest, (await c.GetAsync($"/api/frames/{frame}/thumbnail.png?size=5000")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await c.GetAsync($"/api/frames/{Guid.NewGuid()}/labels")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Thumbnail_MadeOnceAndKeptOnDisk_ServedFromThereWhenTheImageIsGone_QueueNamesTheFile()
+    {
+        await using var host = await ReviewHostFixture.StartAsync();
+        var frame = await host.SeedFlaggedAsync();
+        using var c = host.Reader();
+        var queue = await c.GetFromJsonAsync<JsonElement>("/api/queue");
+        Assert.Equal("frame.tif", queue.GetProperty("frames")[0].GetProperty("fileName").GetString());
+
+        string folder = host.Services.GetRequiredService<IOptions<ReviewOptions>>().Value.ThumbnailFolder;
+        var first = await c.GetByteArrayAsync($"/api/frames/{frame}/thumbnail.png?size=48");
+        string kept = Assert.Single(Directory.GetFiles(folder, $"{frame:N}-48-*.png"));
+        Assert.Equal(first, await File.ReadAllBytesAsync(kept));
+
+        // Served from the kept file: the image is no longer read.
+        File.Delete((await host.Frames.GetAsync(frame))!.Path);
+        Assert.Equal(first, await c.GetByteArrayAsync($"/api/frames/{frame}/thumbnail.png?size=48"));
+        Assert.Single(Directory.GetFiles(folder, $"{frame:N}-48-*.png"));
     }
 
     [Fact]

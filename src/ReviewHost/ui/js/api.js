@@ -2,9 +2,11 @@
 let session = null;
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  /** problem: the RFC 7807 body when there was one (a refused claim carries claimedBy and claimExpiresAt). */
+  constructor(status, detail, problem = null) {
     super(detail);
     this.status = status;
+    this.problem = problem;
   }
 }
 
@@ -28,12 +30,12 @@ export async function requireCurator() {
 
 async function check(response) {
   if (response.ok) return response;
-  let detail = `${response.status} ${response.statusText}`;
+  let detail = `${response.status} ${response.statusText}`, problem = null;
   try {
-    const problem = await response.json();
+    problem = await response.json();
     detail = problem.detail || problem.title || detail;
   } catch { /* not JSON: keep the status line */ }
-  throw new ApiError(response.status, detail);
+  throw new ApiError(response.status, detail, problem);
 }
 
 export async function getJson(url) {

@@ -399,8 +399,21 @@ async function save() {
     const r = await send('POST', `/api/frames/${frameId}/correction`, blob);
     finish(`Saved correction: ${r.objects} ROIs (N: next frame)`);
   } catch (e) {
-    showError(error, e);
+    if (!showClaimHolder(e)) showError(error, e);
   }
+}
+
+/** A refusal because another curator holds the frame: says who and until what local time, in its own line. */
+function showClaimHolder(e) {
+  const holder = e instanceof ApiError && e.status === 409 ? e.problem?.claimedBy : null;
+  if (!holder) return false;
+  const until = new Date(e.problem.claimExpiresAt);
+  const note = el('claim');
+  note.textContent = `${holder} is reviewing this frame until ${until.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+    + ' (your time). You can look; Save and Accept come back when they leave it or the claim runs out.';
+  note.title = until.toLocaleString();
+  note.hidden = false;
+  return true;
 }
 
 async function accept() {
@@ -410,7 +423,7 @@ async function accept() {
     await send('POST', `/api/frames/${frameId}/accept`);
     finish('Accepted as is (N: next frame)');
   } catch (e) {
-    showError(error, e);
+    if (!showClaimHolder(e)) showError(error, e);
   }
 }
 
@@ -545,7 +558,7 @@ async function load() {
       await send('POST', `/api/frames/${frameId}/claim`);
     } catch (e) {
       state.claimLost = true;
-      showError(error, e);
+      if (!showClaimHolder(e)) showError(error, e);
       for (const id of ['save', 'accept']) el(id).disabled = true;
     }
   }

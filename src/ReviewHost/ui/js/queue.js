@@ -40,8 +40,12 @@ function card(f) {
   div.dataset.frame = f.id;
   const img = document.createElement('img');
   img.loading = 'lazy';
-  img.alt = `frame ${f.id}`;
+  img.alt = f.fileName;
   img.src = `/api/frames/${f.id}/thumbnail.png?size=200`;
+  const name = document.createElement('div');
+  name.className = 'name';
+  name.textContent = f.fileName;
+  name.title = f.fileName;
   const reasons = document.createElement('div');
   reasons.className = 'reasons';
   reasons.textContent = f.reasons.map(r => r.reason).join(', ') || '(no reason)';
@@ -55,7 +59,7 @@ function card(f) {
   const open = document.createElement('button');
   open.className = 'primary open';
   open.textContent = 'Open';
-  div.append(img, reasons, meta, time);
+  div.append(img, name, reasons, meta, time);
   if (f.claim && f.claim.curator !== me) {
     const claimed = document.createElement('div');
     claimed.className = 'claimed';

@@ -1,10 +1,11 @@
 import { requireCurator, showError } from './api.js';
 import { renderNav } from './nav.js';
 import { parseMetrics, quantile, sum } from './metrics.js';
+import { drawTimeChart } from './chart.js';
 
 const el = id => document.getElementById(id);
 const history = [];
-const rates = [];
+const points = [];
 const windowSeconds = 30;
 
 function tile(label, value) {
@@ -22,24 +23,23 @@ function tile(label, value) {
 
 const fmt = (v, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 
-function spark() {
-  const c = el('spark');
-  const dpr = window.devicePixelRatio || 1;
-  c.width = c.clientWidth * dpr;
-  c.height = c.clientHeight * dpr;
-  const g = c.getContext('2d');
-  g.scale(dpr, dpr);
-  const w = c.clientWidth, h = c.clientHeight;
-  const max = Math.max(0.1, ...rates);
-  g.strokeStyle = '#4fa3ff';
-  g.beginPath();
-  rates.forEach((r, k) => {
-    const x = w * k / Math.max(1, rates.length - 1), y = h - 10 - (h - 20) * r / max;
-    if (k === 0) g.moveTo(x, y); else g.lineTo(x, y);
+const chartSpanMs = 10 * 60 * 1000;
+
+/** Frames/s and latency over the last 10 minutes, one point per poll (latency is a gap while no frame finished). */
+function charts() {
+  const since = Date.now() - chartSpanMs;
+  while (points.length && points[0].t < since) points.shift();
+  drawTimeChart(el('rateChart'), {
+    title: 'Frames segmented per second (30 s window)', yLabel: 'frames/s', maxSpanMs: chartSpanMs,
+    series: [{ name: 'frames/s', colour: '#4fa3ff', points: points.map(p => ({ t: p.t, v: p.rate })) }],
   });
-  g.stroke();
-  g.fillStyle = '#9aa0a6';
-  g.fillText(`frames/s (max ${max.toFixed(2)})`, 8, 14);
+  drawTimeChart(el('latencyChart'), {
+    title: 'Segmentation latency per frame (30 s window)', yLabel: 'latency (s)', maxSpanMs: chartSpanMs,
+    series: [
+      { name: 'p50', colour: '#5fd38d', points: points.map(p => ({ t: p.t, v: p.p50 })) },
+      { name: 'p95', colour: '#ffc46b', dash: [6, 4], points: points.map(p => ({ t: p.t, v: p.p95 })) },
+    ],
+  });
 }
 
 async function poll() {
@@ -54,9 +54,8 @@ async function poll() {
     const first = history[0];
     const dt = now - first.t;
     const segmented = sum(samples, 'acqseg_frames_segmented_total');
-    const rate = dt > 0 ? (segmented - sum(first.samples, 'acqseg_frames_segmented_total')) / dt : 0;
-    rates.push(rate);
-    if (rates.length > 150) rates.shift();
+    // The first poll has nothing to compare with: no rate yet (a gap, not a zero).
+    const rate = dt > 0 ? (segmented - sum(first.samples, 'acqseg_frames_segmented_total')) / dt : null;
     const total = l => l.stage === 'total';
     const p50 = quantile(first.samples, samples, 'acqseg_segment_seconds', 0.5, total);
     const p95 = quantile(first.samples, samples, 'acqseg_segment_seconds', 0.95, total);
@@ -70,7 +69,8 @@ async function poll() {
       tile('flag reasons (total)', String(sum(samples, 'acqseg_frames_flagged_total'))),
       tile('failed (total)', String(sum(samples, 'acqseg_frames_failed_total'))),
     );
-    spark();
+    points.push({ t: Date.now(), rate, p50, p95 });
+    charts();
     el('error').textContent = '';
   } catch (e) {
     showError(el('error'), e);
