@@ -92,6 +92,12 @@ public static class AcqSegHost
             ["Logging:LogLevel:MassTransit"] = "Warning",
         };
         for (int i = 0; i < run.WatchFolders.Count; i++) c[$"Watcher:Roots:{i}"] = Path.GetFullPath(run.WatchFolders[i]);
+        if (run.ModelForEveryAcquisition)
+        {
+            // After an operator's `acqseg assign`, before the style-based choice.
+            c["ModelChoice:Rules:0:Pattern"] = "*";
+            c["ModelChoice:Rules:0:Model"] = run.ModelName;
+        }
         return c;
     }
 }

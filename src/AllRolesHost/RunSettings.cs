@@ -18,6 +18,11 @@ public sealed record RunSettings
     public required string ModelName { get; init; }
     /// <summary>Its base weight file.</summary>
     public required string ModelPath { get; init; }
+    /// <summary>
+    /// True when the operator named the model (`run --model`): it then serves every acquisition nobody assigned (a rule
+    /// for "*"), rather than only the fallback of the style-based choice.
+    /// </summary>
+    public bool ModelForEveryAcquisition { get; init; }
     public ServiceRole Role { get; init; } = ServiceRole.All;
     /// <summary>
     /// The model zoo folder (style-based model choice, training styles, licences, and a zoo model's version numbers);

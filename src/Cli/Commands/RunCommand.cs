@@ -15,7 +15,7 @@ public static class RunCommand
     {
         var watch = new Option<string[]>("--watch") { Description = "Acquisition folder to watch (repeatable; needed unless --role segment-worker)", AllowMultipleArgumentsPerToken = false };
         var outDir = new Option<string>("--out") { Description = "Output root (masks, flows, outlines, CSVs, the default database)", Required = true };
-        var model = new Option<string?>("--model") { Description = "Default model: zoo name or .pth path (acquisitions without an assignment use it)" };
+        var model = new Option<string?>("--model") { Description = "Zoo name or .pth path for every acquisition nobody assigned with `acqseg assign`; without it, each acquisition gets the model its first frame's style suggests (cyto where no suggestion is possible)" };
         var bus = new Option<string>("--bus") { Description = "memory or rabbitmq://user:pass@host:port/vhost", DefaultValueFactory = _ => "memory" };
         var db = new Option<string?>("--db") { Description = "SQLite file or PostgreSQL connection (default OUT/acqseg.db)" };
         var http = new Option<string>("--http") { Description = "host:port for the review API, /metrics and /health", DefaultValueFactory = _ => "127.0.0.1:5080" };
@@ -74,6 +74,7 @@ public static class RunCommand
                 ModelName = modelName,
                 ModelPath = modelPath,
                 ZooRoot = ModelLocator.ZooRoot(),
+                ModelForEveryAcquisition = r.GetValue(model) is not null,
                 Role = serviceRole,
                 Bus = r.GetValue(bus)!,
                 Database = r.GetValue(db),

@@ -23,4 +23,14 @@ public class HostConfigurationTests
         var c = AcqSegHost.Configuration(Settings(null));
         Assert.Equal("", c["Models:ZooRoot"]);
     }
+
+    [Fact]
+    public void ANamedModel_IsARuleForEveryAcquisition_OtherwiseOnlyTheFallbackOfTheStyleChoice()
+    {
+        var named = AcqSegHost.Configuration(Settings(null) with { ModelForEveryAcquisition = true });
+        Assert.Equal(("*", "m"), (named["ModelChoice:Rules:0:Pattern"], named["ModelChoice:Rules:0:Model"]));
+        var fallback = AcqSegHost.Configuration(Settings(null));
+        Assert.False(fallback.ContainsKey("ModelChoice:Rules:0:Pattern"));
+        Assert.Equal("m", fallback["ModelChoice:DefaultModel"]);
+    }
 }
