@@ -73,19 +73,16 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
     /// </summary>
     private SizeModel? SizeModelBeside(string model, int version, string weights, CellposeModel network)
     {
-        if (options.Value.Diameter > 0 || SizeModel.FindBeside(weights) is not { } path) return null;
+        if (options.Value.Diameter > 0) return null;
         try
         {
-            var size = SizeModel.Load(path);
-            if (size.StyleLength == network.Network.StyleLength) return size;
-            LogSizeModelUnusable(model, version, path, $"it takes styles of length {size.StyleLength} and the network makes {network.Network.StyleLength}; " +
-                "fit one for these weights with `acqseg zoo train-size`");
+            return SizeModel.LoadBeside(weights, network.Network.StyleLength);
         }
         catch (SizeModelFileException ex)
         {
-            LogSizeModelUnusable(model, version, path, ex.Reason + "; replace or remove the file");
+            LogSizeModelUnusable(model, version, ex.Path, ex.Reason + "; replace or remove the file");
+            return null;
         }
-        return null;
     }
 
     /// <summary>Disposes a replaced model once the frame running on it (if any) has finished.</summary>

@@ -275,6 +275,7 @@ public class BrowserTests
             await CloseAsync(playwright, context, profile);
         }
     }
+
     [SkippableFact]
     public async Task FrameClaimedByAnother_EditorSaysWhoAndUntilWhatLocalTime_BesideNotOverTheHelp()
     {
@@ -324,6 +325,7 @@ public class BrowserTests
             await CloseAsync(playwright, context, profile);
         }
     }
+
     [SkippableFact]
     public async Task ThroughputPage_AfterAFewPolls_ChartsFramesPerSecondAndLatencyOverClockTime()
     {

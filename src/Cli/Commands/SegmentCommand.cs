@@ -169,15 +169,7 @@ public static class SegmentCommand
     }
 
     /// <summary>The size model beside the weights (zoo size.json, or NAME_size.json / .npy), checked against the network.</summary>
-    internal static SizeModel? LoadSizeModel(string modelPath, CellposeModel model)
-    {
-        string? path = SizeModel.FindBeside(modelPath);
-        if (path is null) return null;
-        var size = SizeModel.Load(path);
-        if (size.StyleLength != model.Network.StyleLength)
-            throw new SizeModelFileException(path, $"takes styles of length {size.StyleLength} but {modelPath} makes {model.Network.StyleLength}; retrain it with `acqseg zoo train-size`");
-        return size;
-    }
+    internal static SizeModel? LoadSizeModel(string modelPath, CellposeModel model) => SizeModel.LoadBeside(modelPath, model.Network.StyleLength);
 
     /// <summary>Cellpose's --use_gpu [--gpu_device N] as a --device value; either way of naming the device, not both.</summary>
     private static string DeviceName(string device, bool useGpu, int? gpuDevice)

@@ -113,6 +113,21 @@ public sealed class SizeModel
         return candidates.FirstOrDefault(File.Exists);
     }
 
+    /// <summary>
+    /// The size model beside a weight file (<see cref="FindBeside"/>), loaded and checked against the network's style
+    /// length; null when there is none. One that cannot be read or was fitted to another network is a
+    /// <see cref="SizeModelFileException"/> naming the file and the fix.
+    /// </summary>
+    public static SizeModel? LoadBeside(string weightsPath, int styleLength)
+    {
+        string? path = FindBeside(weightsPath);
+        if (path is null) return null;
+        var size = Load(path);
+        if (size.StyleLength != styleLength)
+            throw new SizeModelFileException(path, $"takes styles of length {size.StyleLength} but {weightsPath} makes {styleLength}; retrain it with `acqseg zoo train-size`");
+        return size;
+    }
+
     public void Save(string path)
     {
         var json = new JsonObject
