@@ -56,6 +56,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter view, bool viewIsT
             ModelName = settings.ModelName,
             ModelPath = settings.ModelPath,
             ZooRoot = settings.ZooRoot,
+            // The header names the demo's model: it segments every frame, not whatever the first frame's style suggests.
+            ModelForEveryAcquisition = true,
             Http = settings.Http,
             StableFor = TimeSpan.FromMilliseconds(300),
         };
