@@ -110,4 +110,34 @@ public class HitlCommandTests
         Assert.Equal(CliApp.UsageError, run.ExitCode);
         Assert.Contains("--images", run.Error);
     }
+
+    [Fact]
+    public void Hitl_RedrawBelowAtOrUnderTheMatchThreshold_IsAUsageErrorNamingTheOption()
+    {
+        using var tmp = new TempFolder();
+        var (images, test, outDir, pretrained) = SmallExperiment(tmp, imageCount: 1);
+        var run = CliRun.Of("hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--out", outDir, "--redraw-below", "0.4");
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains("--redraw-below 0.4", run.Error);
+    }
+
+    [Fact]
+    public void Hitl_RedrawBelowOne_RedrawsEveryImperfectMatch_AndRecordsTheRedrawnColumn()
+    {
+        using var tmp = new TempFolder();
+        var (images, test, outDir, pretrained) = SmallExperiment(tmp, imageCount: 1);
+        var run = CliRun.Of("hitl", "--images", images, "--test", test, "--pretrained", pretrained, "--steps", "1", "--epochs", "1",
+            "--baseline-epochs", "0", "--out", outDir, "--device", "cpu", "--redraw-below", "1");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "hitl.csv"));
+        Assert.EndsWith(",redrawn", lines[0]);
+        var row = lines[2].Split(',');
+        int manual = int.Parse(row[2], CultureInfo.InvariantCulture), kept = int.Parse(row[4], CultureInfo.InvariantCulture);
+        int redrawn = int.Parse(row[9], CultureInfo.InvariantCulture);
+        // Every true object is either kept as a pixel-perfect prediction or drawn by hand (missed or redrawn).
+        var truth0 = TiffReader.ReadLabels(Path.Combine(images, "im0_masks.tif")).CountObjects();
+        Assert.Equal(truth0, manual + kept);
+        Assert.InRange(redrawn, 0, manual);
+        Assert.Contains("\"RedrawBelow\": 1", File.ReadAllText(Path.Combine(outDir, "hitl-run.json")));
+    }
 }

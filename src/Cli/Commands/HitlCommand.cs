@@ -34,9 +34,13 @@ public static class HitlCommand
         {
             Description = $"Zoo model or .pth trained on all available training images of this type: the goal is its test AP@0.5 minus {HitlGoal.Margin}",
         };
+        var redrawBelow = new Option<double>("--redraw-below")
+        {
+            Description = "The curator also redraws matched ROIs whose IoU with the truth is below this (0 = keeps every match; e.g. 0.75); redrawn ROIs count as manual",
+        };
         var cmd = new Command("hitl", "Simulated human-in-the-loop training: manual ROIs needed vs accuracy reached")
         {
-            images, test, pretrained, steps, outDir, epochs, baselineEpochs, chan, chan2, maskSuffix, seed, device, reference,
+            images, test, pretrained, steps, outDir, epochs, baselineEpochs, chan, chan2, maskSuffix, seed, device, reference, redrawBelow,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -48,6 +52,8 @@ public static class HitlCommand
             if (n < 1) throw new UsageException($"--steps {n} must be >= 1");
             if (ep < 1) throw new UsageException($"--epochs {ep} must be >= 1");
             if (bep < 0) throw new UsageException($"--baseline-epochs {bep} must be >= 0");
+            double redraw = r.GetValue(redrawBelow);
+            if (SimulatedCurator.CheckRedrawBelow(redraw, "--redraw-below") is { } badRedraw) throw new UsageException(badRedraw);
             string suffix = r.GetValue(maskSuffix)!;
             var pairs = TrainingData.FindPairs(imgDir, suffix);
             var testPairs = TrainingData.FindPairs(testDir, suffix);
@@ -60,24 +66,24 @@ public static class HitlCommand
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             return Task.FromResult(Run(console, pairs, testPairs, model, r.GetValue(pretrained)!, n, r.GetValue(outDir)!, ep, bep,
-                r.GetValue(chan), r.GetValue(chan2), r.GetValue(seed), dev, refModel is null ? null : (refModel, refName!), cancel));
+                r.GetValue(chan), r.GetValue(chan2), r.GetValue(seed), dev, refModel is null ? null : (refModel, refName!), redraw, cancel));
         });
         return cmd;
     }
 
     private static int Run(CliConsole console, IReadOnlyList<(string Image, string Masks)> pairs, IReadOnlyList<(string Image, string Masks)> test,
         string modelPath, string modelName, int steps, string outDir, int epochs, int baselineEpochs, int chan, int chan2, int seed,
-        DeviceChoice device, (string Path, string Name)? reference, CancellationToken cancel)
+        DeviceChoice device, (string Path, string Name)? reference, double redrawBelow, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
         var o = console.Out;
         var inv = CultureInfo.InvariantCulture;
         var online = TrainSchedule.Online with { Epochs = epochs };
-        var loop = new HumanInTheLoop(modelPath, device, chan, chan2, online, seed, Path.Combine(outDir, "steps"));
+        var loop = new HumanInTheLoop(modelPath, device, chan, chan2, online, seed, Path.Combine(outDir, "steps"), redrawBelow);
         string csv = Path.Combine(outDir, HitlCharts.HitlCsv);
 
         // An output folder that already holds this run (same settings) continues it: long runs span sessions.
-        var settings = new HitlRunSettings(Path.GetFullPath(modelPath), ModelChecksum(modelPath), Path.GetFullPath(pairs[0].Image), test.Count, epochs, chan, chan2, seed);
+        var settings = new HitlRunSettings(Path.GetFullPath(modelPath), ModelChecksum(modelPath), Path.GetFullPath(pairs[0].Image), test.Count, epochs, chan, chan2, seed, redrawBelow);
         string settingsFile = Path.Combine(outDir, HitlCharts.HitlSettingsFile);
         var (recordedStart, recorded) = ReadRecorded(csv);
         if (File.Exists(settingsFile) && recordedStart is not null)
@@ -100,15 +106,15 @@ public static class HitlCommand
         var rows = new List<HitlStep>(recorded);
         void WriteCsv()
         {
-            var lines = new List<string> { "step,image,manual_rois,cumulative_manual_rois,kept,removed,train_images,test_ap50,train_seconds",
-                string.Create(inv, $"0,,0,0,0,0,0,{start:0.0000},0") };
+            var lines = new List<string> { "step,image,manual_rois,cumulative_manual_rois,kept,removed,train_images,test_ap50,train_seconds,redrawn",
+                string.Create(inv, $"0,,0,0,0,0,0,{start:0.0000},0,0") };
             lines.AddRange(rows.Select(s => string.Create(inv,
-                $"{s.Step},{s.Image},{s.ManualRois},{s.CumulativeManualRois},{s.Kept},{s.Removed},{s.TrainImages},{s.TestAp50:0.0000},{s.TrainSeconds:0.0}")));
+                $"{s.Step},{s.Image},{s.ManualRois},{s.CumulativeManualRois},{s.Kept},{s.Removed},{s.TrainImages},{s.TestAp50:0.0000},{s.TrainSeconds:0.0},{s.Redrawn}")));
             File.WriteAllLines(csv, lines);
         }
         WriteCsv();
         void Report(HitlStep s) => o.WriteLine(string.Create(inv,
-            $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
+            $"step {s.Step}: {s.Image}: {s.ManualRois} ROIs drawn{(s.Redrawn > 0 ? $" ({s.Redrawn} of them redrawn)" : "")} ({s.CumulativeManualRois} in all), {s.Kept} kept, {s.Removed} removed; retrained on {s.TrainImages} images in {s.TrainSeconds:0} s; test AP@0.5 {s.TestAp50:0.000}"));
         foreach (var s in recorded) Report(s);
         loop.Run(pairs, test, steps, cancel, s =>
         {
@@ -157,7 +163,8 @@ public static class HitlCommand
     }
 
     /// <summary>What must match for a run to continue in the same output folder.</summary>
-    private sealed record HitlRunSettings(string Pretrained, string PretrainedSha256, string FirstImage, int TestImages, int Epochs, int Chan, int Chan2, int Seed);
+    private sealed record HitlRunSettings(string Pretrained, string PretrainedSha256, string FirstImage, int TestImages, int Epochs, int Chan, int Chan2, int Seed,
+        double RedrawBelow = 0);
 
     private static string ModelChecksum(string path) => AcqSeg.Models.Zoo.ModelSuggester.Sha256(path);
 
@@ -180,10 +187,11 @@ public static class HitlCommand
     {
         if (!File.Exists(csv)) return (null, []);
         var inv = CultureInfo.InvariantCulture;
-        var lines = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f.Length == 9).ToList();
+        var lines = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f.Length is 9 or 10).ToList();
         if (lines.Count == 0 || lines[0][0] != "0") return (null, []);
         var steps = lines.Skip(1).Select(f => new HitlStep(int.Parse(f[0], inv), f[1], int.Parse(f[2], inv), int.Parse(f[3], inv), int.Parse(f[4], inv),
-            int.Parse(f[5], inv), int.Parse(f[6], inv), double.Parse(f[7], inv), double.Parse(f[8], inv))).ToList();
+            int.Parse(f[5], inv), int.Parse(f[6], inv), double.Parse(f[7], inv), double.Parse(f[8], inv),
+            f.Length == 10 ? int.Parse(f[9], inv) : 0)).ToList();
         return (double.Parse(lines[0][7], inv), steps);
     }
 }

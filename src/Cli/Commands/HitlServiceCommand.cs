@@ -34,9 +34,13 @@ public static class HitlServiceCommand
         var compare = new Option<string?>("--compare") { Description = "hitl.csv of `acqseg hitl` on the same images, drawn beside this curve" };
         var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var timeout = new Option<double>("--step-timeout") { Description = "Minutes to wait for one frame or one training round", DefaultValueFactory = _ => 60 };
+        var redrawBelow = new Option<double>("--redraw-below")
+        {
+            Description = "The curator also redraws matched ROIs whose IoU with the truth is below this (0 = keeps every match; e.g. 0.75); redrawn ROIs count as manual",
+        };
         var cmd = new Command("hitl-service", "The human-in-the-loop through the service: acqseg run, a scripted curator on the review API, the train worker's rounds")
         {
-            images, test, start, outDir, steps, epochs, bus, db, diameter, chan, chan2, minGain, holdOut, crop, reference, compare, device, timeout,
+            images, test, start, outDir, steps, epochs, bus, db, diameter, chan, chan2, minGain, holdOut, crop, reference, compare, device, timeout, redrawBelow,
         };
         cmd.SetAction(async (r, cancel) =>
         {
@@ -63,6 +67,8 @@ public static class HitlServiceCommand
             ModelLocator.ResolveForService(startModel);
             if (r.GetValue(reference) is { } rf) ModelLocator.Resolve(rf);
             HitlCharts.CheckCompare(r.GetValue(compare));
+            double redraw = r.GetValue(redrawBelow);
+            if (SimulatedCurator.CheckRedrawBelow(redraw, "--redraw-below") is { } badRedraw) throw new UsageException(badRedraw);
             double minutes = r.GetValue(timeout);
             if (!(minutes > 0)) throw new UsageException(string.Create(inv, $"--step-timeout {minutes} must be > 0 minutes"));
             TrainingCpu.LimitOneDnn(console.Out);
@@ -72,6 +78,7 @@ public static class HitlServiceCommand
                 Bus = r.GetValue(bus)!, Database = r.GetValue(db), Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2),
                 Device = r.GetValue(device)!, MinApGain = r.GetValue(minGain), HoldOutFraction = hold, CropSize = r.GetValue(crop),
                 Reference = r.GetValue(reference), CompareCsv = r.GetValue(compare), StepTimeout = TimeSpan.FromMinutes(minutes),
+                RedrawBelow = redraw,
             }, console.Out);
             try
             {

@@ -40,6 +40,8 @@ public sealed record ServiceLoopSettings
     /// <summary>`acqseg hitl`'s hitl.csv on the same images, drawn beside the service's curve.</summary>
     public string? CompareCsv { get; init; }
     public string MaskSuffix { get; init; } = "_masks";
+    /// <summary>The curator also redraws matched ROIs outlined worse than this IoU (0 = keeps every match).</summary>
+    public double RedrawBelow { get; init; }
     /// <summary>Longest wait for one frame to be segmented or one training round to end.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(60);
 }
@@ -47,7 +49,7 @@ public sealed record ServiceLoopSettings
 /// <summary>One corrected frame of the loop.</summary>
 public sealed record ServiceLoopStep(int Step, string Image, Guid FrameId, int SegmentedBy, int LiveWhenWritten, string StateAfterSegmentation,
     int Kept, int Drawn, int Removed, int CumulativeManualRois, string RunState, int? PublishedVersion, double? HeldOutApBefore, double? HeldOutApAfter,
-    double? RunSeconds, int LiveVersion, double TestAp50);
+    double? RunSeconds, int LiveVersion, double TestAp50, int Redrawn = 0);
 
 /// <summary>
 /// The human-in-the-loop through the product, as a curator lives it (issue 19): `acqseg run` is started as its own
@@ -131,7 +133,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             if (frame.State != FrameStates.Flagged) await curator.SendToReviewAsync(frame.Id, cancel);
             await curator.ClaimAsync(frame.Id, cancel);
             var predicted = await curator.MasksAsync(frame.Id, cancel);
-            var correction = SimulatedCurator.Correct(LabelFiles.Read(masksPath), predicted);
+            var correction = SimulatedCurator.Correct(LabelFiles.Read(masksPath), predicted, s.RedrawBelow);
             int runsBefore = (await curator.TrainingRunsAsync(lineage, cancel)).Runs.Count;
             await curator.SubmitCorrectionAsync(frame.Id, correction.Corrected, cancel);
             manual += correction.Drawn;
@@ -142,12 +144,12 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
                 liveAp = FineTuning.MeanAp50(VersionPath(output, lineage, published), test, s.Chan, s.Chan2, device);
             }
             var row = new ServiceLoopStep(step, name, frame.Id, frame.ModelVersion ?? 0, liveWhenWritten, stateAfter, correction.Kept, correction.Drawn,
-                correction.Removed, manual, run.State, run.State == "Published" ? run.NewVersion : null, run.ApBefore, run.ApAfter, run.Seconds, live, liveAp);
+                correction.Removed, manual, run.State, run.State == "Published" ? run.NewVersion : null, run.ApBefore, run.ApAfter, run.Seconds, live, liveAp, correction.Redrawn);
             steps.Add(row);
             WriteCsv(outDir, startAp, steps);
             Summarise(outDir, lineage, startAp, referenceAp, steps, finished: false);
             log.WriteLine(string.Create(Inv,
-                $"step {step} {name}: segmented by v{row.SegmentedBy} ({stateAfter}), kept {row.Kept}, drew {row.Drawn} (manual ROIs {manual}), deleted {row.Removed}; round {run.State}{(row.PublishedVersion is { } v ? $" v{v}" : "")} (held-back AP {Fmt(run.ApBefore)} -> {Fmt(run.ApAfter)}, {run.Seconds ?? 0:0} s); live v{live} test AP@0.5 {liveAp:0.000}"));
+                $"step {step} {name}: segmented by v{row.SegmentedBy} ({stateAfter}), kept {row.Kept}, drew {row.Drawn}{(row.Redrawn > 0 ? $" ({row.Redrawn} of them redrawn)" : "")} (manual ROIs {manual}), deleted {row.Removed}; round {run.State}{(row.PublishedVersion is { } v ? $" v{v}" : "")} (held-back AP {Fmt(run.ApBefore)} -> {Fmt(run.ApAfter)}, {run.Seconds ?? 0:0} s); live v{live} test AP@0.5 {liveAp:0.000}"));
             if (row.SegmentedBy != liveWhenWritten)
                 throw new InvalidOperationException($"frame {name} was segmented by v{row.SegmentedBy}, but v{liveWhenWritten} was live when it was written: the service did not pick up its published version");
         }
@@ -266,10 +268,10 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
 
     private static void WriteCsv(string outDir, double startAp, IReadOnlyList<ServiceLoopStep> steps)
     {
-        var sb = new StringBuilder("step,image,frame_id,segmented_by_version,live_version_when_written,state_after_segmentation,kept,drawn,removed,cumulative_manual_rois,round,published_version,held_out_ap_before,held_out_ap_after,round_seconds,live_version,test_ap50\n");
-        sb.Append(Inv, $"0,,,,,,,,,0,,,,,,1,{startAp:0.0000}\n");
+        var sb = new StringBuilder("step,image,frame_id,segmented_by_version,live_version_when_written,state_after_segmentation,kept,drawn,removed,cumulative_manual_rois,round,published_version,held_out_ap_before,held_out_ap_after,round_seconds,live_version,test_ap50,redrawn\n");
+        sb.Append(Inv, $"0,,,,,,,,,0,,,,,,1,{startAp:0.0000},0\n");
         foreach (var r in steps)
-            sb.Append(Inv, $"{r.Step},{r.Image},{r.FrameId},{r.SegmentedBy},{r.LiveWhenWritten},{r.StateAfterSegmentation},{r.Kept},{r.Drawn},{r.Removed},{r.CumulativeManualRois},{r.RunState},{r.PublishedVersion},{r.HeldOutApBefore:0.0000},{r.HeldOutApAfter:0.0000},{r.RunSeconds:0.0},{r.LiveVersion},{r.TestAp50:0.0000}\n");
+            sb.Append(Inv, $"{r.Step},{r.Image},{r.FrameId},{r.SegmentedBy},{r.LiveWhenWritten},{r.StateAfterSegmentation},{r.Kept},{r.Drawn},{r.Removed},{r.CumulativeManualRois},{r.RunState},{r.PublishedVersion},{r.HeldOutApBefore:0.0000},{r.HeldOutApAfter:0.0000},{r.RunSeconds:0.0},{r.LiveVersion},{r.TestAp50:0.0000},{r.Redrawn}\n");
         File.WriteAllText(Path.Combine(outDir, CsvFile), sb.ToString());
     }
 
@@ -289,6 +291,7 @@ public sealed class ServiceLoop(ServiceLoopSettings settings, TextWriter log)
             ["test"] = settings.Test,
             ["epochs"] = settings.Epochs,
             ["min_ap_gain"] = settings.MinApGain,
+            ["redraw_below"] = settings.RedrawBelow,
             ["diameter"] = settings.Diameter,
             ["steps_asked"] = settings.Steps,
             ["steps_done"] = steps.Count,

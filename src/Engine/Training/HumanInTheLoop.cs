@@ -7,14 +7,15 @@ namespace AcqSeg.Engine.Training;
 
 /// <summary>One round of the simulated human-in-the-loop run.</summary>
 public sealed record HitlStep(int Step, string Image, int ManualRois, int CumulativeManualRois, int Kept, int Removed, int TrainImages,
-    double TestAp50, double TrainSeconds);
+    double TestAp50, double TrainSeconds, int Redrawn = 0);
 
 /// <summary>
 /// The Cellpose 2.0 paper's human-in-the-loop experiment with a curator simulated from ground truth: the current model
 /// segments the next image; the curator corrects it (<see cref="SimulatedCurator"/>); the model is retrained from the
 /// pretrained one on all corrected images so far with the online schedule; the test folder is scored after each step.
 /// </summary>
-public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, int chan, int chan2, TrainSchedule schedule, int seed, string workDir)
+public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, int chan, int chan2, TrainSchedule schedule, int seed, string workDir,
+    double redrawBelow = 0)
 {
     /// <summary>AP@0.5 of the pretrained model on the test folder, before any correction (step 0).</summary>
     public double Baseline(IReadOnlyList<(string Image, string Masks)> test) => FineTuning.MeanAp50(pretrainedPath, test, chan, chan2, device);
@@ -46,7 +47,7 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
             {
                 predicted = new FrameSegmenter(model).Segment(image, new SegmentSettings { Chan = chan, Chan2 = chan2, Diameter = d > 0 ? d : null }).Masks;
             }
-            var correction = SimulatedCurator.Correct(truth, predicted);
+            var correction = SimulatedCurator.Correct(truth, predicted, redrawBelow);
             cumulative += correction.Drawn;
             corrected.Add(TrainingData.Prepare(Path.GetFileNameWithoutExtension(imagePath), image, correction.Corrected, chan, chan2));
 
@@ -54,7 +55,8 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
             if (k < completed.Count && File.Exists(next))
             {
                 var recorded = completed[k];
-                if (recorded.Image != Path.GetFileName(imagePath) || recorded.ManualRois != correction.Drawn || recorded.Kept != correction.Kept || recorded.Removed != correction.Removed)
+                if (recorded.Image != Path.GetFileName(imagePath) || recorded.ManualRois != correction.Drawn || recorded.Kept != correction.Kept || recorded.Removed != correction.Removed
+                    || recorded.Redrawn != correction.Redrawn)
                     throw new InvalidOperationException(
                         $"step {k + 1} of the recorded run corrected {recorded.Image} ({recorded.ManualRois} drawn, {recorded.Kept} kept, {recorded.Removed} removed) but " +
                         $"{Path.GetFileName(imagePath)} now gives {correction.Drawn} drawn, {correction.Kept} kept, {correction.Removed} removed: " +
@@ -70,7 +72,7 @@ public sealed class HumanInTheLoop(string pretrainedPath, DeviceChoice device, i
             double seconds = clock.Elapsed.TotalSeconds;
             current = next;
             var step = new HitlStep(k + 1, Path.GetFileName(imagePath), correction.Drawn, cumulative, correction.Kept, correction.Removed,
-                corrected.Count, FineTuning.MeanAp50(current, test, chan, chan2, device), seconds);
+                corrected.Count, FineTuning.MeanAp50(current, test, chan, chan2, device), seconds, correction.Redrawn);
             done.Add(step);
             onStep(step);
         }

@@ -42,4 +42,33 @@ public class SimulatedCuratorTests
         var c = SimulatedCurator.Correct(truth, truth);
         Assert.Equal((2, 0, 0), (c.Kept, c.Drawn, c.Removed));
     }
+
+    [Fact]
+    public void Correct_RedrawBelow_RedrawsLooseOutlinesByHand_AndCountsThemManual()
+    {
+        var truth = Squares((1, 0, 0, 5), (2, 10, 10, 5));
+        // 7 matches truth 1 loosely (IoU 16/25 = 0.64), 9 matches truth 2 exactly.
+        var pred = Squares((7, 0, 0, 4), (9, 10, 10, 5));
+        var lenient = SimulatedCurator.Correct(truth, pred);
+        Assert.Equal((2, 0, 0, 0), (lenient.Kept, lenient.Drawn, lenient.Removed, lenient.Redrawn));
+
+        var strict = SimulatedCurator.Correct(truth, pred, redrawBelow: 0.75);
+        Assert.Equal((1, 1, 0, 1), (strict.Kept, strict.Drawn, strict.Removed, strict.Redrawn));
+        Assert.NotEqual(0, strict.Corrected[4, 4]); // the true outline, drawn again
+        Assert.Equal(strict.Corrected[0, 0], strict.Corrected[4, 4]);
+        Assert.Equal(2, strict.Corrected.CountObjects());
+    }
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(0.5)]
+    [InlineData(1.2)]
+    public void CheckRedrawBelow_OutsideZeroOrAboveMatchThreshold_NamesTheOption(double value)
+    {
+        var message = SimulatedCurator.CheckRedrawBelow(value, "--redraw-below");
+        Assert.NotNull(message);
+        Assert.Contains("--redraw-below", message);
+        Assert.Null(SimulatedCurator.CheckRedrawBelow(0, "--redraw-below"));
+        Assert.Null(SimulatedCurator.CheckRedrawBelow(0.75, "--redraw-below"));
+    }
 }
