@@ -84,6 +84,7 @@ public static class AcqSegHost
             ["SegmentWorker:Device"] = run.Device,
             ["SegmentWorker:Exact"] = run.Exact ? "true" : "false",
             ["SegmentWorker:Precision"] = run.Precision,
+            ["SegmentWorker:FastTiles"] = run.FastTiles,
             ["Review:CorrectionsRoot"] = Path.Combine(output, "corrections"),
             ["TrainWorker:WorkRoot"] = Path.Combine(output, "training"),
             ["TrainWorker:Device"] = run.Device,

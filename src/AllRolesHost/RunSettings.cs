@@ -43,6 +43,8 @@ public sealed record RunSettings
     public bool Exact { get; init; }
     /// <summary>Fast path arithmetic: auto, float32 or bfloat16.</summary>
     public string Precision { get; init; } = "auto";
+    /// <summary>Fast path tiles: cellpose or large.</summary>
+    public string FastTiles { get; init; } = "cellpose";
     /// <summary>Stop once nothing has been pending for this long; null = run until stopped.</summary>
     public TimeSpan? ExitWhenIdle { get; init; }
     /// <summary>How long a file must stay unchanged before it counts: the watcher's own default, so `run` and a

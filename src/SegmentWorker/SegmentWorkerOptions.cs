@@ -68,10 +68,12 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         MaxSeries = HeldDiameters,
     };
     public bool Tile { get; set; } = true;
-    /// <summary>Cellpose's exact float32 path instead of the fast one (bf16, folded norms, large tiles).</summary>
+    /// <summary>Cellpose's exact float32 path instead of the fast one (bf16, folded norms).</summary>
     public bool Exact { get; set; }
     /// <summary>Fast path arithmetic: auto, float32 or bfloat16.</summary>
     public string Precision { get; set; } = "auto";
+    /// <summary>Fast path tiles: cellpose (Cellpose's 224-pixel tiles, masks as the exact path's) or large (fewer passes).</summary>
+    public string FastTiles { get; set; } = "cellpose";
     [Range(0.0, 100.0)]
     public float FlowThreshold { get; set; } = 0.4f;
     public float CellprobThreshold { get; set; }
@@ -99,6 +101,7 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         Tile = Tile,
         Fast = !Exact,
         Precision = NetworkPrecisionExtensions.Parse(Precision),
+        FastTiles = FastTilesExtensions.Parse(FastTiles),
         FlowThreshold = FlowThreshold,
         CellprobThreshold = CellprobThreshold,
         MinSize = MinSize,
@@ -126,6 +129,16 @@ public sealed class SegmentWorkerOptions : IValidatableObject
             precision = new ValidationResult($"SegmentWorker:Precision: {ex.Message}", [nameof(Precision)]);
         }
         if (precision is not null) yield return precision;
+        ValidationResult? tiles = null;
+        try
+        {
+            FastTilesExtensions.Parse(FastTiles);
+        }
+        catch (ArgumentException ex)
+        {
+            tiles = new ValidationResult($"SegmentWorker:FastTiles: {ex.Message}", [nameof(FastTiles)]);
+        }
+        if (tiles is not null) yield return tiles;
         foreach (string problem in ToReuseOptions().Problems("SegmentWorker:ReestimateStyleDistance", "SegmentWorker:ReestimateDiameterChange", "SegmentWorker:HeldDiameters"))
             yield return new ValidationResult(problem, [nameof(ReestimateStyleDistance)]);
         if (RetryMinMilliseconds > RetryMaxMilliseconds)

@@ -66,6 +66,7 @@ public class UsageErrorTests
     [InlineData("--diameter", "-3")]
     [InlineData("--chan", "4")]
     [InlineData("--precision", "half")]
+    [InlineData("--fast-tiles", "huge")]
     [InlineData("--chan2", "-1")]
     [InlineData("--tile-overlap", "0.9")]
     [InlineData("--flow-threshold", "-0.1")]

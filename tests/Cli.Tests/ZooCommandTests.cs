@@ -56,6 +56,28 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void Parity_RecordsTheBf16CheckBesideTheWeights_AndAutoFollowsIt()
+    {
+        using var tmp = new TempFolder();
+        var (zoo, eval) = ReferenceZooWithItsOwnMasks(tmp);
+        var run = CliRun.Of("zoo", "parity", "ref", "--dir", eval, "--zoo", zoo);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("| synthref | 1 |", run.Out);
+        string weights = ZooNetwork.Open(zoo).WeightsPath("ref");
+        var (check, allowed, reason) = AcqSeg.Models.Precision.Bf16Check.Beside(weights);
+        Assert.NotNull(check);
+        Assert.Equal(1, check!.Images);
+        Assert.InRange(check.MinAp50, 0, 1);
+        // The synthetic reference frame is the reference weights' own domain: bf16 keeps its masks.
+        Assert.True(allowed, reason);
+        Assert.Contains($"wrote {AcqSeg.Models.Precision.Bf16Check.PathBeside(weights)}", run.Out);
+
+        var bad = CliRun.Of("zoo", "parity", "ref", "--dir", tmp.Sub("empty"), "--zoo", zoo);
+        Assert.Equal(CliApp.UsageError, bad.ExitCode);
+        Assert.Contains("has no input", bad.Error);
+    }
+
+    [SkippableFact]
     public void Eval_Fast_RecordsThePathTheServiceRunsApart_AndTheCardNamesBothPaths()
     {
         using var tmp = new TempFolder();

@@ -58,7 +58,7 @@ internal static class OutDirOption
     }
 }
 
-/// <summary>--exact and --precision: which network path `segment`, `run` and `bench` take.</summary>
+/// <summary>--exact, --precision and --fast-tiles: which network path `segment`, `run` and `bench` take.</summary>
 internal sealed class NetworkPathOptions
 {
     public Option<bool> Exact { get; } = new("--exact")
@@ -72,17 +72,24 @@ internal sealed class NetworkPathOptions
         DefaultValueFactory = _ => "auto",
     };
 
-    public IEnumerable<Option> All => [Exact, Precision];
-
-    public (bool Fast, NetworkPrecision Precision) Read(ParseResult r)
+    public Option<string> Tiles { get; } = new("--fast-tiles")
     {
-        try
-        {
-            return (!r.GetValue(Exact), NetworkPrecisionExtensions.Parse(r.GetValue(Precision)!));
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException($"--precision: {ex.Message}");
-        }
+        Description = "Fast path tiles: cellpose (Cellpose's 224-pixel tiles, masks as the exact path's) or large (up to 544 pixels, fewer passes, not exact)",
+        DefaultValueFactory = _ => "cellpose",
+    };
+
+    public IEnumerable<Option> All => [Exact, Precision, Tiles];
+
+    public (bool Fast, NetworkPrecision Precision, FastTiles Tiles) Read(ParseResult r)
+    {
+        try { return (!r.GetValue(Exact), ReadPrecision(r), FastTilesExtensions.Parse(r.GetValue(Tiles)!)); }
+        catch (ArgumentException ex) { throw new UsageException($"--fast-tiles: {ex.Message}"); }
+    }
+
+    /// <summary>--precision alone (`bench` chooses paths with --modes).</summary>
+    public NetworkPrecision ReadPrecision(ParseResult r)
+    {
+        try { return NetworkPrecisionExtensions.Parse(r.GetValue(Precision)!); }
+        catch (ArgumentException ex) { throw new UsageException($"--precision: {ex.Message}"); }
     }
 }

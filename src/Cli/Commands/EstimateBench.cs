@@ -32,7 +32,7 @@ internal static class EstimateBench
         var segmenter = new FrameSegmenter(model, size);
         var settings = new SegmentSettings { Diameter = 0, Fast = true, Precision = precision };
         o.WriteLine($"model {modelPath}, size model refine passes {size.RefinePasses} (settle {size.SettledChange.ToString(inv)}), device {model.Device.type}, " +
-                    $"precision {precision.Resolve(model.Device)}, torch threads {TorchSharp.torch.get_num_threads()}, " +
+                    $"precision {model.ResolvePrecision(precision)}, torch threads {TorchSharp.torch.get_num_threads()}, " +
                     string.Create(inv, $"re-estimate at style distance > {reuseOptions.MaxStyleDistance} or diameter change > {reuseOptions.MaxDiameterChange:P0}"));
         o.WriteLine($"machine: {MachineInfo.Describe()}; load average {MachineInfo.LoadAverage(all: true)}");
         var first = folders.SelectMany(f => f.Images).First();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AcqSeg.AllRolesHost;
+using AcqSeg.Engine.Inference;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,11 +65,12 @@ public static class RunCommand
                 throw new UsageException("--exit-when-idle needs --role all: one role alone cannot tell whether the pipeline is idle");
             double stableSeconds = r.GetValue(stable);
             if (stableSeconds is < 0 or > 3600 or double.NaN) throw new UsageException($"--stable-seconds {stableSeconds} must be 0-3600");
-            var (fast, _) = path.Read(r);
+            var (fast, _, tiles) = path.Read(r);
             var settings = new RunSettings
             {
                 Exact = !fast,
                 Precision = r.GetValue(path.Precision)!,
+                FastTiles = tiles.Name(),
                 WatchFolders = folders,
                 OutputFolder = output,
                 ModelName = modelName,

@@ -129,11 +129,12 @@ public static class SegmentCommand
             }
             double ov = r.GetValue(overlap);
             if (ov is < 0.05 or > 0.5) throw new UsageException($"--tile-overlap {ov} must be between 0.05 and 0.5");
-            var (fast, precision) = path.Read(r);
+            var (fast, precision, tiles) = path.Read(r);
             var settings = new SegmentSettings
             {
                 Fast = fast,
                 Precision = precision,
+                FastTiles = tiles,
                 Chan = r.GetValue(chan),
                 Chan2 = r.GetValue(chan2),
                 Diameter = d,

@@ -91,10 +91,10 @@ public sealed class CellposeModel : IDisposable
         float[] raw, style;
         using (LargeFrames.NativeHeapScope((long)ly * lx))
         {
-            (raw, style) = settings.Fast && !settings.Augment
+            (raw, style) = settings.Fast && !settings.Augment && (!settings.Tile || settings.FastTiles == FastTiles.Large)
                 ? RunFast(padded, settings)
                 : settings.Tile || settings.Augment
-                    ? RunTiled(padded, settings)
+                    ? RunTiled(padded, settings, settings.Fast && !settings.Augment ? FastForward(settings.Precision) : Forward)
                     : RunWholeFrame(padded);
         }
         StyleVector.Normalize(style);
@@ -151,10 +151,25 @@ public sealed class CellposeModel : IDisposable
         return (blender?.Result() ?? single!, styleSum);
     }
 
+    /// <summary>What the bf16 check beside these weights says (read once): whether auto may run bf16, and why.</summary>
+    public (bool Allowed, string Reason) Bf16 => bf16 ??= Read();
+
+    private (bool Allowed, string Reason)? bf16;
+
+    private (bool, string) Read()
+    {
+        var (_, allowed, reason) = Models.Precision.Bf16Check.Beside(SourcePath);
+        return (allowed, reason);
+    }
+
+    /// <summary>The arithmetic <paramref name="precision"/> runs in for these weights on this device.</summary>
+    public ScalarType ResolvePrecision(NetworkPrecision precision) =>
+        precision.Resolve(Device, precision == NetworkPrecision.Auto && Device.type == DeviceType.CPU && NetworkPrecisionExtensions.CpuHasNativeBf16 && Bf16.Allowed);
+
     /// <summary>The fast rewrite of the network, built on first use (and again when the precision changes).</summary>
     private FastCellposeNet FastNetwork(NetworkPrecision precision)
     {
-        var type = precision.Resolve(Device);
+        var type = ResolvePrecision(precision);
         if (fastNet is null || fastNet.Precision != type)
         {
             fastNet?.Dispose();
@@ -163,8 +178,9 @@ public sealed class CellposeModel : IDisposable
         return fastNet;
     }
 
-    /// <summary>Cellpose's _run_tiled for a 2-D image, including test-time augmentation.</summary>
-    private (float[] Output, float[] Style) RunTiled(PaddedImage padded, EvalSettings settings)
+    /// <summary>Cellpose's _run_tiled for a 2-D image, including test-time augmentation, with the exact network's
+    /// <see cref="Forward"/> or the fast one's.</summary>
+    private (float[] Output, float[] Style) RunTiled(PaddedImage padded, EvalSettings settings, Func<float[], int, int, int, (float[] Output, float[] Style)> forward)
     {
         int channels = padded.Channels;
         float[] image = padded.Data;
@@ -211,7 +227,7 @@ public sealed class CellposeModel : IDisposable
                 var (j, i) = tiles[start + b];
                 CopyTile(image, channels, ly, lx, ys[j], xs[i], th, tw, FlipY(j, i, settings.Augment), FlipX(j, i, settings.Augment), batch.AsSpan(b * tileIn, tileIn));
             }
-            var (output, styles) = Forward(batch, count, th, tw);
+            var (output, styles) = forward(batch, count, th, tw);
 
             int styleLength = styles.Length / count;
             // Cellpose seeds the sum with the first tile's style and then adds every tile (the first counts twice).
@@ -256,6 +272,18 @@ public sealed class CellposeModel : IDisposable
         float[] output = y.to(ScalarType.Float32).cpu().data<float>().ToArray();
         float[] styles = style.to(ScalarType.Float32).cpu().data<float>().ToArray();
         return (output, styles);
+    }
+
+    /// <summary><see cref="Forward"/> on the fast network: the same planar batch in, the same float32 outputs and styles out.</summary>
+    private Func<float[], int, int, int, (float[] Output, float[] Style)> FastForward(NetworkPrecision precision)
+    {
+        var fast = FastNetwork(precision);
+        return (batch, n, h, w) =>
+        {
+            using var scope = NewDisposeScope();
+            var (y, style) = fast.Forward(torch.tensor(batch, [n, net.InputChannels, h, w], ScalarType.Float32));
+            return (y.cpu().data<float>().ToArray(), style.cpu().data<float>().ToArray());
+        };
     }
 
     private static void CopyTile(float[] image, int channels, int ly, int lx, int y0, int x0, int th, int tw, bool flipY, bool flipX, Span<float> target)

@@ -27,8 +27,8 @@ public sealed record EvalSettings
 
     /// <summary>
     /// The fast path (<see cref="Network.FastCellposeNet"/>): norms folded into convolutions, channels-last, bfloat16
-    /// where the hardware has it, and tiles of up to <see cref="FastTileSize"/> with a <see cref="FastTileOverlap"/>
-    /// pixel overlap instead of Cellpose's 224-pixel tiles. Off = Cellpose's exact float32 tiled pass.
+    /// where the hardware has it, on Cellpose's 224-pixel tiles or (<see cref="FastTiles"/>) on tiles of up to
+    /// <see cref="FastTileSize"/> with a <see cref="FastTileOverlap"/> pixel overlap. Off = Cellpose's exact float32 tiled pass.
     /// Test-time augmentation always runs the exact path.
     /// </summary>
     public bool Fast { get; init; }
@@ -36,7 +36,10 @@ public sealed record EvalSettings
     /// <summary>Arithmetic of the fast path; Auto picks bfloat16 on CPUs with native bf16 instructions.</summary>
     public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
 
-    /// <summary>Largest tile side of the fast path (a multiple of 16: a padded 512x512 frame runs as one tile).</summary>
+    /// <summary>Tile layout of the fast path: Cellpose's 224-pixel tiles, or large tiles (fewer passes, not exact).</summary>
+    public FastTiles FastTiles { get; init; } = FastTiles.Cellpose;
+
+    /// <summary>Largest tile side of the fast path's large tiles (a multiple of 16: a padded 512x512 frame runs as one tile).</summary>
     public int FastTileSize { get; init; } = 544;
 
     /// <summary>Pixels neighbouring fast-path tiles share (blended with Cellpose's taper).</summary>

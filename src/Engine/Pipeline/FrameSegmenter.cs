@@ -156,6 +156,7 @@ public sealed class FrameSegmenter
         Augment = s.Augment,
         Fast = s.Fast,
         Precision = s.Precision,
+        FastTiles = s.FastTiles,
         BatchSize = s.BatchSize,
     };
 

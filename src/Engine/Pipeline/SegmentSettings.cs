@@ -17,6 +17,7 @@ public sealed record SegmentSettings
     /// <summary>The fast network path (see <see cref="Inference.EvalSettings.Fast"/>); false = Cellpose-exact float32.</summary>
     public bool Fast { get; init; }
     public Inference.NetworkPrecision Precision { get; init; } = Inference.NetworkPrecision.Auto;
+    public Inference.FastTiles FastTiles { get; init; } = Inference.FastTiles.Cellpose;
     public int BatchSize { get; init; } = 8;
     public float FlowThreshold { get; init; } = 0.4f;
     public float CellprobThreshold { get; init; }
