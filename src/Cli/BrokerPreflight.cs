@@ -12,17 +12,23 @@ public static class BrokerPreflight
     {
         var options = BusOptions.Parse(bus);
         if (!options.IsRabbitMq) return;
-        string where = $"{options.RabbitMq.Host}:{options.RabbitMq.Port}";
+        if (Unreachable(options.RabbitMq) is { } why)
+            throw new UsageException($"--bus: cannot reach RabbitMQ at {options.RabbitMq.Host}:{options.RabbitMq.Port} ({why}); start the broker or fix the host and port in --bus");
+    }
+
+    /// <summary>Null when the broker's port takes a TCP connection within 5 s, else why it did not.</summary>
+    public static string? Unreachable(RabbitMqOptions broker)
+    {
         using var client = new System.Net.Sockets.TcpClient();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            client.ConnectAsync(options.RabbitMq.Host, options.RabbitMq.Port, timeout.Token).AsTask().GetAwaiter().GetResult();
+            client.ConnectAsync(broker.Host, broker.Port, timeout.Token).AsTask().GetAwaiter().GetResult();
+            return null;
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
         {
-            string why = ex is OperationCanceledException ? "no answer within 5 s" : ex.Message;
-            throw new UsageException($"--bus: cannot reach RabbitMQ at {where} ({why}); start the broker or fix the host and port in --bus");
+            return ex is OperationCanceledException ? "no answer within 5 s" : ex.Message;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using AcqSeg.Cli.Diagnostics;
+using AcqSeg.Cli.Fleet;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Pipeline;
@@ -52,7 +53,8 @@ public static class BenchCommand
         };
         var service = new Option<int>("--service")
         {
-            Description = "Instead: seconds per frame of N synthetic frames through the embedded service (acqseg run) vs bare acqseg segment",
+            Description = "Instead: seconds per frame of N synthetic frames through the embedded service (acqseg run) vs bare acqseg segment " +
+                          "(with --workers: frames/s of N frames through separate worker processes)",
         };
         var serviceSize = new Option<int>("--service-size") { Description = "Frame size for --service", DefaultValueFactory = _ => 512 };
         var exactOnly = new Option<bool>("--exact") { Description = "With --service: run the exact path instead of the fast one" };
@@ -60,6 +62,25 @@ public static class BenchCommand
         {
             Description = "With --service: segmentation latency (mean, p95) of the N frames fed one at a time, with no training, while the train worker fine-tunes the model with its share of the cores, and with the share off; and the training's epochs/s",
         };
+        var workers = new Option<string>("--workers")
+        {
+            Description = "With --service: instead of the embedded service, 1 watcher and N segment worker processes (one thread each) on RabbitMQ and " +
+                          "PostgreSQL for each N of this comma-separated list (e.g. 1,2): frames/s, speed-up against 1 worker, and per frame the network's " +
+                          "seconds and the rest (other stages, bus, database)",
+        };
+        var bus = new Option<string>("--bus")
+        {
+            Description = "With --workers: RabbitMQ as rabbitmq://user:pass@host:port/ (each N gets its own virtual host, made with rabbitmqctl); " +
+                          "default: the one ops/services.sh starts (ACQSEG_RABBITMQ)",
+            DefaultValueFactory = _ => ServerAccess.LocalBus,
+        };
+        var db = new Option<string>("--db")
+        {
+            Description = "With --workers: PostgreSQL connection of a user who may CREATEDB (each N gets its own database); " +
+                          "default: the one ops/services.sh starts (ACQSEG_POSTGRES)",
+            DefaultValueFactory = _ => ServerAccess.LocalDatabase,
+        };
+        var node = new Option<string>("--rabbitmq-node") { Description = "With --workers: the node rabbitmqctl drives", DefaultValueFactory = _ => ServerAccess.LocalRabbitMqNode };
         var estimate = new Option<string[]>("--estimate")
         {
             Description = "Instead: --diameter 0 on every image of these folders with the size model on each image and with one estimate per folder " +
@@ -71,7 +92,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
             model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
-            estimate, estimateLimit,
+            workers, bus, db, node, estimate, estimateLimit,
         };
         cmd.SetAction(r =>
         {
@@ -88,13 +109,29 @@ public static class BenchCommand
                 throw new UsageException($"--modes '{r.GetValue(modes)}': use one or more of exact, fast, large (e.g. exact,fast,large)");
             int rep = r.GetValue(repeats);
             if (rep < 1) throw new UsageException($"--repeats {rep} must be >= 1");
-            string modelPath = ResolveModel(r.GetValue(model));
             int serviceFrames = r.GetValue(service);
+            var workerCounts = WorkerCounts(r, workers, serviceFrames, r.GetValue(duringTraining), [bus, db, node]);
+            var access = workerCounts is null ? null
+                : ServerAccess.Parse(r.GetValue(bus)!, r.GetValue(db)!, r.GetValue(node)!, "the workers bench runs separate processes on one broker");
+            string modelPath = ResolveModel(r.GetValue(model));
             if (serviceFrames != 0)
             {
                 if (serviceFrames is < 3 or > 1000) throw new UsageException($"--service {serviceFrames}: use 3 to 1000 frames");
                 int side = r.GetValue(serviceSize);
                 if (side is < 64 or > 8192) throw new UsageException($"--service-size {side} must be 64-8192");
+                if (workerCounts is not null && access is not null)
+                {
+                    var bench = new WorkersBench(new WorkersBenchSettings(access, modelPath, workerCounts, serviceFrames, side, r.GetValue(exactOnly)), console);
+                    try
+                    {
+                        return bench.RunAsync().GetAwaiter().GetResult();
+                    }
+                    catch (FleetException ex)
+                    {
+                        console.Error.WriteLine($"acqseg bench: {ex.Message}");
+                        return CliApp.UsageError;
+                    }
+                }
                 if (r.GetValue(duringTraining)) return TrainingShareBench.Run(console, modelPath, serviceFrames, side, r.GetValue(exactOnly));
                 return ServiceBench.Run(console, modelPath, serviceFrames, side, r.GetValue(exactOnly));
             }
@@ -129,6 +166,39 @@ public static class BenchCommand
             return parityFolders.Count == 0 ? code : Parity(console, modelPath, dev, precision, parityFolders, r.GetValue(parityDiameter));
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// --workers as a sorted list of worker counts, or null when it is not given (then --bus, --db and --rabbitmq-node,
+    /// which only it uses, must not be given either). Each count needs N + 2 frames at least: throughput is counted from
+    /// the N-th completion on.
+    /// </summary>
+    private static List<int>? WorkerCounts(ParseResult r, Option<string> workers, int serviceFrames, bool duringTraining, Option[] serverOptions)
+    {
+        if (r.GetValue(workers) is not { } value)
+        {
+            foreach (var o in serverOptions)
+            {
+                if (r.GetResult(o) is { Implicit: false }) throw new UsageException($"{o.Name} names a server for --workers: give --service N --workers 1,2 too, or leave {o.Name} out");
+            }
+            return null;
+        }
+        var counts = new List<int>();
+        foreach (string s in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) || n is < 1 or > 64)
+                throw new UsageException($"--workers '{value}': '{s}' is not a number of worker processes from 1 to 64; give a list such as 1,2");
+            if (counts.Contains(n)) throw new UsageException($"--workers '{value}' names {n} twice; give each number of workers once");
+            counts.Add(n);
+        }
+        if (counts.Count == 0) throw new UsageException("--workers is empty; give a comma-separated list of worker counts such as 1,2");
+        if (serviceFrames == 0) throw new UsageException("--workers measures the service: give --service N (frames per run) too");
+        if (duringTraining) throw new UsageException("--workers and --during-training are two different service benchmarks; give one of them");
+        if (serviceFrames < counts.Max() + 2)
+            throw new UsageException($"--service {serviceFrames} is too few frames for --workers {value}: give at least {counts.Max() + 2} (the most workers + 2; " +
+                                     "throughput is counted from the moment every worker has finished a frame)");
+        counts.Sort();
+        return counts;
     }
 
     private static string? ReferenceFolder()

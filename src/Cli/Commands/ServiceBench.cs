@@ -46,14 +46,16 @@ internal static class ServiceBench
         }
     }
 
-    /// <summary>The benchmark's frames: synthetic nuclei, 30 px, sparse, 16-bit, frame_000.tif on.</summary>
-    public static List<string> WriteFrames(string folder, int count, int size)
+    /// <summary>The benchmark's frames: synthetic nuclei, 30 px, sparse, 16-bit, PREFIX_000.tif on (seeds from
+    /// <paramref name="firstSeed"/>: frames with another prefix get other seeds, so that no two files have one content).</summary>
+    public static List<string> WriteFrames(string folder, int count, int size, string prefix = "frame", int firstSeed = 100)
     {
+        Directory.CreateDirectory(folder);
         var files = new List<string>();
         for (int i = 0; i < count; i++)
         {
-            var f = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = 30, Density = 0.12, Seed = 100 + i });
-            string path = Path.Combine(folder, $"frame_{i:D3}.tif");
+            var f = SyntheticFrames.Generate(new SynthSettings { Style = SynthStyle.Nuclei, Height = size, Width = size, Diameter = 30, Density = 0.12, Seed = firstSeed + i });
+            string path = Path.Combine(folder, $"{prefix}_{i:D3}.tif");
             TiffWriter.WriteImage(path, f.Image, 16);
             files.Add(path);
         }

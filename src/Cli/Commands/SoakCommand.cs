@@ -1,8 +1,7 @@
 using System.CommandLine;
 using AcqSeg.AllRolesHost;
+using AcqSeg.Cli.Fleet;
 using AcqSeg.Cli.Soak;
-using AcqSeg.Persistence;
-using AcqSeg.ServiceDefaults;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -31,7 +30,7 @@ public static class SoakCommand
         var node = new Option<string>("--rabbitmq-node")
         {
             Description = "The node rabbitmqctl drives (virtual host, restart)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") is { Length: > 0 } n ? n : "rabbit@localhost",
+            DefaultValueFactory = _ => ServerAccess.LocalRabbitMqNode,
         };
         var cluster = new Option<string>("--postgres-cluster") { Description = "VERSION/NAME of the cluster pg_ctlcluster restarts", DefaultValueFactory = _ => "15/main" };
         var work = new Option<string?>("--work") { Description = "Folder for the frames, outputs and logs (default: a new temporary folder)" };
@@ -44,24 +43,14 @@ public static class SoakCommand
         };
         cmd.SetAction(r =>
         {
-            string busValue = r.GetValue(bus)!;
-            try
-            {
-                if (!BusOptions.Parse(busValue).IsRabbitMq) throw new UsageException("--bus must be rabbitmq://user:pass@host:port/: the soak runs separate processes on one broker");
-            }
-            catch (FormatException ex)
-            {
-                throw new UsageException($"--bus: {ex.Message}");
-            }
-            string dbValue = r.GetValue(db)!;
-            if (!DatabaseOptions.IsPostgres(dbValue)) throw new UsageException($"--db '{CliDatabase.Shown(dbValue)}' is not a PostgreSQL connection; give one such as \"Host=127.0.0.1;Username=acqseg;Password=...;Database=acqseg_test\"");
+            var access = ServerAccess.Parse(r.GetValue(bus)!, r.GetValue(db)!, r.GetValue(node)!, "the soak runs separate processes on one broker");
             string clusterValue = r.GetValue(cluster)!;
             if (clusterValue.Split('/') is not [{ Length: > 0 }, { Length: > 0 }]) throw new UsageException($"--postgres-cluster '{clusterValue}': give VERSION/NAME as pg_lsclusters lists it, e.g. 15/main");
             var (modelName, modelPath) = r.GetValue(model) is { } m ? ModelLocator.ForService(m) : ReferenceModel();
             var settings = new SoakSettings
             {
-                Bus = busValue,
-                Database = dbValue,
+                Bus = access.Bus,
+                Database = access.Database,
                 ModelName = modelName,
                 ModelPath = modelPath,
                 Work = r.GetValue(work) ?? Path.Combine(Path.GetTempPath(), $"acqseg-soak-{Environment.ProcessId}"),
@@ -75,7 +64,7 @@ public static class SoakCommand
                 LeaseSeconds = Within(r.GetValue(lease), 5, 86_400, "--lease-seconds"),
                 OutageSeconds = Within(r.GetValue(outage), 0, 600, "--outage-seconds"),
                 DrainSeconds = Within(r.GetValue(drain), 10, 86_400, "--drain-seconds"),
-                RabbitMqNode = r.GetValue(node)!,
+                RabbitMqNode = access.RabbitMqNode,
                 PostgresCluster = clusterValue,
                 Seed = r.GetValue(seed),
                 Keep = r.GetValue(keep),
@@ -84,7 +73,7 @@ public static class SoakCommand
             {
                 return new SoakRun(settings, console).RunAsync().GetAwaiter().GetResult();
             }
-            catch (SoakException ex)
+            catch (FleetException ex)
             {
                 console.Error.WriteLine($"acqseg soak: {ex.Message}");
                 return CliApp.UsageError;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
-using AcqSeg.Cli.Hitl;
+using AcqSeg.Cli.Fleet;
 using AcqSeg.Persistence;
 using AcqSeg.Watcher;
 
@@ -45,9 +45,8 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
     private const int JanitorIntervalSeconds = 5;
 
     private readonly Random random = new(settings.Seed + 1);
-    private readonly List<RoleSlot> workers = [];
     private readonly List<string> events = [];
-    private RoleSlot? watcher;
+    private RoleFleet? fleet;
     private int kills;
 
     public async Task<int> RunAsync()
@@ -56,7 +55,9 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         string work = Path.GetFullPath(settings.Work);
         string watchRoot = Path.Combine(work, "watch"), output = Path.Combine(work, "out"), logs = Path.Combine(work, "logs");
         foreach (string d in new[] { watchRoot, output, logs }) Directory.CreateDirectory(d);
-        var servers = new SoakServers(settings, Path.Combine(logs, "servers.log"));
+        var access = new ServerAccess(settings.Bus, settings.Database, settings.RabbitMqNode);
+        await FleetServers.RequireReachableAsync(access);
+        var servers = new FleetServers(access, "soak", Path.Combine(logs, "servers.log"));
         await servers.CreateAsync();
         var invalidGrace = TimeSpan.FromMilliseconds(new WatcherOptions().InvalidTiffGraceMilliseconds);
         var writer = new SoakWriter(settings, watchRoot, Path.Combine(work, "staging"), invalidGrace);
@@ -65,12 +66,12 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         Progress($"soak: {settings.Frames} frames {settings.Size}x{settings.Size} at {Number(settings.Rate, "0.#")}/s, 1 watcher and " +
             $"{settings.Workers} segment workers (1 thread each) on virtual host {servers.VirtualHost} and database {servers.DatabaseName}; logs in {logs}");
 
-        SoakCount count;
+        FrameOutcomes count;
         DateTimeOffset? lastDone;
         try
         {
-            StartRoles(servers, watchRoot, output, logs);
-            await WaitHealthyAsync();
+            fleet = StartRoles(servers.Bus, servers.Database, watchRoot, output, logs);
+            await fleet.WaitHealthyAsync();
             using var stop = new CancellationTokenSource();
             var writing = writer.RunAsync(sources, stop.Token);
             await ChaosAsync(writer, writing, servers, frames);
@@ -79,10 +80,10 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         }
         finally
         {
-            await StopRolesAsync();
+            if (fleet is not null) await fleet.StopAsync();
         }
         var rows = await frames.ListAsync();
-        count = SoakCount.Of(writer.Written, rows, output);
+        count = FrameOutcomes.Of(writer.Written, rows, output);
         Print(count, writer, lastDone, wall.Elapsed);
 
         if (count.Clean && !settings.Keep)
@@ -99,61 +100,21 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         return count.Clean ? CliApp.Ok : CliApp.InputFailed;
     }
 
-    private void StartRoles(SoakServers servers, string watchRoot, string output, string logs)
+    private RoleFleet StartRoles(string bus, string database, string watchRoot, string output, string logs)
     {
-        string[] common = ["--out", output, "--model", settings.ModelPath, "--bus", servers.Bus, "--db", servers.Database, "--device", "cpu",
-            "--stable-seconds", Number(settings.StableSeconds, "0.###")];
-        watcher = new RoleSlot("watcher", ["run", "--role", "watcher", "--watch", watchRoot, .. common], new Dictionary<string, string>
-        {
-            // A short lease, so that a message lost with a killed worker or a restarted broker comes back within the run.
-            ["Watcher__RepublishLeaseSeconds"] = settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
-            ["Watcher__JanitorIntervalSeconds"] = JanitorIntervalSeconds.ToString(CultureInfo.InvariantCulture),
-            // No zoo here either: the registry reads the same (empty) zoo as the workers.
-            ["Models__ZooRoot"] = "",
-        }, Path.Combine(logs, "watcher.log"));
-        watcher.Start();
-        var oneThread = new Dictionary<string, string>
-        {
-            // libtorch's and .NET's thread pools: each worker process computes on one core.
-            ["OMP_NUM_THREADS"] = "1",
-            ["MKL_NUM_THREADS"] = "1",
-            ["DOTNET_PROCESSOR_COUNT"] = "1",
-            // No zoo: an acquisition's first frame gets --model (the default), not a style choice among the zoo's models.
-            ["Models__ZooRoot"] = "",
-        };
-        for (int i = 1; i <= settings.Workers; i++)
-        {
-            var slot = new RoleSlot($"worker{i}", ["run", "--role", "segment-worker", .. common], oneThread, Path.Combine(logs, $"worker{i}.log"));
-            slot.Start();
-            workers.Add(slot);
-        }
-    }
-
-    private async Task WaitHealthyAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        foreach (var slot in workers.Prepend(watcher!))
-        {
-            while (true)
+        var roles = new RoleFleet(new FleetLayout(bus, database, settings.ModelPath, watchRoot, output, logs, settings.Workers, settings.StableSeconds, [],
+            new Dictionary<string, string>
             {
-                if (slot.Process!.Exited is { } why) throw new SoakException($"{slot.Name}: {why} ({slot.Log})");
-                try
-                {
-                    if ((await http.GetAsync($"http://127.0.0.1:{slot.Port}/health")).IsSuccessStatusCode) break;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    // Not listening yet.
-                }
-                if (DateTime.UtcNow > until) throw new SoakException($"{slot.Name} did not answer /health within 3 minutes; see {slot.Log}");
-                await Task.Delay(500);
-            }
-        }
+                // A short lease, so that a message lost with a killed worker or a restarted broker comes back within the run.
+                ["Watcher__RepublishLeaseSeconds"] = settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
+                ["Watcher__JanitorIntervalSeconds"] = JanitorIntervalSeconds.ToString(CultureInfo.InvariantCulture),
+            }));
+        roles.Start();
+        return roles;
     }
 
     /// <summary>Kills and restarts while the frames are written; the restarts of the servers happen once each.</summary>
-    private async Task ChaosAsync(SoakWriter writer, Task writing, SoakServers servers, FrameStore frames)
+    private async Task ChaosAsync(SoakWriter writer, Task writing, FleetServers servers, FrameStore frames)
     {
         bool brokerDone = false, databaseDone = false;
         var nextKill = DateTime.UtcNow + KillInterval();
@@ -165,17 +126,17 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
             double progress = writer.Started / (double)settings.Frames;
             if (!brokerDone && progress >= BrokerRestartAt)
             {
-                await RestartAsync("RabbitMQ", writer.Started, servers.RestartBrokerAsync);
+                await RestartAsync("RabbitMQ", writer.Started, () => servers.RestartBrokerAsync(Outage));
                 brokerDone = true;
             }
             else if (!databaseDone && progress >= DatabaseRestartAt)
             {
-                await RestartAsync("PostgreSQL", writer.Started, servers.RestartDatabaseAsync);
+                await RestartAsync("PostgreSQL", writer.Started, () => servers.RestartDatabaseAsync(settings.PostgresCluster, Outage));
                 databaseDone = true;
             }
             else if (DateTime.UtcNow >= nextKill)
             {
-                var victim = workers[random.Next(workers.Count)];
+                var victim = fleet!.Workers[random.Next(fleet.Workers.Count)];
                 await victim.KillAsync();
                 kills++;
                 // Down for a moment, as a process manager's restart delay leaves it.
@@ -199,13 +160,15 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         events.Add(what);
     }
 
+    private TimeSpan Outage => TimeSpan.FromSeconds(settings.OutageSeconds);
+
     private TimeSpan KillInterval() => TimeSpan.FromSeconds(settings.KillEverySeconds * (0.5 + random.NextDouble()));
 
     /// <summary>A role process that ended without being killed is a finding: counted, reported, and started again as a
     /// process manager would.</summary>
     private async Task RestartCrashedAsync()
     {
-        foreach (var slot in workers.Prepend(watcher!))
+        foreach (var slot in fleet!.All)
         {
             if (slot.Process!.Exited is not { } why) continue;
             slot.UnexpectedExits++;
@@ -227,7 +190,7 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
             await RestartCrashedAsync();
             var rows = await TryListAsync(frames);
             var now = DateTimeOffset.UtcNow;
-            if (rows is not null && now >= settleUntil && SoakCount.Settled(writer.Written, rows))
+            if (rows is not null && now >= settleUntil && FrameOutcomes.Settled(writer.Written, rows))
                 return LastCompletion(rows);
             if (now >= until)
             {
@@ -265,19 +228,11 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
         return rows is null ? "?" : rows.Count(r => FrameStates.Terminal.Contains(r.State)).ToString(CultureInfo.InvariantCulture);
     }
 
-    private async Task StopRolesAsync()
-    {
-        foreach (var slot in workers.Prepend(watcher).OfType<RoleSlot>())
-        {
-            if (slot.Process is not null) await slot.Process.DisposeAsync();
-        }
-    }
-
-    private void Print(SoakCount c, SoakWriter writer, DateTimeOffset? lastDone, TimeSpan wall)
+    private void Print(FrameOutcomes c, SoakWriter writer, DateTimeOffset? lastDone, TimeSpan wall)
     {
         var o = console.Out;
         double? span = lastDone is { } last ? (last - writer.FirstWrite).TotalSeconds : null;
-        int crashed = workers.Prepend(watcher!).Sum(s => s.UnexpectedExits);
+        int crashed = fleet!.All.Sum(s => s.UnexpectedExits);
         o.WriteLine($"soak: {settings.Frames} frames {settings.Size}x{settings.Size}, 1 watcher + {settings.Workers} segment workers (1 thread each), RabbitMQ + PostgreSQL, lease {settings.LeaseSeconds} s");
         o.WriteLine($"acquired    {c.Acquired,6}  files written ({writer.Stalled} by slow writers, {writer.StalledPastGrace} of them stalled past the stability window and the TIFF check's grace)");
         o.WriteLine($"segmented   {c.Segmented,6}");
@@ -297,26 +252,4 @@ internal sealed class SoakRun(SoakSettings settings, CliConsole console)
     private void Progress(string line) => console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
     private static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
-
-    /// <summary>One role process and the command that starts it again.</summary>
-    private sealed class RoleSlot(string name, string[] args, IReadOnlyDictionary<string, string> environment, string log)
-    {
-        public string Name => name;
-        public string Log => log;
-        public ServiceProcess? Process { get; private set; }
-        public int Port { get; private set; }
-        public int UnexpectedExits { get; set; }
-
-        public void Start()
-        {
-            Port = ServiceProcess.FreePort();
-            Process = ServiceProcess.Start([.. args, "--http", $"127.0.0.1:{Port}"], environment, log);
-        }
-
-        public async Task KillAsync()
-        {
-            Process!.Kill();
-            await Process.DisposeAsync();
-        }
-    }
 }

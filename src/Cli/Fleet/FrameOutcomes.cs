@@ -1,14 +1,14 @@
 using AcqSeg.Persistence;
 
-namespace AcqSeg.Cli.Soak;
+namespace AcqSeg.Cli.Fleet;
 
 /// <summary>
-/// What became of every file the soak wrote, from the frames table and the output folder.
+/// What became of every file a run (the soak, the workers bench) wrote, from the frames table and the output folder.
 /// Lost: a file with no row, no row in a terminal state, or a Segmented/Flagged row whose masks file is missing.
-/// Duplicated: rows beyond the first for one file, rows for files the soak did not write, and output files no
+/// Duplicated: rows beyond the first for one file, rows for files the run did not write, and output files no
 /// finished row names. Ambiguous: files that do not end in exactly one terminal state (none, or several rows).
 /// </summary>
-internal sealed record SoakCount(
+internal sealed record FrameOutcomes(
     int Acquired, int Segmented, int Flagged, int Failed, int Lost, int Duplicated, int Ambiguous,
     int Republished, int LeftoverTempFiles, IReadOnlyList<string> Problems, IReadOnlyDictionary<string, int> FailureReasons)
 {
@@ -22,7 +22,7 @@ internal sealed record SoakCount(
         return written.All(done.Contains);
     }
 
-    public static SoakCount Of(IReadOnlyList<string> written, IReadOnlyList<FrameRow> rows, string outputRoot)
+    public static FrameOutcomes Of(IReadOnlyList<string> written, IReadOnlyList<FrameRow> rows, string outputRoot)
     {
         var problems = new List<string>();
         var byPath = rows.ToLookup(r => r.Path, StringComparer.Ordinal);
@@ -48,7 +48,7 @@ internal sealed record SoakCount(
         foreach (var stray in rows.Where(r => !files.Contains(r.Path)))
         {
             duplicated++;
-            problems.Add($"duplicated: a row for {stray.Path}, which the soak did not write ({stray.State})");
+            problems.Add($"duplicated: a row for {stray.Path}, which the run did not write ({stray.State})");
         }
 
         var mineRows = rows.Where(r => files.Contains(r.Path)).ToList();
@@ -74,7 +74,7 @@ internal sealed record SoakCount(
             problems.Add($"duplicated: output {file} belongs to no finished frame");
         }
 
-        return new SoakCount(
+        return new FrameOutcomes(
             written.Count,
             mineRows.Count(r => r.State == FrameStates.Segmented),
             mineRows.Count(r => r.State == FrameStates.Flagged),
