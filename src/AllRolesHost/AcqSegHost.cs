@@ -92,6 +92,8 @@ public static class AcqSegHost
             ["Logging:LogLevel:Microsoft"] = "Warning",
             ["Logging:LogLevel:MassTransit"] = "Warning",
         };
+        // Only when asked: a false here would override SegmentWorker__SaveFlows from the environment.
+        if (run.SaveFlows) c["SegmentWorker:SaveFlows"] = "true";
         for (int i = 0; i < run.WatchFolders.Count; i++) c[$"Watcher:Roots:{i}"] = Path.GetFullPath(run.WatchFolders[i]);
         if (run.ModelForEveryAcquisition)
         {

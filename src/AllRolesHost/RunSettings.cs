@@ -45,6 +45,9 @@ public sealed record RunSettings
     public string Precision { get; init; } = "auto";
     /// <summary>Fast path tiles: cellpose or large.</summary>
     public string FastTiles { get; init; } = "cellpose";
+    /// <summary>Keep every frame's X_flows.tif (SegmentWorker:SaveFlows), which the editor's flows and cell-probability
+    /// views show; false leaves the setting to the configuration (off by default).</summary>
+    public bool SaveFlows { get; init; }
     /// <summary>Stop once nothing has been pending for this long; null = run until stopped.</summary>
     public TimeSpan? ExitWhenIdle { get; init; }
     /// <summary>How long a file must stay unchanged before it counts: the watcher's own default, so `run` and a

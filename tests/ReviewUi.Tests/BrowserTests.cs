@@ -14,7 +14,7 @@ namespace AcqSeg.ReviewUi.Tests;
 /// sequential: each starts its own host and browser.
 /// </summary>
 [Collection("browser")]
-public class BrowserTests
+public partial class BrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
 
@@ -68,6 +68,18 @@ public class BrowserTests
         await page.FillAsync("#password", ReviewHostFixture.Password);
         await page.ClickAsync("#submit");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/ui/queue\.html"));
+    }
+
+    /// <summary>Picks the brush (B) and drags it from one frame pixel to another.</summary>
+    private static async Task BrushAsync(IPage page, (double X, double Y) from, (double X, double Y) to)
+    {
+        await page.Keyboard.PressAsync("b");
+        var (x0, y0) = await ClientAsync(page, from.X, from.Y);
+        var (x1, y1) = await ClientAsync(page, to.X, to.Y);
+        await page.Mouse.MoveAsync(x0, y0);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x1, y1, new MouseMoveOptions { Steps = 6 });
+        await page.Mouse.UpAsync();
     }
 
     private static Task<int> LabelAtAsync(IPage page, int x, int y) => page.EvaluateAsync<int>($"window.acqsegEditor.labelAt({x}, {y})");
@@ -135,13 +147,7 @@ public class BrowserTests
             Assert.True(drawn > 4, $"the drawn ROI got label {drawn}");
 
             // Brush the drawn ROI downwards, check it grew, then undo the stroke.
-            await page.Keyboard.PressAsync("b");
-            var (bx0, by0) = await ClientAsync(page, 74, 84);
-            var (bx1, by1) = await ClientAsync(page, 74, 92);
-            await page.Mouse.MoveAsync(bx0, by0);
-            await page.Mouse.DownAsync();
-            await page.Mouse.MoveAsync(bx1, by1, new MouseMoveOptions { Steps = 6 });
-            await page.Mouse.UpAsync();
+            await BrushAsync(page, (74, 84), (74, 92));
             Assert.Equal(drawn, await LabelAtAsync(page, 74, 90));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots(), "editor.png") });
             await page.Keyboard.PressAsync("Control+z");

@@ -88,11 +88,21 @@ public static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var estimateLimit = new Option<int>("--estimate-images") { Description = "With --estimate: at most this many images per folder (0 = all)" };
+        var ui = new Option<bool>("--ui")
+        {
+            Description = "Instead: the review editor in headless Chromium on one synthetic frame served by the embedded service: time to first paint, " +
+                          "bytes on the wire, an edit's input-to-painted-frame time (delete, undo, brush), draw times while panning, the first switch to " +
+                          "the flows and cell-probability views (with --model: the frame segmented by that model, else its own masks)",
+        };
+        var uiSize = new Option<int>("--ui-size") { Description = "With --ui: the frame's side in pixels", DefaultValueFactory = _ => 2048 };
+        var uiLoads = new Option<int>("--ui-loads") { Description = "With --ui: how many times the editor is opened (time to first paint each time)", DefaultValueFactory = _ => 3 };
+        var chromium = new Option<string>("--chromium") { Description = "With --ui: the browser", DefaultValueFactory = _ => "/usr/bin/chromium" };
+        var screenshots = new Option<string?>("--screenshots") { Description = "With --ui: also save the editor's image, flows and cell-probability views as PNGs in this folder" };
         var path = new NetworkPathOptions();
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
             model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
-            workers, bus, db, node, estimate, estimateLimit,
+            workers, bus, db, node, estimate, estimateLimit, ui, uiSize, uiLoads, chromium, screenshots,
         };
         cmd.SetAction(r =>
         {
@@ -107,6 +117,18 @@ public static class BenchCommand
                 .Select(m => m.ToLowerInvariant()).Distinct().ToList();
             if (modeList.Count == 0 || modeList.Any(m => m is not ("exact" or "fast" or "large")))
                 throw new UsageException($"--modes '{r.GetValue(modes)}': use one or more of exact, fast, large (e.g. exact,fast,large)");
+            if (r.GetValue(ui))
+            {
+                int side = r.GetValue(uiSize), loads = r.GetValue(uiLoads);
+                if (side is < 256 or > 8192) throw new UsageException($"--ui-size {side} must be 256-8192");
+                if (loads is < 1 or > 50) throw new UsageException($"--ui-loads {loads} must be 1-50");
+                string? uiModel = r.GetValue(model) is { } named ? ModelLocator.Resolve(named) : null;
+                return UiBench.Run(console, new UiBench.Settings(r.GetValue(chromium)!, side, loads, uiModel, r.GetValue(screenshots)));
+            }
+            foreach (var uiOnly in new Option[] { uiSize, uiLoads, chromium, screenshots })
+            {
+                if (r.GetResult(uiOnly) is { Implicit: false }) throw new UsageException($"{uiOnly.Name} belongs to --ui: give --ui too");
+            }
             int rep = r.GetValue(repeats);
             if (rep < 1) throw new UsageException($"--repeats {rep} must be >= 1");
             int serviceFrames = r.GetValue(service);

@@ -32,18 +32,7 @@ public static class FlowsCommand
             try
             {
                 var labels = TiffReader.ReadLabels(file);
-                var flows = MaskDynamics.FlowsFromMasks(labels);
-                int n = labels.Labels.Length;
-                // Network units: Cellpose's networks predict 5x the unit flows.
-                var dy = new float[n];
-                var dx = new float[n];
-                var prob = new float[n];
-                for (int i = 0; i < n; i++)
-                {
-                    dy[i] = 5f * flows.DY[i];
-                    dx[i] = 5f * flows.DX[i];
-                    prob[i] = labels.Labels[i] != 0 ? LabelLogit : -LabelLogit;
-                }
+                var (dy, dx, prob) = FromMasks(labels);
                 string stem = InputFiles.Stem(file);
                 if (stem.EndsWith("_masks", StringComparison.Ordinal)) stem = stem[..^"_masks".Length];
                 string dir = outDir ?? Path.GetDirectoryName(Path.GetFullPath(file))!;
@@ -60,6 +49,25 @@ public static class FlowsCommand
         }
         progress.Finish();
         return failed > 0 ? CliApp.InputFailed : CliApp.Ok;
+    }
+
+    /// <summary>The flows file's pages for <paramref name="labels"/>: dY, dX in network units (Cellpose's networks predict
+    /// 5x the unit flows) and the cell-probability logit (+/- <see cref="LabelLogit"/>).</summary>
+    public static (float[] DY, float[] DX, float[] CellProb) FromMasks(LabelImage labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var flows = MaskDynamics.FlowsFromMasks(labels);
+        int n = labels.Labels.Length;
+        var dy = new float[n];
+        var dx = new float[n];
+        var prob = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            dy[i] = 5f * flows.DY[i];
+            dx[i] = 5f * flows.DX[i];
+            prob[i] = labels.Labels[i] != 0 ? LabelLogit : -LabelLogit;
+        }
+        return (dy, dx, prob);
     }
 
     private static IReadOnlyList<string> ExpandLabels(string[] inputs)

@@ -23,6 +23,10 @@ public static class RunCommand
         var idle = new Option<double?>("--exit-when-idle") { Description = "Exit once nothing has been pending for this many seconds" };
         var device = new Option<string>("--device") { Description = "cpu (default), auto, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var stable = new Option<double>("--stable-seconds") { Description = "A file counts once unchanged for this long", DefaultValueFactory = _ => RunSettings.DefaultStableFor.TotalSeconds };
+        var saveFlows = new Option<bool>("--save-flows")
+        {
+            Description = "Also keep each frame's X_flows.tif (dY, dX, cell probability; 12 bytes a pixel), which the review editor's flows and cell-probability views show",
+        };
         var role = new Option<string>("--role")
         {
             Description = "all (watcher, segment worker, train worker, review API), watcher (with its janitor) or segment-worker; " +
@@ -33,7 +37,7 @@ public static class RunCommand
 
         var cmd = new Command("run", "Watch acquisition folders and segment new frames live (watcher, workers, review API in one process)")
         {
-            watch, outDir, model, bus, db, http, idle, device, stable, role,
+            watch, outDir, model, bus, db, http, idle, device, stable, saveFlows, role,
         };
         var path = new NetworkPathOptions();
         foreach (var o in path.All) cmd.Options.Add(o);
@@ -84,6 +88,7 @@ public static class RunCommand
                 Device = r.GetValue(device)!,
                 ExitWhenIdle = idleSeconds is double s ? TimeSpan.FromSeconds(s) : null,
                 StableFor = TimeSpan.FromSeconds(stableSeconds),
+                SaveFlows = r.GetValue(saveFlows),
             };
             return Run(console, settings);
         });

@@ -30,6 +30,16 @@ public static class PngEncoder
         return png.ToArray();
     }
 
+    /// <summary>8-bit gray bytes (length = width * height) as a PNG in memory.</summary>
+    public static byte[] EncodeGray(byte[] gray, int width, int height)
+    {
+        if (gray.Length != (long)width * height)
+            throw new ArgumentException($"gray buffer has {gray.Length} bytes, {width}x{height} needs {(long)width * height}", nameof(gray));
+        using var png = new MemoryStream();
+        Encode(png, gray, new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        return png.ToArray();
+    }
+
     /// <summary>Writes a grayscale image; 16-bit samples are big-endian, as PNG stores them.</summary>
     public static void WriteGray(string path, byte[] samples, int width, int height, int bitDepth)
     {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AcqSeg.Contracts;
 using AcqSeg.Models;
+using AcqSeg.Models.Zoo;
 using AcqSeg.Persistence;
 using AcqSeg.ReviewHost.Curators;
 using MassTransit;
@@ -35,6 +36,15 @@ public sealed record LineageDto(string Model, int Latest, int Live, string? Pinn
 
 public sealed record SetLiveRequest(int? Version);
 
+/// <summary>
+/// A zoo model as this service uses it: the zoo's current version, and the live version the service's registry gives it
+/// (null until its first frame registers the zoo version as the lineage's base; pinned when a curator rolled back).
+/// </summary>
+public sealed record ZooModelDto(string Model, int? ZooVersion, int? Live, int? Latest, string? PinnedBy, string? Problem);
+
+/// <summary>The zoo folder's models; <paramref name="Configured"/> is false when the service has no zoo (Models:ZooRoot).</summary>
+public sealed record ZooDto(bool Configured, IReadOnlyList<ZooModelDto> Models);
+
 /// <summary>Sign-in, API tokens, frame claims, the review queue view and model lineages (the curator UI's API).</summary>
 public static class CuratorApi
 {
@@ -54,6 +64,7 @@ public static class CuratorApi
         api.MapPost("/frames/{id:guid}/claim", Claim).RequireCurator();
         api.MapDelete("/frames/{id:guid}/claim", Release).RequireCurator();
         api.MapGet("/models", Models);
+        api.MapGet("/models/zoo", Zoo);
         api.MapPost("/models/{model}/live", SetLive).RequireCurator();
         return app;
     }
@@ -218,6 +229,37 @@ public static class CuratorApi
             });
         }
         return Results.Ok(result);
+    }
+
+    /// <summary>
+    /// Every model in the zoo folder with the version the service segments its frames with now: the registry's live
+    /// version (<see cref="ModelStore.LiveAsync"/>, what the segment worker loads), beside the zoo's current version, which
+    /// differs once curated fine-tunes were published here or a curator rolled back.
+    /// </summary>
+    private static async Task<IResult> Zoo(IOptions<ModelsOptions> options, ModelStore models, LiveModelStore live, CancellationToken cancel)
+    {
+        string root = options.Value.ZooRoot;
+        if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return Results.Ok(new ZooDto(false, []));
+        var zoo = new ModelZoo(root);
+        var result = new List<ZooModelDto>();
+        foreach (string name in zoo.Names())
+        {
+            int? zooVersion = null;
+            string? problem = null;
+            try
+            {
+                zooVersion = zoo.Manifest(name).Current;
+            }
+            catch (ZooException ex)
+            {
+                problem = ex.Message;
+            }
+            var liveRow = await models.LiveAsync(name, cancel);
+            var latest = await models.LatestAsync(name, cancel);
+            string? pinnedBy = liveRow is not null && latest is not null && liveRow.Version != latest.Version ? (await live.GetAsync(name, cancel))?.SetBy : null;
+            result.Add(new ZooModelDto(name, zooVersion, liveRow?.Version, latest?.Version, pinnedBy, problem));
+        }
+        return Results.Ok(new ZooDto(true, result));
     }
 
     /// <summary>

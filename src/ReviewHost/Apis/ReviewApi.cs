@@ -16,7 +16,11 @@ namespace AcqSeg.ReviewHost.Apis;
 
 public sealed record FlaggedFrameDto(Guid Id, string Acquisition, string Path, string Model, int? ModelVersion, IReadOnlyList<string> Reasons, string? CompletedAt);
 
-public sealed record FrameDetailDto(FrameRow Frame, FrameStatsRow? Stats, IReadOnlyList<ReviewReason> Reasons);
+public sealed record FrameDetailDto(FrameRow Frame, FrameStatsRow? Stats, IReadOnlyList<ReviewReason> Reasons)
+{
+    /// <summary>Which of the editor's views besides the image this frame has (flows and cell probability), or why not.</summary>
+    public FrameViewsDto? Views { get; init; }
+}
 
 public sealed record CorrectionAccepted(Guid CorrectionId, Guid FrameId, string MasksPath, string Sha256, int Objects);
 
@@ -80,11 +84,15 @@ public static class ReviewApi
         return Results.Ok(result);
     }
 
-    private static async Task<IResult> GetFrame(Guid id, FrameStore frames, CancellationToken cancel)
+    private static async Task<IResult> GetFrame(Guid id, FrameStore frames, FileRoots roots, CancellationToken cancel)
     {
         var frame = await frames.GetAsync(id, cancel);
         if (frame is null) return NotFound(id);
-        return Results.Ok(new FrameDetailDto(frame, await frames.GetStatsAsync(id, cancel), await frames.GetReasonsAsync(id, cancel)));
+        var (flows, unavailable) = FramePixelsApi.FlowsFile(frame, roots);
+        return Results.Ok(new FrameDetailDto(frame, await frames.GetStatsAsync(id, cancel), await frames.GetReasonsAsync(id, cancel))
+        {
+            Views = new FrameViewsDto(flows is not null, unavailable),
+        });
     }
 
     /// <summary>The frame as a contrast-stretched grayscale PNG (mean over channels, 1st-99th percentile).</summary>

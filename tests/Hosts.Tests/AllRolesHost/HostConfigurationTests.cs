@@ -33,4 +33,12 @@ public class HostConfigurationTests
         Assert.False(fallback.ContainsKey("ModelChoice:Rules:0:Pattern"));
         Assert.Equal("m", fallback["ModelChoice:DefaultModel"]);
     }
+
+    [Fact]
+    public void SaveFlows_SetsTheWorkersOption_WithoutIt_TheConfigurationDecides()
+    {
+        Assert.Equal("true", AcqSegHost.Configuration(Settings(null) with { SaveFlows = true })["SegmentWorker:SaveFlows"]);
+        // Not "false": that would override SegmentWorker__SaveFlows=true from the environment.
+        Assert.False(AcqSegHost.Configuration(Settings(null)).ContainsKey("SegmentWorker:SaveFlows"));
+    }
 }

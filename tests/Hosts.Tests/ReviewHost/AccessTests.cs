@@ -12,9 +12,11 @@ public class AccessTests
 {
     private static string[] DataReads(Guid frame) =>
     [
-        "/api/queue", "/api/review", "/api/models", "/api/frames", "/api/metrics", "/api/models/m/training-runs",
+        "/api/queue", "/api/review", "/api/models", "/api/models/zoo", "/api/frames", "/api/metrics", "/api/models/m/training-runs",
         $"/api/frames/{frame}", $"/api/frames/{frame}/pixels", $"/api/frames/{frame}/labels", $"/api/frames/{frame}/image.png",
         $"/api/frames/{frame}/outlines.png", $"/api/frames/{frame}/masks.tif", $"/api/frames/{frame}/thumbnail.png",
+        $"/api/frames/{frame}/pixels?compact=true", $"/api/frames/{frame}/labels?compact=true", $"/api/frames/{frame}/flows.png",
+        $"/api/frames/{frame}/cellprob.png",
         "/ui/js/queue.js", "/ui/js/editor.js",
     ];
 
@@ -23,7 +25,7 @@ public class AccessTests
     {
         await using var host = await ReviewHostFixture.StartAsync();
         await host.AddModelVersionsAsync("m", 1);
-        var frame = await host.SeedFlaggedAsync("secret-plate");
+        var frame = await host.SeedFlaggedAsync("secret-plate", flows: true);
         string path = (await host.Frames.GetAsync(frame))!.Path;
         using var anonymous = host.Anonymous();
         using var unknownToken = host.WithToken("acqseg_not-a-token");

@@ -6,6 +6,8 @@ using AcqSeg.Cli;
 using AcqSeg.Contracts;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
+using AcqSeg.Models;
+using AcqSeg.Models.Zoo;
 using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
 using MassTransit;
@@ -108,9 +110,11 @@ public sealed class ReviewHostFixture : IAsyncDisposable
     public static readonly (int Label, int Top, int Left, int Size)[] Squares =
         [(1, 8, 8, 14), (2, 8, 40, 14), (3, 40, 8, 14), (4, 40, 40, 14)];
 
-    /// <summary>A flagged frame: image, masks and outlines under the output root, rows for frame, stats and reasons.</summary>
-    public Task<Guid> SeedFlaggedAsync(string acquisition = "plate1", string reason = "flow_qc_dropped", string model = "m", int version = 1) =>
-        SeedAsync(acquisition, reason, model, version);
+    /// <summary>A flagged frame: image, masks and outlines under the output root, rows for frame, stats and reasons; with
+    /// <paramref name="flows"/>, a flows file made from the masks (`acqseg flows`), as the worker keeps with SaveFlows.</summary>
+    public Task<Guid> SeedFlaggedAsync(string acquisition = "plate1", string reason = "flow_qc_dropped", string model = "m", int version = 1,
+        bool flows = false) =>
+        SeedAsync(acquisition, reason, model, version, flows);
 
     /// <summary>A frame the quality gate passed (state Segmented), with the same files as a flagged one.</summary>
     public Task<Guid> SeedSegmentedAsync(string acquisition = "plate1", string model = "m", int version = 1) =>
@@ -134,26 +138,46 @@ public sealed class ReviewHostFixture : IAsyncDisposable
         return id;
     }
 
-    private async Task<Guid> SeedAsync(string acquisition, string? reason, string model, int version)
+    private Task<Guid> SeedAsync(string acquisition, string? reason, string model, int version, bool flows = false)
+    {
+        var masks = TestLabels.Squares(Size, Size, Squares);
+        var pixels = new float[Size * Size];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = masks.Labels[i] > 0 ? 800 + 10 * (i % 7) : 100 + (i % 13);
+        return SeedFrameAsync([pixels], masks, acquisition, reason, model, version, flows);
+    }
+
+    /// <summary>
+    /// A frame of any size and channel count (<paramref name="planes"/>: one float plane per channel, stored as float32
+    /// pages) with <paramref name="masks"/>; flagged with <paramref name="reason"/>, or Segmented when it is null.
+    /// </summary>
+    public async Task<Guid> SeedFrameAsync(float[][] planes, LabelImage masks, string acquisition = "plate1", string? reason = "flow_qc_dropped",
+        string model = "m", int version = 1, bool flows = false)
     {
         var id = Guid.NewGuid();
         string dir = Path.Combine(Output, "seed", id.ToString("N"));
         Directory.CreateDirectory(dir);
-        var masks = TestLabels.Squares(Size, Size, Squares);
-        var pixels = new float[Size * Size];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = masks.Labels[i] > 0 ? 800 + 10 * (i % 7) : 100 + (i % 13);
+        int h = masks.Height, w = masks.Width;
         string image = Path.Combine(dir, "frame.tif");
-        TiffWriter.WriteFloatPages(image, [pixels], Size, Size);
+        TiffWriter.WriteFloatPages(image, planes, h, w);
         string masksPath = Path.Combine(dir, "frame_cp_masks.tif");
         TiffWriter.WriteLabels(masksPath, masks);
         string outlines = Path.Combine(dir, "frame_outlines.png");
-        OutlineOverlay.WritePng(outlines, new ImageData(pixels, 1, Size, Size), masks);
-        return await InsertFlaggedAsync(id, acquisition, image, masksPath, outlines, reason, model, version);
+        OutlineOverlay.WritePng(outlines, new ImageData(planes[0], 1, h, w), masks);
+        string? flowsPath = null;
+        if (flows)
+        {
+            var e = new StringWriter();
+            int code = CliApp.Run(["flows", masksPath, "--out", dir], new StringWriter(), e);
+            Assert.True(code == CliApp.Ok, $"acqseg flows: exit {code}; {e}");
+            flowsPath = Path.Combine(dir, "frame_cp_flows.tif");
+            Assert.True(File.Exists(flowsPath), $"acqseg flows wrote no {flowsPath}");
+        }
+        return await InsertFlaggedAsync(id, acquisition, image, masksPath, outlines, reason, model, version, flowsPath, h, w, masks.CountObjects());
     }
 
     /// <summary>Rows for a segmented frame whose files exist: flagged with <paramref name="reason"/>, or Segmented when it is null.</summary>
     public async Task<Guid> InsertFlaggedAsync(Guid id, string acquisition, string image, string masks, string? outlines, string? reason,
-        string model = "m", int version = 1)
+        string model = "m", int version = 1, string? flows = null, int height = Size, int width = Size, int objects = 4)
     {
         var now = DateTimeOffset.UtcNow;
         Assert.True(await Frames.TryAddAcquiredAsync(new FrameRow
@@ -166,8 +190,8 @@ public sealed class ReviewHostFixture : IAsyncDisposable
             Model = model,
             AcquiredAt = Database.Timestamp(now),
         }));
-        Assert.True(await Frames.TryCompleteAsync(new SegmentationRecord(id, reason is not null, version, masks, null, outlines, null,
-            new FrameStatsRow { Height = Size, Width = Size, ObjectCount = Squares.Length, Style = "" },
+        Assert.True(await Frames.TryCompleteAsync(new SegmentationRecord(id, reason is not null, version, masks, flows, outlines, null,
+            new FrameStatsRow { Height = height, Width = width, ObjectCount = objects, Style = "" },
             reason is null ? [] : [new ReviewReason(reason, $"{reason} tripped in the seed")])));
         return id;
     }
@@ -189,6 +213,36 @@ public sealed class ReviewHostFixture : IAsyncDisposable
                 CreatedAt = Database.Timestamp(DateTimeOffset.UtcNow.AddMinutes(v)),
             });
         }
+    }
+
+    /// <summary>A zoo folder model: weights (never loaded here) and a manifest whose current version is <paramref name="current"/>.</summary>
+    public static void WriteZooModel(string zoo, string name, int current)
+    {
+        string folder = Path.Combine(zoo, name);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, ModelZoo.WeightsFile), $"{name} v{current} weights");
+        new ModelManifest
+        {
+            Name = name,
+            Current = current,
+            Versions = [.. Enumerable.Range(1, current).Select(v => new ModelVersion { Version = v, Created = DateTimeOffset.UtcNow })],
+        }.Write(Path.Combine(folder, ModelManifest.FileName));
+    }
+
+    /// <summary>The zoo's nuclei (v6) registered and fine-tuned once here (v7), its cyto (v3) never used yet.</summary>
+    public static async Task<ReviewHostFixture> StartWithZooAsync(string zoo)
+    {
+        WriteZooModel(zoo, "nuclei", 6);
+        WriteZooModel(zoo, "cyto", 3);
+        var host = await StartAsync([new("Models:ZooRoot", zoo)]);
+        // What the segment worker's first nuclei frame does: the registry registers the zoo's current version.
+        Assert.Equal(6, (await host.Services.GetRequiredService<ModelRegistry>().LiveAsync("nuclei")).Version);
+        Assert.True(await new ModelStore(host.Database).TryAddVersionAsync(new ModelVersionRow
+        {
+            Model = "nuclei", Version = 7, ParentVersion = 6, Path = Path.Combine(host.Output, "models", "nuclei", "v7.pth"), Sha256 = "s7",
+            ApBefore = 0.61, ApAfter = 0.64, CreatedAt = Database.Timestamp(DateTimeOffset.UtcNow),
+        }));
+        return host;
     }
 
     /// <summary>Adds a curator through `acqseg users add NAME --password-stdin`.</summary>

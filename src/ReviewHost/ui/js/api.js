@@ -42,11 +42,27 @@ export async function getJson(url) {
   return (await check(await fetch(url, { credentials: 'same-origin' }))).json();
 }
 
-/** Raw little-endian pixels with their shape from the X-Channels / X-Height / X-Width headers (labels: X-Labels, their source). */
+/** A binary read (an image the page draws) as a Blob; refusals become ApiErrors with the server's reason. */
+export async function getBlob(url) {
+  return (await check(await fetch(url, { credentials: 'same-origin' }))).blob();
+}
+
+const sampleArrays = { uint8: Uint8Array, uint16: Uint16Array, int32: Int32Array, float32: Float32Array };
+
+/**
+ * Pixels or labels in their compact form (the smallest exact type, named in X-Sample-Type; gzip-compressed on the way,
+ * which the browser undoes) with their shape from X-Channels / X-Height / X-Width (labels: X-Labels, their source).
+ */
 export async function getPixels(url) {
-  const r = await check(await fetch(url, { credentials: 'same-origin' }));
+  const r = await check(await fetch(url + (url.includes('?') ? '&' : '?') + 'compact=true', { credentials: 'same-origin' }));
   const shape = ['X-Channels', 'X-Height', 'X-Width'].map(h => parseInt(r.headers.get(h), 10));
-  return { buffer: await r.arrayBuffer(), channels: shape[0], height: shape[1], width: shape[2], source: r.headers.get('X-Labels') };
+  const type = r.headers.get('X-Sample-Type');
+  const Samples = sampleArrays[type];
+  if (!Samples) throw new ApiError(r.status, `${url}: unknown sample type '${type}'`);
+  const data = new Samples(await r.arrayBuffer());
+  const expected = shape[0] * shape[1] * shape[2];
+  if (data.length !== expected) throw new ApiError(r.status, `${url}: ${data.length} samples arrived, the shape ${shape.join('x')} needs ${expected}`);
+  return { data, type, channels: shape[0], height: shape[1], width: shape[2], source: r.headers.get('X-Labels') };
 }
 
 /** A write: JSON by default, or a Blob with its own type; carries the anti-forgery header. */

@@ -1,11 +1,12 @@
-import { ApiError, getJson, getPixels, requireCurator, send, showError } from './api.js';
+import { ApiError, getBlob, getJson, getPixels, requireCurator, send, showError } from './api.js';
 import { renderNav } from './nav.js';
 import { LabelModel } from './labels.js';
 import { encodeLabelTiff } from './tiff.js';
 
 // The mask editor. The frame and the mask overlay live in full-resolution offscreen canvases; the visible canvas
 // only ever draws the part of them that is on screen, and edits repaint the overlay inside their bounding box only,
-// so zoom, pan and brushing stay smooth on 2048x2048 frames.
+// so zoom, pan and brushing stay smooth on 2048x2048 frames. Besides the image, the flows and cell-probability views
+// (Cellpose's, rendered by the service from the flows file the worker keeps) can take the overlay's place underneath.
 
 const el = id => document.getElementById(id);
 const frameId = new URLSearchParams(location.search).get('id');
@@ -17,64 +18,185 @@ const ctx = canvas.getContext('2d');
 const state = {
   tool: 'select', selected: 0, zoom: 1, ox: 0, oy: 0, showMasks: true, style: 'outlines', opacity: 0.6, brush: 4,
   stroke: null, edit: null, pan: null, pointer: null, space: false, done: false, me: null, claimLost: false,
+  view: 'image', input: null,
 };
-let W = 0, H = 0, model = null, planes = [], plane = null, planeRange = [0, 1];
+let W = 0, H = 0, model = null, planes = [], plane = null, planeRange = [0, 1], meanPlane = null;
 const imageCanvas = document.createElement('canvas');
 const overlayCanvas = document.createElement('canvas');
 const palette = new Map();
 
 // ---------- contrast ----------
 
+const slotSelects = ['chanR', 'chanG', 'chanB'];
+const composite = () => el('channel').value === 'rgb';
+
 function planeFor(choice) {
   if (choice !== 'mean') return planes[parseInt(choice, 10)];
   if (planes.length === 1) return planes[0];
-  const mean = new Float32Array(W * H);
-  for (const p of planes) for (let i = 0; i < mean.length; i++) mean[i] += p[i] / planes.length;
-  return mean;
+  if (!meanPlane) {
+    meanPlane = new Float32Array(W * H);
+    for (const p of planes) for (let i = 0; i < meanPlane.length; i++) meanPlane[i] += p[i] / planes.length;
+  }
+  return meanPlane;
 }
 
-function percentiles(values, lo, hi) {
-  const step = Math.max(1, Math.floor(values.length / 200000));
-  const sample = [];
-  for (let i = 0; i < values.length; i += step) sample.push(values[i]);
-  sample.sort((a, b) => a - b);
-  const at = q => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
-  return [at(lo), at(hi), sample[0], sample[sample.length - 1]];
+/** A sorted sample of a plane (at most about 200,000 values), kept: percentiles without sorting millions of pixels. */
+const samples = new Map();
+function sampleOf(values) {
+  let s = samples.get(values);
+  if (!s) {
+    const step = Math.max(1, Math.floor(values.length / 200000));
+    s = new Float32Array(Math.ceil(values.length / step));
+    for (let i = 0, k = 0; i < values.length; i += step, k++) s[k] = values[i];
+    s.sort();
+    samples.set(values, s);
+  }
+  return s;
 }
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))];
 
 function chooseChannel() {
-  plane = planeFor(el('channel').value);
+  const rgb = composite();
+  el('composite').hidden = !rgb;
+  if (!rgb) plane = planeFor(el('channel').value);
   autoContrast();
 }
 
+/**
+ * 1st-99th percentile. On one plane the sliders are values between its smallest and largest; in the RGB composite they
+ * are percentiles, so that each channel is stretched between its own.
+ */
 function autoContrast() {
-  const [p1, p99, min, max] = percentiles(plane, 0.01, 0.99);
-  planeRange = [min, max > min ? max : min + 1];
-  el('min').value = Math.round(1000 * (p1 - planeRange[0]) / (planeRange[1] - planeRange[0]));
-  el('max').value = Math.round(1000 * (p99 - planeRange[0]) / (planeRange[1] - planeRange[0]));
+  if (composite()) {
+    el('min').value = 10;
+    el('max').value = 990;
+  } else {
+    const s = sampleOf(plane);
+    planeRange = [s[0], s[s.length - 1] > s[0] ? s[s.length - 1] : s[0] + 1];
+    const span = planeRange[1] - planeRange[0];
+    el('min').value = Math.round(1000 * (quantile(s, 0.01) - planeRange[0]) / span);
+    el('max').value = Math.round(1000 * (quantile(s, 0.99) - planeRange[0]) / span);
+  }
   el('gamma').value = 1;
   renderImage();
 }
 
+/** Writes one plane, stretched between lo and hi through the gamma table, into every 4th byte of px from offset on. */
+function stretch(values, lo, hi, lut, px, offset) {
+  const scale = 1023 / (hi - lo);
+  for (let i = 0, o = offset; i < values.length; i++, o += 4) {
+    let t = (values[i] - lo) * scale;
+    t = t < 0 ? 0 : t > 1023 ? 1023 : t;
+    px[o] = lut[t | 0];
+  }
+}
+
 function renderImage() {
-  const span = planeRange[1] - planeRange[0];
-  let lo = planeRange[0] + span * el('min').value / 1000;
-  let hi = planeRange[0] + span * el('max').value / 1000;
-  if (hi <= lo) hi = lo + span / 1000;
   const gamma = parseFloat(el('gamma').value);
-  el('range').textContent = `${lo.toPrecision(4)} – ${hi.toPrecision(4)}, gamma ${gamma}`;
   const lut = new Uint8ClampedArray(1024);
   for (let k = 0; k < 1024; k++) lut[k] = 255 * Math.pow(k / 1023, gamma);
   const image = new ImageData(W, H);
-  const px = image.data, scale = 1023 / (hi - lo);
-  for (let i = 0, o = 0; i < plane.length; i++, o += 4) {
-    let t = (plane[i] - lo) * scale;
-    t = t < 0 ? 0 : t > 1023 ? 1023 : t;
-    const g = lut[t | 0];
-    px[o] = g; px[o + 1] = g; px[o + 2] = g; px[o + 3] = 255;
+  const px = image.data;
+  if (composite()) {
+    const qlo = el('min').value / 1000, qhi = Math.max(qlo + 0.001, el('max').value / 1000);
+    const parts = [];
+    slotSelects.forEach((id, slot) => {
+      const choice = el(id).value;
+      if (choice === '') {
+        parts.push(`${'RGB'[slot]} none`);
+        return;
+      }
+      const values = planes[parseInt(choice, 10)], s = sampleOf(values);
+      const lo = quantile(s, qlo), hi = Math.max(quantile(s, qhi), lo + 1e-6 * Math.max(1, Math.abs(lo)));
+      stretch(values, lo, hi, lut, px, slot);
+      parts.push(`${'RGB'[slot]} ch ${parseInt(choice, 10) + 1}: ${lo.toPrecision(4)}–${hi.toPrecision(4)}`);
+    });
+    for (let o = 3; o < px.length; o += 4) px[o] = 255;
+    el('range').textContent = `percentiles ${(100 * qlo).toFixed(1)}–${(100 * qhi).toFixed(1)}, gamma ${gamma}; ${parts.join(' · ')}`;
+  } else {
+    const span = planeRange[1] - planeRange[0];
+    const lo = planeRange[0] + span * el('min').value / 1000;
+    let hi = planeRange[0] + span * el('max').value / 1000;
+    if (hi <= lo) hi = lo + span / 1000;
+    el('range').textContent = `${lo.toPrecision(4)} – ${hi.toPrecision(4)}, gamma ${gamma}`;
+    stretch(plane, lo, hi, lut, px, 0);
+    for (let o = 0; o < px.length; o += 4) {
+      px[o + 1] = px[o + 2] = px[o];
+      px[o + 3] = 255;
+    }
   }
   imageCanvas.getContext('2d').putImageData(image, 0, 0);
   requestDraw();
+}
+
+// ---------- views ----------
+
+const viewOrder = ['image', 'flows', 'cellprob'];
+const viewNames = { image: 'image', flows: 'flows', cellprob: 'cell probability' };
+const viewImages = new Map();
+const viewLoads = new Map();
+let viewsUnavailable = null;
+
+/** Enables the flows and cell-probability buttons, or disables them saying why (the frame detail's reason). */
+function describeViews(views) {
+  viewsUnavailable = views?.flows ? null : views?.flowsUnavailable || 'the service did not say whether this frame has flows';
+  for (const view of ['flows', 'cellprob']) {
+    const button = document.querySelector(`[data-view="${view}"]`);
+    button.disabled = viewsUnavailable !== null;
+    if (viewsUnavailable) {
+      // A disabled button gets no pointer events in some browsers: its slot carries the tooltip too.
+      button.title = el(`${view}Slot`).title = `No ${viewNames[view]} view: ${viewsUnavailable}`;
+    }
+  }
+  const note = el('viewNote');
+  note.hidden = viewsUnavailable === null;
+  note.textContent = viewsUnavailable ? `Flows and cell probability: ${viewsUnavailable}.` : '';
+}
+
+/** The view's picture, fetched once (the service renders it from the flows file). */
+function loadView(view) {
+  let pending = viewLoads.get(view);
+  if (!pending) {
+    pending = getBlob(`/api/frames/${frameId}/${view}.png`).then(createImageBitmap).then(bitmap => {
+      if (bitmap.width !== W || bitmap.height !== H) throw new Error(`the ${viewNames[view]} view is ${bitmap.width}x${bitmap.height}, the frame ${W}x${H}`);
+      viewImages.set(view, bitmap);
+      return bitmap;
+    });
+    pending.catch(() => viewLoads.delete(view));
+    viewLoads.set(view, pending);
+  }
+  return pending;
+}
+
+async function setView(view) {
+  if (view !== 'image' && viewsUnavailable) {
+    showError(error, `No ${viewNames[view]} view: ${viewsUnavailable}`);
+    return;
+  }
+  if (view !== 'image' && !viewImages.has(view)) {
+    say(`loading the ${viewNames[view]} view…`);
+    try {
+      await loadView(view);
+    } catch (e) {
+      showError(error, e);
+      return;
+    }
+    say(`${viewNames[view]} view`);
+  }
+  state.view = view;
+  document.body.dataset.view = view;
+  for (const b of document.querySelectorAll('[data-view]')) b.classList.toggle('active', b.dataset.view === view);
+  requestDraw();
+}
+
+/** W / S as in Cellpose's GUI: the previous or next view. */
+function stepView(delta) {
+  if (viewsUnavailable) {
+    showError(error, `Only the image view: ${viewsUnavailable}`);
+    return;
+  }
+  setView(viewOrder[(viewOrder.indexOf(state.view) + delta + viewOrder.length) % viewOrder.length]);
 }
 
 // ---------- mask overlay ----------
@@ -131,6 +253,70 @@ function select(label) {
     if (box) paintOverlay(box);
   }
   updateCounts();
+  highlightRow();
+}
+
+// ---------- ROI list ----------
+
+let roiListPending = false;
+/** The list is rebuilt once the frame showing the edit is painted: the canvas answers the hand first. */
+function requestRoiList() {
+  if (roiListPending) return;
+  roiListPending = true;
+  requestAnimationFrame(() => afterPaint(renderRoiList));
+}
+
+/** Every ROI with its area, in the chosen order; rebuilt after each edit (not during a stroke: edits commit on release). */
+function renderRoiList() {
+  roiListPending = false;
+  const sort = el('roiSort').value;
+  const rows = [...model.counts.entries()];
+  if (sort === 'label') rows.sort((a, b) => a[0] - b[0]);
+  else if (sort === '-area') rows.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  else rows.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  const fragment = document.createDocumentFragment();
+  for (const [label, area] of rows) {
+    const tr = document.createElement('tr');
+    tr.dataset.label = label;
+    const name = document.createElement('td');
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = `rgb(${colour(label).join(',')})`;
+    name.append(swatch, String(label));
+    const size = document.createElement('td');
+    size.className = 'num';
+    size.textContent = String(area);
+    tr.append(name, size);
+    fragment.append(tr);
+  }
+  el('roiRows').replaceChildren(fragment);
+  el('roiList').dataset.rows = rows.length;
+  highlightRow();
+}
+
+/** Marks the selected ROI's row and scrolls the list (only the list) to it. */
+function highlightRow() {
+  const body = el('roiRows');
+  for (const tr of body.querySelectorAll('tr.selected')) tr.classList.remove('selected');
+  const row = state.selected ? body.querySelector(`tr[data-label="${state.selected}"]`) : null;
+  if (!row) return;
+  row.classList.add('selected');
+  const list = el('roiList');
+  const top = row.offsetTop, bottom = top + row.offsetHeight, head = row.offsetHeight;
+  if (top - head < list.scrollTop) list.scrollTop = top - head;
+  else if (bottom > list.scrollTop + list.clientHeight) list.scrollTop = bottom - list.clientHeight;
+}
+
+/** Pans so that an ROI picked in the list is on screen (the zoom stays). */
+function reveal(label) {
+  const box = model.boxOf(label);
+  if (!box) return;
+  const cw = canvas.clientWidth, ch = canvas.clientHeight;
+  const [sx0, sy0] = toScreen(box.x0, box.y0), [sx1, sy1] = toScreen(box.x1 + 1, box.y1 + 1);
+  if (sx0 >= 0 && sy0 >= 0 && sx1 <= cw && sy1 <= ch) return;
+  state.ox = cw / 2 - (box.x0 + box.x1 + 1) / 2 * state.zoom;
+  state.oy = ch / 2 - (box.y0 + box.y1 + 1) / 2 * state.zoom;
+  requestDraw();
 }
 
 // ---------- view ----------
@@ -140,6 +326,21 @@ function requestDraw() {
   if (drawPending) return;
   drawPending = true;
   requestAnimationFrame(draw);
+}
+
+// What the page measured, for `acqseg bench --ui`: when the frame was first painted (ms since navigation), and per edit
+// or pan step the time from its input event to the frame that shows it painted.
+const timings = { firstPaint: null, inputs: [] };
+
+/** Runs fn once the frame being produced now is painted: a message posted during a frame is handled after it. */
+function afterPaint(fn) {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => fn(performance.now());
+  channel.port2.postMessage(null);
+}
+
+function inputHappened(event, name) {
+  state.input = { at: event ? event.timeStamp : performance.now(), name };
 }
 
 function draw() {
@@ -161,7 +362,7 @@ function draw() {
   if (fx1 > fx0 && fy1 > fy0) {
     const args = [fx0, fy0, fx1 - fx0, fy1 - fy0, state.ox + fx0 * z, state.oy + fy0 * z, (fx1 - fx0) * z, (fy1 - fy0) * z];
     ctx.imageSmoothingEnabled = z < 1;
-    ctx.drawImage(imageCanvas, ...args);
+    ctx.drawImage(state.view === 'image' ? imageCanvas : viewImages.get(state.view), ...args);
     if (state.showMasks) {
       ctx.globalAlpha = state.opacity;
       ctx.drawImage(overlayCanvas, ...args);
@@ -184,6 +385,18 @@ function draw() {
     ctx.beginPath();
     ctx.arc(sx, sy, state.brush * z, 0, 2 * Math.PI);
     ctx.stroke();
+  }
+  if (timings.firstPaint === null) {
+    timings.firstPaint = false;
+    afterPaint(now => { timings.firstPaint = now; });
+  }
+  if (state.input) {
+    const input = state.input;
+    state.input = null;
+    afterPaint(now => {
+      timings.inputs.push({ name: input.name, ms: now - input.at });
+      if (timings.inputs.length > 500) timings.inputs.shift();
+    });
   }
 }
 
@@ -256,7 +469,9 @@ function pointerDown(event) {
   }
   if (event.button !== 0) return;
   if (event.ctrlKey || event.metaKey) {
-    deleteRoi(labelAt(p));
+    const hit = labelAt(p);
+    if (hit) inputHappened(event, 'delete');
+    deleteRoi(hit);
     return;
   }
   const label = labelAt(p);
@@ -269,6 +484,7 @@ function pointerDown(event) {
       break;
     case 'merge':
       if (!label) break;
+      inputHappened(event, 'merge');
       if (!state.selected || state.selected === label) {
         select(label);
         say(`merge: ROI ${label} selected; click the ROI to merge into it`);
@@ -284,10 +500,12 @@ function pointerDown(event) {
         showError(error, 'brush: select an ROI first (click it), or draw a new one');
         break;
       }
+      inputHappened(event, 'brush');
       state.edit = model.begin(`brush ROI ${state.selected}`);
       dabLine(p, p);
       break;
     case 'eraser':
+      inputHappened(event, 'erase');
       state.edit = model.begin(state.selected ? `erase ROI ${state.selected}` : 'erase');
       dabLine(p, p);
       break;
@@ -304,6 +522,7 @@ function pointerMove(event) {
     const dx = event.clientX - state.pan.x, dy = event.clientY - state.pan.y;
     state.pan.moved += Math.abs(dx) + Math.abs(dy);
     if (state.pan.moved > 3) {
+      inputHappened(event, 'pan');
       state.ox += dx;
       state.oy += dy;
     }
@@ -318,7 +537,7 @@ function pointerMove(event) {
   requestDraw();
 }
 
-function pointerUp() {
+function pointerUp(event) {
   if (state.pan) {
     const pan = state.pan;
     state.pan = null;
@@ -335,6 +554,7 @@ function pointerUp() {
   if (state.stroke) {
     const points = state.stroke;
     state.stroke = null;
+    inputHappened(event, 'draw');
     const label = model.fillPolygon(points);
     if (label) {
       say(`drew ROI ${label} (${model.counts.get(label)} px)`);
@@ -477,8 +697,8 @@ function onKey(event) {
   if (t instanceof HTMLSelectElement) return;
   const k = event.key, ctrl = event.ctrlKey || event.metaKey;
   const handled = () => event.preventDefault();
-  if (ctrl && (k === 'z' || k === 'Z')) { handled(); if (event.shiftKey) redo(); else undo(); return; }
-  if (ctrl && (k === 'y' || k === 'Y')) { handled(); redo(); return; }
+  if (ctrl && (k === 'z' || k === 'Z')) { handled(); inputHappened(event, 'undo'); if (event.shiftKey) redo(); else undo(); return; }
+  if (ctrl && (k === 'y' || k === 'Y')) { handled(); inputHappened(event, 'redo'); redo(); return; }
   if (ctrl && (k === 's' || k === 'S')) { handled(); save(); return; }
   if (ctrl) return;
   const tools = { v: 'select', 1: 'select', d: 'draw', 2: 'draw', b: 'brush', 3: 'brush', e: 'eraser', 4: 'eraser', m: 'merge', 5: 'merge' };
@@ -486,7 +706,7 @@ function onKey(event) {
   if (event.shiftKey && key === 'a') { handled(); accept(); return; }
   if (tools[key]) { handled(); setTool(tools[key]); return; }
   switch (k) {
-    case 'Delete': case 'Backspace': handled(); deleteRoi(state.selected); break;
+    case 'Delete': case 'Backspace': handled(); if (state.selected) inputHappened(event, 'delete'); deleteRoi(state.selected); break;
     case 'Escape': cancelStroke(); select(0); break;
     case '[': state.brush = Math.max(1, state.brush - 1); el('brush').value = state.brush; requestDraw(); break;
     case ']': state.brush = Math.min(40, state.brush + 1); el('brush').value = state.brush; requestDraw(); break;
@@ -500,6 +720,11 @@ function onKey(event) {
       break;
     }
     case 'x': case 'X': el('showMasks').checked = state.showMasks = !state.showMasks; requestDraw(); break;
+    case 'i': case 'I': setView('image'); break;
+    case 'f': case 'F': setView('flows'); break;
+    case 'p': case 'P': setView('cellprob'); break;
+    case 'w': case 'W': stepView(-1); break;
+    case 's': case 'S': stepView(1); break;
     case 'n': case 'N': next(); break;
     case ' ': state.space = true; handled(); break;
     default: return;
@@ -530,6 +755,16 @@ function wire() {
   el('maskStyle').addEventListener('change', () => { state.style = el('maskStyle').value; paintAll(); });
   el('opacity').addEventListener('input', () => { state.opacity = parseFloat(el('opacity').value); requestDraw(); });
   el('channel').addEventListener('change', chooseChannel);
+  for (const id of slotSelects) el(id).addEventListener('change', renderImage);
+  for (const b of document.querySelectorAll('[data-view]')) b.addEventListener('click', () => setView(b.dataset.view));
+  el('roiSort').addEventListener('change', renderRoiList);
+  el('roiRows').addEventListener('click', e => {
+    const row = e.target.closest('tr[data-label]');
+    if (!row) return;
+    const label = parseInt(row.dataset.label, 10);
+    select(label);
+    reveal(label);
+  });
   for (const id of ['min', 'max', 'gamma']) el(id).addEventListener('input', renderImage);
   el('autoContrast').addEventListener('click', autoContrast);
   el('save').addEventListener('click', save);
@@ -546,12 +781,15 @@ function wire() {
 async function load() {
   const session = await requireCurator();
   state.me = session.curator;
-  await renderNav('');
   if (!frameId) {
+    await renderNav('');
     showError(error, 'no frame given: open one from the queue');
     return;
   }
-  const detail = await getJson(`/api/frames/${frameId}`);
+  // The large reads start at once, beside the frame's details and the claim (reading needs no claim).
+  const transfers = Promise.all([getPixels(`/api/frames/${frameId}/pixels`), getPixels(`/api/frames/${frameId}/labels`)]);
+  transfers.catch(() => { /* reported where it is awaited */ });
+  const [detail] = await Promise.all([getJson(`/api/frames/${frameId}`), renderNav('')]);
   const inReview = detail.frame.state === 'Flagged';
   if (inReview) {
     try {
@@ -562,25 +800,33 @@ async function load() {
       for (const id of ['save', 'accept']) el(id).disabled = true;
     }
   }
-  const [pixels, labels] = await Promise.all([
-    getPixels(`/api/frames/${frameId}/pixels`),
-    getPixels(`/api/frames/${frameId}/labels`),
-  ]);
+  const [pixels, labels] = await transfers;
   W = pixels.width;
   H = pixels.height;
-  const data = new Float32Array(pixels.buffer);
-  planes = Array.from({ length: pixels.channels }, (_, c) => data.subarray(c * W * H, (c + 1) * W * H));
+  if (labels.width !== W || labels.height !== H) throw new Error(`the masks are ${labels.width}x${labels.height}, the frame ${W}x${H}`);
+  // Planes stay in the type they came in (uint8, uint16 or float32): drawing only reads them.
+  planes = Array.from({ length: pixels.channels }, (_, c) => pixels.data.subarray(c * W * H, (c + 1) * W * H));
   for (const c of [imageCanvas, overlayCanvas]) { c.width = W; c.height = H; }
-  model = new LabelModel(new Int32Array(labels.buffer), W, H);
-  model.onChange(box => { paintOverlay(box); updateCounts(); });
+  model = new LabelModel(labels.data instanceof Int32Array ? labels.data : Int32Array.from(labels.data), W, H);
+  model.onChange(box => { paintOverlay(box); updateCounts(); requestRoiList(); });
 
   el('title').textContent = detail.frame.path.split('/').pop();
   el('meta').textContent = `${detail.frame.acquisition} · ${detail.frame.model} v${detail.frame.modelVersion ?? '?'} · ${W}x${H}`
     + (labels.source === 'correction' ? ' · masks: the latest correction' : '');
   el('reasons').textContent = detail.reasons.map(r => `${r.reason}: ${r.detail}`).join('; ');
   const channel = el('channel');
-  if (planes.length > 1) channel.append(new Option('mean', 'mean'));
+  if (planes.length > 1) {
+    // Several channels open as Cellpose's GUI shows them: an RGB composite (channel 1 red, 2 green, 3 blue).
+    channel.append(new Option('RGB composite', 'rgb'), new Option('mean', 'mean'));
+    slotSelects.forEach((id, slot) => {
+      const select = el(id);
+      select.append(new Option('none', ''));
+      planes.forEach((_, c) => select.append(new Option(`channel ${c + 1}`, String(c))));
+      select.value = slot < planes.length ? String(slot) : '';
+    });
+  }
   planes.forEach((_, c) => channel.append(new Option(`channel ${c + 1}`, String(c))));
+  describeViews(detail.views);
   if (!inReview) {
     const sendable = ['Segmented', 'Accepted', 'Corrected', 'Skipped'].includes(detail.frame.state);
     finish(sendable
@@ -593,6 +839,8 @@ async function load() {
   chooseChannel();
   paintAll();
   updateCounts();
+  renderRoiList();
+  setView('image');
   fit();
   setInterval(() => { if (!state.done && !state.claimLost) send('POST', `/api/frames/${frameId}/claim`).catch(e => showError(error, e)); }, 5 * 60 * 1000);
   // Automation (and curious users) can map frame pixels to the page.
@@ -604,6 +852,11 @@ async function load() {
     },
     tally: () => model.tally(),
     labelAt: (x, y) => model.at(x, y),
+    labels: () => model.labels,
+    pixels: () => planes[0],
+    selected: () => state.selected,
+    sampleTypes: { pixels: pixels.type, labels: labels.type },
+    timings,
   };
   document.body.dataset.ready = 'true';
 }

@@ -1,5 +1,5 @@
 // The label image being edited: every change goes through an Edit so it can be undone, and per-label pixel counts
-// are kept up to date so the added / removed tallies never need a full scan.
+// and boxes are kept up to date so the added / removed tallies and finding an ROI never need a full scan.
 
 export class LabelModel {
   constructor(labels, width, height) {
@@ -7,9 +7,12 @@ export class LabelModel {
     this.width = width;
     this.height = height;
     this.counts = new Map();
+    this.boxes = new Map();
     for (let i = 0; i < labels.length; i++) {
       const v = labels[i];
-      if (v) this.counts.set(v, (this.counts.get(v) || 0) + 1);
+      if (!v) continue;
+      this.counts.set(v, (this.counts.get(v) || 0) + 1);
+      this.grow(v, i);
     }
     this.original = new Set(this.counts.keys());
     this.nextLabel = 1;
@@ -33,8 +36,25 @@ export class LabelModel {
     const old = this.labels[index];
     if (old === value) return;
     if (old) this.bump(old, -1);
-    if (value) this.bump(value, 1);
+    if (value) {
+      this.bump(value, 1);
+      this.grow(value, index);
+    }
     this.labels[index] = value;
+  }
+
+  /** Widens a label's box to hold a pixel. Boxes only grow (an erased edge leaves it wider): they hold, not hug, an ROI. */
+  grow(label, index) {
+    const x = index % this.width, y = (index - x) / this.width;
+    const b = this.boxes.get(label);
+    if (!b) {
+      this.boxes.set(label, { x0: x, y0: y, x1: x, y1: y });
+      return;
+    }
+    if (x < b.x0) b.x0 = x;
+    if (x > b.x1) b.x1 = x;
+    if (y < b.y0) b.y0 = y;
+    if (y > b.y1) b.y1 = y;
   }
 
   bump(label, delta) {
@@ -158,18 +178,11 @@ export class LabelModel {
     }
   }
 
+  /** A box holding every pixel of the label (null when it has none). */
   boxOf(label) {
-    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
-    const w = this.width;
-    for (let i = 0; i < this.labels.length; i++) {
-      if (this.labels[i] !== label) continue;
-      const x = i % w, y = (i / w) | 0;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-    return x1 < 0 ? null : { x0, y0, x1, y1 };
+    if (!this.counts.has(label)) return null;
+    const b = this.boxes.get(label);
+    return { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 };
   }
 }
 

@@ -60,6 +60,45 @@ function lineage(l) {
   return section;
 }
 
+/** Each zoo model with the version this service segments its frames with now (its registry's live version). */
+function zooTable(zoo) {
+  const section = document.createElement('section');
+  section.className = 'zoo';
+  section.id = 'zoo';
+  const h = document.createElement('h3');
+  h.textContent = 'Zoo models in this service';
+  section.append(h);
+  if (!zoo.configured) {
+    const none = document.createElement('div');
+    none.className = 'dim';
+    none.textContent = 'This service has no model zoo folder (Models:ZooRoot): it segments with configured weight files only.';
+    section.append(none);
+    return section;
+  }
+  const table = document.createElement('table');
+  const head = table.insertRow();
+  for (const t of ['model', 'live version (used for new frames)', 'zoo version', '']) {
+    const th = document.createElement('th');
+    th.textContent = t;
+    head.append(th);
+  }
+  for (const m of zoo.models) {
+    const row = table.insertRow();
+    row.dataset.model = m.model;
+    cell(row, m.model);
+    const live = cell(row, m.live === null ? 'not used yet' : `v${m.live}`, m.live === null ? 'live-version unused' : 'live-version live');
+    live.dataset.live = m.live ?? '';
+    cell(row, m.zooVersion === null ? '–' : `v${m.zooVersion}`);
+    let note = '';
+    if (m.problem) note = m.problem;
+    else if (m.live === null) note = `its first frame registers zoo v${m.zooVersion} as the live version`;
+    else if (m.pinnedBy) note = `rolled back from v${m.latest} by ${m.pinnedBy}`;
+    cell(row, note, 'dim');
+  }
+  section.append(table);
+  return section;
+}
+
 async function setLive(model, version) {
   if (!confirm(`Serve new frames of ${model} with v${version}?`)) return;
   try {
@@ -73,7 +112,8 @@ async function setLive(model, version) {
 
 async function load() {
   try {
-    const lineages = await getJson('/api/models');
+    const [zoo, lineages] = await Promise.all([getJson('/api/models/zoo'), getJson('/api/models')]);
+    el('zoo').replaceWith(zooTable(zoo));
     el('lineages').replaceChildren(...lineages.map(lineage));
     if (!lineages.length) el('lineages').textContent = 'No model versions recorded yet.';
   } catch (e) {
