@@ -178,6 +178,19 @@ public class EventStreamTests
     }
 
     [Fact]
+    public async Task SignedOutSession_EndsItsOpenStream_AtTheNextHeartbeat()
+    {
+        await using var host = await ReviewHostFixture.StartAsync([new("Review:Events:HeartbeatSeconds", "1")]);
+        host.AddCurator("alice");
+        using var session = await host.SignedInAsync("alice");
+        await using var stream = await EventStreamClient.OpenAsync(session, limit: TimeSpan.FromSeconds(30));
+        var logout = await session.PostAsync("/api/auth/logout", null);
+        Assert.True(logout.IsSuccessStatusCode, await logout.Content.ReadAsStringAsync());
+
+        Assert.True(await stream.EndsAsync(), "the stream of a signed-out session must end");
+    }
+
+    [Fact]
     public async Task HostStopping_EndsOpenStreams_InsteadOfWaitingForThem()
     {
         var host = await ReviewHostFixture.StartAsync();
