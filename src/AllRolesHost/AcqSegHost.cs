@@ -41,6 +41,7 @@ public static class AcqSegHost
                     bus.AddWatcherConsumers();
                     bus.AddSegmentWorkerConsumers();
                     bus.AddTrainWorkerConsumers();
+                    bus.AddReviewConsumers();
                 });
                 builder.AddWatcherServices();
                 builder.AddSegmentWorkerServices();

@@ -14,6 +14,13 @@ public sealed record FrameAcquired(
     DateTimeOffset AcquiredAt);
 
 /// <summary>A frame was segmented; its outputs are on disk (paths, not pixels).</summary>
+/// <param name="MeanObjectArea">Mean object area in pixels (the object table's mean area); 0 when the frame has no
+/// objects. Null from senders older than this property.</param>
+/// <param name="Reasons">The quality rules the frame tripped (empty when it passed); null from older senders, whose
+/// reasons come only in <see cref="FrameFlaggedForReview"/>.</param>
+/// <param name="AcquiredAt">When the watcher registered the frame (<see cref="FrameAcquired.AcquiredAt"/>); null from older senders.</param>
+/// <param name="FileWrittenAt">The frame file's last-write time as the worker read it (when its writer finished, by the
+/// file server's clock); null from older senders.</param>
 public sealed record FrameSegmented(
     Guid FrameId,
     string Acquisition,
@@ -27,7 +34,11 @@ public sealed record FrameSegmented(
     string? ObjectsPath,
     bool Flagged,
     double TotalSeconds,
-    DateTimeOffset SegmentedAt);
+    DateTimeOffset SegmentedAt,
+    double? MeanObjectArea = null,
+    IReadOnlyList<string>? Reasons = null,
+    DateTimeOffset? AcquiredAt = null,
+    DateTimeOffset? FileWrittenAt = null);
 
 /// <summary>A segmented frame tripped one or more quality rules and waits in the review queue.</summary>
 public sealed record FrameFlaggedForReview(

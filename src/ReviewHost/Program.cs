@@ -2,7 +2,7 @@ using AcqSeg.ReviewHost.Apis;
 using AcqSeg.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults(_ => { });
+builder.AddServiceDefaults(bus => bus.AddReviewConsumers());
 builder.AddReviewServices();
 
 var app = builder.Build();

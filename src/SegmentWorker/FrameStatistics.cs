@@ -21,6 +21,19 @@ public static class FrameStatistics
         return n == 0 ? 0 : sum / n;
     }
 
+    /// <summary>
+    /// Mean object area in pixels: the labelled pixels over the objects, which is the mean of the object table's areas
+    /// (each object's area is its pixel count); 0 when there are no objects.
+    /// </summary>
+    public static double MeanObjectArea(int[] labels, int objectCount)
+    {
+        if (objectCount == 0) return 0;
+        long labelled = 0;
+        foreach (int label in labels)
+            if (label != 0) labelled++;
+        return (double)labelled / objectCount;
+    }
+
     public static FrameStatsRow From(SegmentationResult r, int objectCount, double meanCellprob)
     {
         var errors = r.MaskStats.FlowErrors;

@@ -59,4 +59,10 @@ public static class AcqSegMetrics
     public static readonly Gauge TrainingAp = Metrics.CreateGauge(
         "acqseg_training_ap50", "AP@0.5 on held-back corrected frames of the last run (which: current, candidate)",
         new GaugeConfiguration { LabelNames = ["model", "which"] });
+
+    public static readonly Gauge EventStreamClients = Metrics.CreateGauge(
+        "acqseg_event_stream_clients", "Clients connected to this review host's frame event stream (GET /api/events)");
+
+    public static readonly Counter EventStreamDrops = Metrics.CreateCounter(
+        "acqseg_event_stream_dropped_clients_total", "Event stream clients dropped because they read too slowly (their buffer filled)");
 }

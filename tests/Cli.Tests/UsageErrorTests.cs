@@ -21,6 +21,18 @@ public class UsageErrorTests
         Assert.Contains("--frobnicate", run.Error);
     }
 
+    [Theory]
+    [InlineData("--events", "2", "--events 2: use 3 to 1000 frames")]
+    [InlineData("--events-interval", "0", "--events-interval 0 must be 0.05-60 seconds")]
+    [InlineData("--events-stable-ms", "-1", "--events-stable-ms -1 must be 0-60000")]
+    public void BenchEvents_OptionOutOfRange_IsNamedWithItsRange(string option, string value, string message)
+    {
+        string[] args = option == "--events" ? ["bench", "--model", "nuclei", option, value] : ["bench", "--model", "nuclei", "--events", "5", option, value];
+        var run = CliRun.Of(args);
+        Assert.Equal(CliApp.UsageError, run.ExitCode);
+        Assert.Contains(message, run.Error);
+    }
+
     [Fact]
     public void Segment_MissingInput_NamesItAndExits2()
     {

@@ -17,7 +17,9 @@ public class MessageShapeTests
         ["AcqSeg.Contracts.FrameSegmented"] =
             ["FrameId:Guid", "Acquisition:String", "Path:String", "Model:String", "ModelVersion:Int32", "ObjectCount:Int32",
              "MasksPath:String", "FlowsPath:String?", "OutlinesPath:String?", "ObjectsPath:String?", "Flagged:Boolean",
-             "TotalSeconds:Double", "SegmentedAt:DateTimeOffset"],
+             "TotalSeconds:Double", "SegmentedAt:DateTimeOffset",
+             // Added for the event stream (issue 23), optional: older senders leave them out.
+             "MeanObjectArea:Double?", "Reasons:IReadOnlyList`1[String]?", "AcquiredAt:DateTimeOffset?", "FileWrittenAt:DateTimeOffset?"],
         ["AcqSeg.Contracts.FrameFlaggedForReview"] =
             ["FrameId:Guid", "Acquisition:String", "Model:String", "ModelVersion:Int32", "Reasons:IReadOnlyList`1[String]",
              "MasksPath:String", "FlaggedAt:DateTimeOffset"],
@@ -102,6 +104,38 @@ public class MessageShapeTests
         Assert.Equal(message.FrameId, back.FrameId);
         Assert.Equal(message.Reasons, back.Reasons);
         Assert.Equal(message.ModelVersion, back.ModelVersion);
+    }
+
+    [Fact]
+    public void FrameSegmented_FromAnOlderSender_WithoutTheAddedProperties_ReadsThemAsNull()
+    {
+        // The JSON an older segment worker sends: the original properties only.
+        string older = JsonSerializer.Serialize(new
+        {
+            FrameId = Guid.NewGuid(), Acquisition = "acq-1", Path = "/data/acq-1/f.tif", Model = "cyto", ModelVersion = 2, ObjectCount = 7,
+            MasksPath = "/out/acq-1/f_cp_masks.tif", FlowsPath = (string?)null, OutlinesPath = (string?)null, ObjectsPath = (string?)null,
+            Flagged = true, TotalSeconds = 0.4, SegmentedAt = DateTimeOffset.UnixEpoch,
+        });
+        var back = JsonSerializer.Deserialize<FrameSegmented>(older)!;
+        Assert.Equal(7, back.ObjectCount);
+        Assert.True(back.Flagged);
+        Assert.Null(back.MeanObjectArea);
+        Assert.Null(back.Reasons);
+        Assert.Null(back.AcquiredAt);
+        Assert.Null(back.FileWrittenAt);
+    }
+
+    [Fact]
+    public void FrameSegmented_WithTheAddedProperties_RoundTripsThroughJson()
+    {
+        var message = new FrameSegmented(Guid.NewGuid(), "acq-1", "/data/acq-1/f.tif", "cyto", 2, 7, "/out/acq-1/f_cp_masks.tif", null, null, null,
+            true, 0.4, DateTimeOffset.UnixEpoch.AddSeconds(3), MeanObjectArea: 512.5, Reasons: ["count_outlier"],
+            AcquiredAt: DateTimeOffset.UnixEpoch.AddSeconds(2), FileWrittenAt: DateTimeOffset.UnixEpoch.AddSeconds(1));
+        var back = JsonSerializer.Deserialize<FrameSegmented>(JsonSerializer.Serialize(message))!;
+        Assert.Equal(512.5, back.MeanObjectArea);
+        Assert.Equal(["count_outlier"], back.Reasons);
+        Assert.Equal(message.AcquiredAt, back.AcquiredAt);
+        Assert.Equal(message.FileWrittenAt, back.FileWrittenAt);
     }
 
     private static List<string> Describe(Type type)

@@ -56,8 +56,19 @@ public static class BenchCommand
             Description = "Instead: seconds per frame of N synthetic frames through the embedded service (acqseg run) vs bare acqseg segment " +
                           "(with --workers: frames/s of N frames through separate worker processes)",
         };
-        var serviceSize = new Option<int>("--service-size") { Description = "Frame size for --service", DefaultValueFactory = _ => 512 };
-        var exactOnly = new Option<bool>("--exact") { Description = "With --service: run the exact path instead of the fast one" };
+        var serviceSize = new Option<int>("--service-size") { Description = "Frame size for --service and --events", DefaultValueFactory = _ => 512 };
+        var exactOnly = new Option<bool>("--exact") { Description = "With --service or --events: run the exact path instead of the fast one" };
+        var events = new Option<int>("--events")
+        {
+            Description = "Instead: N frames appear in a watched folder of the embedded service at --events-interval; latency from file complete to " +
+                          "the event received on GET /api/events (p50, p95, max), and its parts",
+        };
+        var eventsInterval = new Option<double>("--events-interval") { Description = "With --events: seconds between frames", DefaultValueFactory = _ => 1.0 };
+        var eventsStable = new Option<int>("--events-stable-ms")
+        {
+            Description = "With --events: the watcher's stability wait (Watcher:StableMilliseconds); frames are renamed into place, complete at once",
+            DefaultValueFactory = _ => 200,
+        };
         var duringTraining = new Option<bool>("--during-training")
         {
             Description = "With --service: segmentation latency (mean, p95) of the N frames fed one at a time, with no training, while the train worker fine-tunes the model with its share of the cores, and with the share off; and the training's epochs/s",
@@ -102,7 +113,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
             model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
-            workers, bus, db, node, estimate, estimateLimit, ui, uiSize, uiLoads, chromium, screenshots,
+            workers, bus, db, node, estimate, estimateLimit, ui, uiSize, uiLoads, chromium, screenshots, events, eventsInterval, eventsStable,
         };
         cmd.SetAction(r =>
         {
@@ -131,6 +142,18 @@ public static class BenchCommand
             }
             int rep = r.GetValue(repeats);
             if (rep < 1) throw new UsageException($"--repeats {rep} must be >= 1");
+            int eventFrames = r.GetValue(events);
+            if (eventFrames != 0)
+            {
+                if (eventFrames is < 3 or > 1000) throw new UsageException($"--events {eventFrames}: use 3 to 1000 frames");
+                int side = r.GetValue(serviceSize);
+                if (side is < 64 or > 8192) throw new UsageException($"--service-size {side} must be 64-8192");
+                double interval = r.GetValue(eventsInterval);
+                if (interval is not (>= 0.05 and <= 60)) throw new UsageException($"--events-interval {interval} must be 0.05-60 seconds");
+                int stable = r.GetValue(eventsStable);
+                if (stable is < 0 or > 60_000) throw new UsageException($"--events-stable-ms {stable} must be 0-60000");
+                return EventsBench.Run(console, ResolveModel(r.GetValue(model)), eventFrames, side, r.GetValue(exactOnly), interval, stable);
+            }
             int serviceFrames = r.GetValue(service);
             var workerCounts = WorkerCounts(r, workers, serviceFrames, r.GetValue(duringTraining), [bus, db, node]);
             var access = workerCounts is null ? null

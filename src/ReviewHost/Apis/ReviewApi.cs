@@ -6,10 +6,13 @@ using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
 using AcqSeg.Models;
 using AcqSeg.Persistence;
+using AcqSeg.ReviewHost.Consumers;
 using AcqSeg.ReviewHost.Curators;
+using AcqSeg.ReviewHost.Events;
 using AcqSeg.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AcqSeg.ReviewHost.Apis;
@@ -33,7 +36,18 @@ public static class ReviewApi
         builder.Services.AddHostedService<PipelineGaugeSampler>();
         builder.Services.AddSingleton<FileRoots>();
         builder.Services.AddCuratorAuthentication();
+        builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.SectionName);
+        builder.Services.AddSingleton<FrameEventHub>();
+        builder.Services.AddScoped<CuratorRecheck>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    /// <summary>The review host's bus consumers: frame results for the event stream, on a queue of this instance's own.</summary>
+    public static IBusRegistrationConfigurator AddReviewConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<FrameEventsConsumer, FrameEventsConsumerDefinition>();
+        return bus;
     }
 
     public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
@@ -56,6 +70,7 @@ public static class ReviewApi
         app.MapCuratorApi();
         app.MapSendToReviewApi();
         app.MapTrainingRunsApi();
+        app.MapEventsApi();
         app.MapFramePixelsApi();
         app.MapUiAssets();
         // Anything else under /api (a malformed id, a path smuggled into one) gets a message instead of a bare 404.

@@ -31,7 +31,7 @@ public static partial class CuratorSessions
         await http.SignOutAsync(CuratorAuth.CookieScheme);
     }
 
-    private static bool StampsEqual(string a, string b) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+    internal static bool StampsEqual(string a, string b) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session cookie of curator {Curator} refused: {Reason}")]
     private static partial void LogSessionRejected(ILogger logger, string curator, string reason);

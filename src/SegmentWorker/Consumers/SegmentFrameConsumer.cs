@@ -64,6 +64,8 @@ public sealed partial class SegmentFrameConsumer(
         var o = options.Value;
         var clock = Stopwatch.StartNew();
         var image = ReadSinglePlane(m.Path, o);
+        // When its writer finished: the start of the file-to-result latency a controller on the event stream sees.
+        var fileWrittenAt = new DateTimeOffset(File.GetLastWriteTimeUtc(m.Path), TimeSpan.Zero);
         if (await FileHash.Sha256Async(m.Path, cancel) != m.Sha256)
         {
             // The file changed after the watcher registered it (a writer still at work): this message's content is gone.
@@ -92,6 +94,7 @@ public sealed partial class SegmentFrameConsumer(
         result.Timings.Total = clock.Elapsed.TotalSeconds;
 
         int objects = result.Masks.CountObjects();
+        double meanArea = FrameStatistics.MeanObjectArea(result.Masks.Labels, objects);
         double meanCellprob = FrameStatistics.MeanCellprobInMasks(result.Masks.Labels, result.Network.CellProb);
         var recent = await frames.RecentObjectCountsAsync(m.Acquisition, m.FrameId, gate.HistoryWindow, cancel);
         var styles = await trainingStyles.ForModelAsync(m.Model, version, cancel);
@@ -109,7 +112,8 @@ public sealed partial class SegmentFrameConsumer(
 
         var now = DateTimeOffset.UtcNow;
         await context.Publish(new FrameSegmented(m.FrameId, m.Acquisition, m.Path, m.Model, version, objects, paths.Masks, paths.Flows,
-            paths.Outlines, paths.Objects, flagged, result.Timings.Total, now), cancel);
+            paths.Outlines, paths.Objects, flagged, result.Timings.Total, now, meanArea, reasons.Select(r => r.Reason).ToList(), m.AcquiredAt,
+            fileWrittenAt), cancel);
         if (flagged)
         {
             await context.Publish(new FrameFlaggedForReview(m.FrameId, m.Acquisition, m.Model, version,

@@ -259,6 +259,16 @@ public sealed class SegmentFrameConsumerTests : IDisposable
         Assert.Equal(segmented.ObjectCount, stats!.ObjectCount);
         Assert.InRange(stats.MeanCellprob, 0.5, 1.0);
         Assert.Equal((256, 256), (stats.Height, stats.Width));
+
+        // The summary a controller reads from the event stream: the object table's mean area, the gate's verdict, times.
+        var areas = File.ReadAllLines(segmented.ObjectsPath!).Skip(1)
+            .Select(line => double.Parse(line.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(segmented.ObjectCount, areas.Count);
+        Assert.Equal(areas.Average(), segmented.MeanObjectArea!.Value, 9);
+        Assert.Equal(segmented.Flagged, segmented.Reasons!.Count > 0);
+        Assert.Equal((await db.Frames.GetReasonsAsync(message.FrameId)).Select(r => r.Reason), segmented.Reasons);
+        Assert.Equal(message.AcquiredAt, segmented.AcquiredAt);
+        Assert.Equal(new DateTimeOffset(File.GetLastWriteTimeUtc(image), TimeSpan.Zero), segmented.FileWrittenAt);
     }
 
     public void Dispose() => db.Dispose();

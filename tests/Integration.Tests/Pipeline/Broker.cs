@@ -51,8 +51,20 @@ public static class Broker
 
     public static Task StartAppAsync() => RabbitMqCtlAsync("start_app");
 
-    /// <summary>rabbitmqctl against the node ops/services.sh started (its node name: rabbit@localhost).</summary>
-    private static async Task RabbitMqCtlAsync(string command, params string[] args)
+    /// <summary>The queues of a virtual host whose names start with <paramref name="prefix"/>: name, durable, consumers and
+    /// arguments as rabbitmqctl prints them (e.g. [{"x-expires",60000}]).</summary>
+    public static async Task<IReadOnlyList<(string Name, bool Durable, int Consumers, string Arguments)>> QueuesAsync(string vhost, string prefix)
+    {
+        string output = await RabbitMqCtlAsync("list_queues", "-p", vhost, "--no-table-headers", "name", "durable", "consumers", "arguments");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t'))
+            .Where(f => f.Length == 4 && f[0].StartsWith(prefix, StringComparison.Ordinal))
+            .Select(f => (f[0], f[1] == "true", int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), f[3]))
+            .ToList();
+    }
+
+    /// <summary>rabbitmqctl against the node ops/services.sh started (its node name: rabbit@localhost); returns its output.</summary>
+    private static async Task<string> RabbitMqCtlAsync(string command, params string[] args)
     {
         var environment = new Dictionary<string, string>
         {
@@ -60,5 +72,6 @@ public static class Broker
         };
         var run = await ChildProcess.RunAsync("rabbitmqctl", ["-q", command, .. args], TimeSpan.FromMinutes(2), environment);
         if (run.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl {command} exited {run.ExitCode}: {run.Output} {run.Error}");
+        return run.Output;
     }
 }

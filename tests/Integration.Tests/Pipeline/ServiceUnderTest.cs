@@ -1,5 +1,6 @@
 using AcqSeg.AllRolesHost;
 using AcqSeg.Persistence;
+using AcqSeg.ReviewHost.Apis;
 using AcqSeg.SegmentWorker.Extensions;
 using AcqSeg.ServiceDefaults;
 using AcqSeg.Watcher.Extensions;
@@ -29,6 +30,8 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     public RunSettings Settings { get; }
 
     public FrameStore Frames { get; }
+
+    public IServiceProvider Services => app.Services;
 
     public Uri BaseAddress => new($"http://{Settings.Http}/");
 
@@ -64,18 +67,24 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(AcqSegHost.Configuration(settings));
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.WebHost.UseUrls($"http://{settings.Http}");
-        if (role == PipelineRole.Watcher)
+        switch (role)
         {
-            builder.AddServiceDefaults(bus => bus.AddWatcherConsumers());
-            builder.AddWatcherServices();
-        }
-        else
-        {
-            builder.AddServiceDefaults(bus => bus.AddSegmentWorkerConsumers());
-            builder.AddSegmentWorkerServices();
+            case PipelineRole.Watcher:
+                builder.AddServiceDefaults(bus => bus.AddWatcherConsumers());
+                builder.AddWatcherServices();
+                break;
+            case PipelineRole.ReviewHost:
+                builder.AddServiceDefaults(bus => bus.AddReviewConsumers());
+                builder.AddReviewServices();
+                break;
+            default:
+                builder.AddServiceDefaults(bus => bus.AddSegmentWorkerConsumers());
+                builder.AddSegmentWorkerServices();
+                break;
         }
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        if (role == PipelineRole.ReviewHost) app.MapReviewApi();
         await app.StartAsync();
         return new ServiceUnderTest(app, settings);
     }
@@ -92,4 +101,6 @@ public enum PipelineRole
 {
     Watcher,
     SegmentWorker,
+    /// <summary>The standalone review host (src/ReviewHost/Program.cs).</summary>
+    ReviewHost,
 }
