@@ -183,6 +183,35 @@ public class ZooCommandTests
     }
 
     [SkippableFact]
+    public void List_WithAServiceDatabase_ShowsTheVersionTheServiceRuns_AndWhetherAutoRunsBf16()
+    {
+        using var tmp = new TempFolder();
+        string zoo = tmp.Sub("models");
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "ref", "--zoo", zoo).ExitCode);
+        Assert.Equal(0, CliRun.Of("zoo", "import", Reference, "--name", "other", "--zoo", zoo).ExitCode);
+        string db = tmp.File("service.db");
+        var store = new AcqSeg.Persistence.ModelStore(CliDatabase.Open(db));
+        foreach (int version in new[] { 1, 2, 3 })
+            Assert.True(store.TryAddVersionAsync(new AcqSeg.Persistence.ModelVersionRow
+            {
+                Model = "ref", Version = version, Path = $"v{version}.pth", Sha256 = new string('0', 64),
+                ParentVersion = version == 1 ? null : version - 1, CreatedAt = "2026-12-07T00:00:00Z",
+            }).GetAwaiter().GetResult());
+
+        var list = CliRun.Of("zoo", "list", "--zoo", zoo, "--db", db);
+        Assert.True(list.ExitCode == 0, list.Error);
+        var refLine = list.Out.Split('\n').Single(l => l.StartsWith("ref ", StringComparison.Ordinal));
+        var otherLine = list.Out.Split('\n').Single(l => l.StartsWith("other ", StringComparison.Ordinal));
+        Assert.Contains("live v3", refLine);
+        Assert.Contains("not used yet", otherLine);
+        Assert.Contains(" no ", refLine); // no bf16 check beside the weights: auto runs float32
+
+        var missing = CliRun.Of("zoo", "list", "--zoo", zoo, "--db", tmp.File("typo.db"));
+        Assert.Equal(CliApp.UsageError, missing.ExitCode);
+        Assert.Contains("typo.db", missing.Error);
+    }
+
+    [SkippableFact]
     public void ImportListShowExport_ReferenceWeights_RoundTripWithVersions()
     {
         using var tmp = new TempFolder();
