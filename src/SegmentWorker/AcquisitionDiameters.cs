@@ -31,17 +31,60 @@ public sealed partial class AcquisitionDiameters(IOptions<SegmentWorkerOptions> 
         if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).Segment(image, settings);
         if (lease.SizeModel is null)
         {
-            if (withoutSizeModel.TryGetValue(lease.Name, out int announced) is false || announced != lease.Version)
-            {
-                withoutSizeModel[lease.Name] = lease.Version;
-                LogNoSizeModel(lease.Name, lease.Version, lease.Model.DiamLabels);
-            }
+            AnnounceNoSizeModel(lease);
             return new FrameSegmenter(lease.Model).Segment(image, settings);
         }
         var result = new FrameSegmenter(lease.Model, lease.SizeModel).Segment(image, settings, held, Series(acquisition, lease.Name, lease.Version));
+        LogIfEstimated(lease, acquisition, result);
+        return result;
+    }
+
+    /// <summary>The diameter the frame will run at without an estimate of its own; null when its acquisition needs one
+    /// first (<see cref="FrameSegmenter.PlannedDiameter"/>). Frames of one size planning one diameter share network passes.</summary>
+    public double? PlannedDiameter(ModelCache.Lease lease, string acquisition, SegmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var segmenter = settings.Diameter is > 0 || lease.SizeModel is null ? new FrameSegmenter(lease.Model) : new FrameSegmenter(lease.Model, lease.SizeModel);
+        return segmenter.PlannedDiameter(settings, held, Series(acquisition, lease.Name, lease.Version));
+    }
+
+    /// <summary>
+    /// Frames of one size (and planned diameter) with shared network passes (<see cref="FrameSegmenter.SegmentBatch"/>),
+    /// each with the result and the logs <see cref="Segment"/> gives it; a single frame runs exactly <see cref="Segment"/>.
+    /// </summary>
+    public IReadOnlyList<SegmentationResult> SegmentBatch(ModelCache.Lease lease, IReadOnlyList<string> acquisitions, IReadOnlyList<ImageData> images,
+        SegmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(acquisitions);
+        ArgumentNullException.ThrowIfNull(images);
+        if (acquisitions.Count != images.Count) throw new ArgumentException($"{images.Count} frames but {acquisitions.Count} acquisitions", nameof(acquisitions));
+        if (images.Count == 1) return [Segment(lease, acquisitions[0], images[0], settings)];
+        if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).SegmentBatch(images, settings);
+        if (lease.SizeModel is null)
+        {
+            AnnounceNoSizeModel(lease);
+            return new FrameSegmenter(lease.Model).SegmentBatch(images, settings);
+        }
+        var series = acquisitions.Select(a => Series(a, lease.Name, lease.Version)).ToList();
+        var results = new FrameSegmenter(lease.Model, lease.SizeModel).SegmentBatch(images, settings, held, series);
+        for (int i = 0; i < results.Count; i++) LogIfEstimated(lease, acquisitions[i], results[i]);
+        return results;
+    }
+
+    private void AnnounceNoSizeModel(ModelCache.Lease lease)
+    {
+        if (withoutSizeModel.TryGetValue(lease.Name, out int announced) is false || announced != lease.Version)
+        {
+            withoutSizeModel[lease.Name] = lease.Version;
+            LogNoSizeModel(lease.Name, lease.Version, lease.Model.DiamLabels);
+        }
+    }
+
+    private void LogIfEstimated(ModelCache.Lease lease, string acquisition, SegmentationResult result)
+    {
         if (result.EstimateReason is { } why)
             LogEstimated(acquisition, lease.Name, lease.Version, result.Diameter, why.Reason, why.Detail, result.Timings.SizeEstimate);
-        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Information,

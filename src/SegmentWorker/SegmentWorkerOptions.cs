@@ -9,6 +9,9 @@ public sealed class SegmentWorkerOptions : IValidatableObject
 {
     public const string SectionName = "SegmentWorker";
 
+    /// <summary>The broker's prefetch limit for the segment queue (<see cref="PrefetchCount"/>'s range).</summary>
+    public const int MaxFramesInHand = 256;
+
     /// <summary>Outputs go to OutputRoot/&lt;acquisition&gt;/X_cp_masks.tif etc. for a frame X.tif (see <see cref="FrameOutputs"/>).</summary>
     [Required(ErrorMessage = "SegmentWorker:OutputRoot is required: the folder segmentation outputs are written to")]
     public string OutputRoot { get; set; } = "";
@@ -16,11 +19,25 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     /// <summary>auto, cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>Batches segmented at once (with <see cref="BatchSize"/> 1: frames at once).</summary>
     [Range(1, 64)]
     public int ConcurrentMessageLimit { get; set; } = 1;
 
     [Range(1, 256)]
     public int PrefetchCount { get; set; } = 2;
+
+    /// <summary>Frames taken from the queue together: frames of one model version, size and diameter share their network
+    /// passes (their tiles stacked in each forward pass), which pays on a GPU; 1 (the default) segments frame by frame.</summary>
+    [Range(1, 64, ErrorMessage = "SegmentWorker:BatchSize must be 1 (frame by frame) to 64 frames")]
+    public int BatchSize { get; set; } = 1;
+
+    /// <summary>With <see cref="BatchSize"/> above 1: how long the first frame of a batch waits for more before the batch
+    /// runs short, so a lone frame is not held until others arrive.</summary>
+    [Range(1, 60_000, ErrorMessage = "SegmentWorker:BatchWaitMilliseconds must be 1 to 60000 ms")]
+    public int BatchWaitMilliseconds { get; set; } = 200;
+
+    /// <summary>Frames a worker holds at most: every batch segmented at once full (the broker prefetch is at least this).</summary>
+    public int FramesInHand => BatchSize * ConcurrentMessageLimit;
 
     /// <summary>Retries of a transient fault (I/O, database) before the frame is failed. Six retries doubling from
     /// 200 ms wait about 13 s in all: a database restart (about 5 s in the soak) is waited out instead of leaving the
@@ -143,6 +160,9 @@ public sealed class SegmentWorkerOptions : IValidatableObject
             yield return new ValidationResult(problem, [nameof(ReestimateStyleDistance)]);
         if (RetryMinMilliseconds > RetryMaxMilliseconds)
             yield return new ValidationResult("SegmentWorker:RetryMinMilliseconds must not exceed RetryMaxMilliseconds", [nameof(RetryMinMilliseconds)]);
+        if (FramesInHand > MaxFramesInHand)
+            yield return new ValidationResult($"SegmentWorker:BatchSize {BatchSize} x ConcurrentMessageLimit {ConcurrentMessageLimit} = {FramesInHand} frames in hand " +
+                $"at once; lower one of them so that their product is at most {MaxFramesInHand}", [nameof(BatchSize)]);
         if (OutputRetryMinMilliseconds > OutputRetryMaxMilliseconds)
             yield return new ValidationResult("SegmentWorker:OutputRetryMinMilliseconds must not exceed OutputRetryMaxMilliseconds", [nameof(OutputRetryMinMilliseconds)]);
     }

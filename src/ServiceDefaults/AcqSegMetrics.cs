@@ -34,6 +34,10 @@ public static class AcqSegMetrics
         "acqseg_segment_seconds", "Seconds per pipeline stage of one frame, by the model that segmented it",
         new HistogramConfiguration { LabelNames = ["stage", "model"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
+    public static readonly Histogram SegmentBatchFrames = Metrics.CreateHistogram(
+        "acqseg_segment_batch_frames", "Frames whose tiles shared one network pass (frames of one model version, size and diameter in a batch; 1 = alone)",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 4, 8, 16, 32, 64] });
+
     public static readonly Gauge FramesInFlight = Metrics.CreateGauge(
         "acqseg_frames_in_flight", "Frames being segmented right now in this process");
 

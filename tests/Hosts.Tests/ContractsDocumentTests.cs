@@ -31,7 +31,7 @@ public sealed partial class ContractsDocumentTests
 
         var consumers = Hosts.SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>))
-                .Select(i => (Consumer: t.Name, Message: i.GetGenericArguments()[0].Name)))
+                .Select(i => (Consumer: t.Name, Message: ConsumedMessage(i.GetGenericArguments()[0]).Name)))
             .ToList();
         foreach (var (message, consumedBy) in rows)
         {
@@ -46,6 +46,10 @@ public sealed partial class ContractsDocumentTests
                 Assert.True(consumedBy.Contains($"`{consumer}`", StringComparison.Ordinal), $"{message}: {consumer} consumes it but the table says '{consumedBy}'");
         }
     }
+
+    /// <summary>A batch consumer (IConsumer&lt;Batch&lt;T&gt;&gt;) consumes T's messages.</summary>
+    private static Type ConsumedMessage(Type consumed) =>
+        consumed.IsGenericType && consumed.GetGenericTypeDefinition() == typeof(Batch<>) ? consumed.GetGenericArguments()[0] : consumed;
 
     // | `Name` | kind | sent by | consumed by |
     [GeneratedRegex(@"^\| `(?<message>\w+)` \| (?:event|command) \| [^|]+ \| (?<consumer>[^|]+) \|$", RegexOptions.Multiline)]

@@ -109,22 +109,31 @@ public static class BenchCommand
         var uiLoads = new Option<int>("--ui-loads") { Description = "With --ui: how many times the editor is opened (time to first paint each time)", DefaultValueFactory = _ => 3 };
         var chromium = new Option<string>("--chromium") { Description = "With --ui: the browser", DefaultValueFactory = _ => "/usr/bin/chromium" };
         var screenshots = new Option<string?>("--screenshots") { Description = "With --ui: also save the editor's image, flows and cell-probability views as PNGs in this folder" };
+        var batch = new Option<string>("--batch")
+        {
+            Description = "Instead: frames/s of the segment worker's batches (SegmentWorker:BatchSize) at these comma-separated sizes, e.g. 1,4, and the gain " +
+                          "over the first; --sizes (default 512), --modes (default fast), --repeats, --batch-frames. Also the network's GFLOP per 224x224 tile and per 1-megapixel frame",
+        };
+        var batchFrames = new Option<int>("--batch-frames") { Description = "With --batch: frames segmented per frame size and batch size (a multiple of every batch size)", DefaultValueFactory = _ => 8 };
         var path = new NetworkPathOptions();
         var cmd = new Command("bench", "Time each stage of the exact and the fast path, with GFLOP/s, peak memory and AP@0.5 between them")
         {
             model, sizes, modes, repeats, diameter, device, path.Precision, parity, parityDiameter, service, serviceSize, exactOnly, duringTraining,
-            workers, bus, db, node, estimate, estimateLimit, ui, uiSize, uiLoads, chromium, screenshots, events, eventsInterval, eventsStable,
+            workers, bus, db, node, estimate, estimateLimit, ui, uiSize, uiLoads, chromium, screenshots, events, eventsInterval, eventsStable, batch, batchFrames,
         };
         cmd.SetAction(r =>
         {
+            bool batching = r.GetValue(batch) is not null;
             var sizeList = new List<int>();
-            foreach (string s in r.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            string sizeText = batching && r.GetResult(sizes) is null or { Implicit: true } ? "512" : r.GetValue(sizes)!;
+            foreach (string s in sizeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 64 || v > 16384)
                     throw new UsageException($"--sizes: '{s}' is not a frame size between 64 and 16384");
                 sizeList.Add(v);
             }
-            var modeList = r.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            string modeText = batching && r.GetResult(modes) is null or { Implicit: true } ? "fast" : r.GetValue(modes)!;
+            var modeList = modeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(m => m.ToLowerInvariant()).Distinct().ToList();
             if (modeList.Count == 0 || modeList.Any(m => m is not ("exact" or "fast" or "large")))
                 throw new UsageException($"--modes '{r.GetValue(modes)}': use one or more of exact, fast, large (e.g. exact,fast,large)");
@@ -154,6 +163,18 @@ public static class BenchCommand
                 if (stable is < 0 or > 60_000) throw new UsageException($"--events-stable-ms {stable} must be 0-60000");
                 return EventsBench.Run(console, ResolveModel(r.GetValue(model)), eventFrames, side, r.GetValue(exactOnly), interval, stable);
             }
+            var batchList = new List<int>();
+            foreach (string s in (r.GetValue(batch) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 1 || v > 64)
+                    throw new UsageException($"--batch: '{s}' is not a number of frames a batch between 1 and 64 (SegmentWorker:BatchSize's range)");
+                if (!batchList.Contains(v)) batchList.Add(v);
+            }
+            if (batching && batchList.Count == 0) throw new UsageException("--batch: give one or more frames-a-batch sizes, e.g. --batch 1,4");
+            if (!batching && r.GetResult(batchFrames) is { Implicit: false }) throw new UsageException("--batch-frames is for --batch: give --batch 1,4 too");
+            int frames = r.GetValue(batchFrames);
+            if (batching && (frames < 1 || batchList.Any(b => frames % b != 0)))
+                throw new UsageException($"--batch-frames {frames} must be a positive multiple of every batch size ({string.Join(", ", batchList)}), so that every batch is full");
             int serviceFrames = r.GetValue(service);
             var workerCounts = WorkerCounts(r, workers, serviceFrames, r.GetValue(duringTraining), [bus, db, node]);
             var access = workerCounts is null ? null
@@ -185,6 +206,9 @@ public static class BenchCommand
             try { dev = DeviceChoice.Parse(r.GetValue(device)!); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }
             var precision = path.ReadPrecision(r);
+            if (r.GetValue(diameter) is not (> 0 and < 10_000)) throw new UsageException($"--diameter {r.GetValue(diameter)} must be a positive number of pixels");
+            if (batching)
+                return BatchBench.Run(console, modelPath, dev, precision, sizeList, batchList, frames, rep, r.GetValue(diameter), modeList);
             if (r.GetValue(estimate) is { Length: > 0 } estimateDirs)
             {
                 int limit = r.GetValue(estimateLimit);
@@ -205,7 +229,6 @@ public static class BenchCommand
                 if (!Directory.Exists(d)) throw new UsageException($"--parity '{d}': folder not found");
                 parityFolders.Add((d, InputFiles.Expand([d])));
             }
-            if (r.GetValue(diameter) is not (> 0 and < 10_000)) throw new UsageException($"--diameter {r.GetValue(diameter)} must be a positive number of pixels");
             if (r.GetValue(parityDiameter) is < 0 or double.NaN) throw new UsageException($"--parity-diameter {r.GetValue(parityDiameter)} must be >= 0");
             int code = Run(console, modelPath, dev, precision, sizeList, modeList, rep, r.GetValue(diameter));
             return parityFolders.Count == 0 ? code : Parity(console, modelPath, dev, precision, parityFolders, r.GetValue(parityDiameter));
@@ -260,6 +283,10 @@ public static class BenchCommand
         return null;
     }
 
+    /// <summary>The reference frame of this size (../shared/reference/cellpose-v2/synth_SIZE.tif) when there is one.</summary>
+    internal static string? ReferenceFrame(int size) =>
+        ReferenceFolder() is { } folder && File.Exists(Path.Combine(folder, $"synth_{size}.tif")) ? Path.Combine(folder, $"synth_{size}.tif") : null;
+
     private static string ResolveModel(string? model)
     {
         if (model is not null) return ModelLocator.Resolve(model);
@@ -285,15 +312,14 @@ public static class BenchCommand
         var rows = new List<Row>();
         string tmp = Path.Combine(Path.GetTempPath(), $"acqseg-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(tmp);
-        string? reference = ReferenceFolder();
         try
         {
             foreach (int size in sizes)
             {
                 string input = Path.Combine(tmp, $"bench_{size}.tif");
-                string? refFrame = reference is null ? null : Path.Combine(reference, $"synth_{size}.tif");
+                string? refFrame = ReferenceFrame(size);
                 string frameName;
-                if (refFrame is not null && File.Exists(refFrame))
+                if (refFrame is not null)
                 {
                     File.Copy(refFrame, input, overwrite: true);
                     frameName = Path.GetFileName(refFrame);
@@ -410,8 +436,12 @@ public static class BenchCommand
         return (t, result.Masks);
     }
 
-    /// <summary>Convolution GFLOP this path ran, and the number of tiles Cellpose's exact tiling has for the frame.</summary>
-    private static (double GFlop, int CellposeTiles) Work(CellposeModel model, int size, double diameter, SegmentSettings s)
+    /// <summary>Convolution GFLOP this path ran, and the number of tiles Cellpose's exact tiling has for the frame; with
+    /// <paramref name="tiling"/>, the tiles this path ran and their side.</summary>
+    internal static (double GFlop, int CellposeTiles) Work(CellposeModel model, int size, double diameter, SegmentSettings s) =>
+        Work(model, size, diameter, s, out _);
+
+    internal static (double GFlop, int CellposeTiles) Work(CellposeModel model, int size, double diameter, SegmentSettings s, out (int Count, int Side) tiling)
     {
         int scaled = BilinearResize.ScaledLength(size, model.DiamMean / diameter);
         var (before, after) = ImagePadding.Margins(scaled);
@@ -420,9 +450,11 @@ public static class BenchCommand
         int per = Tiling.TileLength(padded);
         int n = Tiling.Starts(padded).Length;
         int cellposeTiles = n * n;
+        tiling = (cellposeTiles, per);
         if (!s.Fast || s.FastTiles == FastTiles.Cellpose) return (cellposeTiles * NetworkFlops.Count(per, per, widths) / 1e9, cellposeTiles);
         var defaults = new EvalSettings();
         var (starts, tile) = FastTiling.Plan(padded, defaults.FastTileSize, defaults.FastTileOverlap);
+        tiling = (starts.Length * starts.Length, tile);
         return (starts.Length * starts.Length * NetworkFlops.Count(tile, tile, widths) / 1e9, cellposeTiles);
     }
 

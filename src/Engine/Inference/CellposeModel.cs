@@ -62,93 +62,150 @@ public sealed class CellposeModel : IDisposable
     public NetworkOutput Run(ImageData image, EvalSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return RunBatch([image], settings)[0];
+    }
+
+    /// <summary>
+    /// Runs the network on frames of one size and channel count together: each network call takes the same tile of every
+    /// frame (with the fast path, tile k of all frames; with Cellpose's tiles, BatchSize tile positions of all frames; without
+    /// tiling, the whole frames), so the frames share their forward passes while a pass's memory is that of one frame's tiles
+    /// times the frame count. Each frame's output is its own (its own style, blending and crop); its NetworkTime counts its
+    /// share of the shared passes. One frame runs exactly as <see cref="Run"/> always has.
+    /// </summary>
+    public IReadOnlyList<NetworkOutput> RunBatch(IReadOnlyList<ImageData> images, EvalSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) throw new ArgumentException("no images to run", nameof(images));
         settings ??= new EvalSettings();
         if (settings.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.BatchSize, "BatchSize must be at least 1");
         if (settings.Diameter is < 0 or double.NaN) throw new ArgumentOutOfRangeException(nameof(settings), settings.Diameter, "Diameter must be positive (or 0/null for the model's diam_mean)");
+        var first = images[0];
+        foreach (var other in images)
+        {
+            ArgumentNullException.ThrowIfNull(other, nameof(images));
+            if ((other.Height, other.Width, other.Channels) != (first.Height, first.Width, first.Channels))
+                throw new ArgumentException($"the frames of one network pass must share their size: {other.Height}x{other.Width}x{other.Channels} " +
+                    $"beside {first.Height}x{first.Width}x{first.Channels}; run frames of other sizes in passes of their own", nameof(images));
+        }
 
-        var clock = Stopwatch.StartNew();
-        int height = image.Height, width = image.Width;
-        float[] input = ChannelSelection.ToNetworkInput(image, settings.Channel, settings.Channel2);
-        if (input.Length / height / width != net.InputChannels)
-            throw new InvalidOperationException($"the network expects {net.InputChannels} input channels, Cellpose's preprocessing gives {ChannelSelection.NetworkChannels}");
-        if (settings.Normalize || settings.Invert)
-            Normalization.NormalizePlanes(input, ChannelSelection.NetworkChannels, height * width, settings.Invert);
-        TimeSpan normalizeTime = clock.Elapsed;
-
-        clock.Restart();
+        int n = images.Count, height = first.Height, width = first.Width;
         double rescale = settings.Diameter is double d && d > 0 ? (double)(float)DiamMean / d : 1.0;
         int ly = height, lx = width;
         if (rescale != 1.0)
         {
             ly = BilinearResize.ScaledLength(height, rescale);
             lx = BilinearResize.ScaledLength(width, rescale);
-            input = BilinearResize.Resize(input, ChannelSelection.NetworkChannels, height, width, ly, lx);
+        }
+        var padded = new PaddedImage[n];
+        var normalizeTimes = new TimeSpan[n];
+        var networkTimes = new TimeSpan[n];
+        var clock = new Stopwatch();
+        for (int f = 0; f < n; f++)
+        {
+            clock.Restart();
+            float[] input = ChannelSelection.ToNetworkInput(images[f], settings.Channel, settings.Channel2);
+            if (input.Length / height / width != net.InputChannels)
+                throw new InvalidOperationException($"the network expects {net.InputChannels} input channels, Cellpose's preprocessing gives {ChannelSelection.NetworkChannels}");
+            if (settings.Normalize || settings.Invert)
+                Normalization.NormalizePlanes(input, ChannelSelection.NetworkChannels, height * width, settings.Invert);
+            normalizeTimes[f] = clock.Elapsed;
+
+            clock.Restart();
+            if (rescale != 1.0) input = BilinearResize.Resize(input, ChannelSelection.NetworkChannels, height, width, ly, lx);
+            padded[f] = ImagePadding.Pad(input, ChannelSelection.NetworkChannels, ly, lx);
+            input = null!; // the unpadded copy (and the decoder's and normaliser's garbage) can go before the blender allocates
+            LargeFrames.ReleaseBetweenStages((long)ly * lx);
+            networkTimes[f] = clock.Elapsed;
         }
 
-        PaddedImage padded = ImagePadding.Pad(input, ChannelSelection.NetworkChannels, ly, lx);
-        input = null!; // the unpadded copy (and the decoder's and normaliser's garbage) can go before the blender allocates
-        LargeFrames.ReleaseBetweenStages((long)ly * lx);
-        float[] raw, style;
+        clock.Restart();
+        (float[] Output, float[] Style)[] raw;
         using (LargeFrames.NativeHeapScope((long)ly * lx))
         {
-            (raw, style) = settings.Fast && !settings.Augment && (!settings.Tile || settings.FastTiles == FastTiles.Large)
+            raw = settings.Fast && !settings.Augment && (!settings.Tile || settings.FastTiles == FastTiles.Large)
                 ? RunFast(padded, settings)
                 : settings.Tile || settings.Augment
                     ? RunTiled(padded, settings, settings.Fast && !settings.Augment ? FastForward(settings.Precision) : Forward)
                     : RunWholeFrame(padded);
         }
-        StyleVector.Normalize(style);
-        var (paddedHeight, paddedWidth, top, left) = (padded.Height, padded.Width, padded.Top, padded.Left);
-        padded = null!; // the padded input is garbage from here on
+        var shared = clock.Elapsed / n;
+        var (paddedHeight, paddedWidth, top, left) = (padded[0].Height, padded[0].Width, padded[0].Top, padded[0].Left);
+        padded = null!; // the padded inputs are garbage from here on
         LargeFrames.ReleaseBetweenStages((long)ly * lx);
 
-        // One plane at a time: a full-frame copy of all three outputs would double the peak memory on large frames.
-        var planes = new float[CellposeNet.OutputChannels][];
+        var outputs = new NetworkOutput[n];
         int outHeight = settings.Resample ? height : ly, outWidth = settings.Resample ? width : lx;
-        for (int c = 0; c < planes.Length; c++)
+        for (int f = 0; f < n; f++)
         {
-            float[] plane = ImagePadding.CropPlane(raw, paddedHeight, paddedWidth, c, top, left, ly, lx);
-            planes[c] = settings.Resample && (ly != height || lx != width) ? BilinearResize.Resize(plane, 1, ly, lx, height, width) : plane;
+            clock.Restart();
+            var (output, style) = raw[f];
+            raw[f] = default;
+            StyleVector.Normalize(style);
+            // One plane at a time: a full-frame copy of all three outputs would double the peak memory on large frames.
+            var planes = new float[CellposeNet.OutputChannels][];
+            for (int c = 0; c < planes.Length; c++)
+            {
+                float[] plane = ImagePadding.CropPlane(output, paddedHeight, paddedWidth, c, top, left, ly, lx);
+                planes[c] = settings.Resample && (ly != height || lx != width) ? BilinearResize.Resize(plane, 1, ly, lx, height, width) : plane;
+            }
+            outputs[f] = new NetworkOutput(planes[0], planes[1], planes[2], outHeight, outWidth, style, rescale, normalizeTimes[f],
+                networkTimes[f] + shared + clock.Elapsed);
         }
-        TimeSpan networkTime = clock.Elapsed;
-        return new NetworkOutput(planes[0], planes[1], planes[2], outHeight, outWidth, style, rescale, normalizeTime, networkTime);
+        return outputs;
     }
 
-    /// <summary>One pass over the padded frame (Cellpose with tile=False).</summary>
-    private (float[] Output, float[] Style) RunWholeFrame(PaddedImage padded)
+    /// <summary>One pass over the padded frames (Cellpose with tile=False).</summary>
+    private (float[] Output, float[] Style)[] RunWholeFrame(PaddedImage[] padded)
     {
-        var (output, styles) = Forward(padded.Data, 1, padded.Height, padded.Width);
-        return (output, styles);
+        var p = padded[0];
+        int n = padded.Length, length = p.Channels * p.Height * p.Width;
+        float[] batch = n == 1 ? p.Data : new float[(long)n * length];
+        if (n > 1) for (int f = 0; f < n; f++) padded[f].Data.AsSpan(0, length).CopyTo(batch.AsSpan(f * length, length));
+        var (output, styles) = Forward(batch, n, p.Height, p.Width);
+        return Split(output, styles, n);
     }
 
-    /// <summary>The fast network over large overlapping tiles (or the whole frame when Tile is off), taper-blended.</summary>
-    private (float[] Output, float[] Style) RunFast(PaddedImage padded, EvalSettings settings)
+    /// <summary>The fast network over large overlapping tiles (or the whole frame when Tile is off), taper-blended; each
+    /// forward pass takes the same tile of every frame.</summary>
+    private (float[] Output, float[] Style)[] RunFast(PaddedImage[] padded, EvalSettings settings)
     {
         var fast = FastNetwork(settings.Precision);
-        int channels = padded.Channels, ly = padded.Height, lx = padded.Width;
+        int n = padded.Length, channels = padded[0].Channels, ly = padded[0].Height, lx = padded[0].Width;
         var (ys, th) = settings.Tile ? FastTiling.Plan(ly, settings.FastTileSize, settings.FastTileOverlap) : ([0], ly);
         var (xs, tw) = settings.Tile ? FastTiling.Plan(lx, settings.FastTileSize, settings.FastTileOverlap) : ([0], lx);
-        var blender = ys.Length * xs.Length > 1 ? new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw) : null;
-        var tileIn = new float[channels * th * tw];
-        var styleSum = new float[fast.Widths[4]];
-        float[]? single = null;
+        bool blend = ys.Length * xs.Length > 1;
+        var blenders = blend ? padded.Select(_ => new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw)).ToArray() : null;
+        int tileIn = channels * th * tw, tileOut = CellposeNet.OutputChannels * th * tw, styleLength = fast.Widths[4];
+        var tiles = new float[n * tileIn];
+        var styleSums = padded.Select(_ => new float[styleLength]).ToArray();
+        var single = new float[n][];
         foreach (int y0 in ys)
         {
             foreach (int x0 in xs)
             {
-                CopyTile(padded.Data, channels, ly, lx, y0, x0, th, tw, false, false, tileIn);
+                for (int f = 0; f < n; f++)
+                    CopyTile(padded[f].Data, channels, ly, lx, y0, x0, th, tw, false, false, tiles.AsSpan(f * tileIn, tileIn));
                 using var scope = NewDisposeScope();
-                var (output, style) = fast.Forward(torch.tensor(tileIn, [1, channels, th, tw], ScalarType.Float32));
+                var (output, style) = fast.Forward(torch.tensor(tiles, [n, channels, th, tw], ScalarType.Float32));
                 var styleValues = style.cpu().data<float>();
-                for (int k = 0; k < styleSum.Length; k++) styleSum[k] += styleValues[k];
                 float[] values = output.cpu().data<float>().ToArray();
-                if (blender is null) single = values;
-                else blender.Add(values, y0, x0);
+                for (int f = 0; f < n; f++)
+                {
+                    var sum = styleSums[f];
+                    for (int k = 0; k < styleLength; k++) sum[k] += styleValues[f * styleLength + k];
+                    if (blenders is not null) blenders[f].Add(values.AsSpan(f * tileOut, tileOut), y0, x0);
+                    else single[f] = n == 1 ? values : values[(f * tileOut)..((f + 1) * tileOut)];
+                }
             }
         }
         // The mean of the tiles' styles (Cellpose's first tile counts twice; not reproduced here), normalised by the caller.
-        for (int k = 0; k < styleSum.Length; k++) styleSum[k] /= ys.Length * xs.Length;
-        return (blender?.Result() ?? single!, styleSum);
+        var results = new (float[] Output, float[] Style)[n];
+        for (int f = 0; f < n; f++)
+        {
+            for (int k = 0; k < styleLength; k++) styleSums[f][k] /= ys.Length * xs.Length;
+            results[f] = (blenders?[f].Result() ?? single[f], styleSums[f]);
+        }
+        return results;
     }
 
     /// <summary>What the bf16 check beside these weights says (read once): whether auto may run bf16, and why.</summary>
@@ -178,13 +235,13 @@ public sealed class CellposeModel : IDisposable
         return fastNet;
     }
 
-    /// <summary>Cellpose's _run_tiled for a 2-D image, including test-time augmentation, with the exact network's
-    /// <see cref="Forward"/> or the fast one's.</summary>
-    private (float[] Output, float[] Style) RunTiled(PaddedImage padded, EvalSettings settings, Func<float[], int, int, int, (float[] Output, float[] Style)> forward)
+    /// <summary>Cellpose's _run_tiled for 2-D images of one size, including test-time augmentation, with the exact network's
+    /// <see cref="Forward"/> or the fast one's; each forward pass takes the same BatchSize tile positions of every frame.</summary>
+    private (float[] Output, float[] Style)[] RunTiled(PaddedImage[] padded, EvalSettings settings, Func<float[], int, int, int, (float[] Output, float[] Style)> forward)
     {
-        int channels = padded.Channels;
-        float[] image = padded.Data;
-        int ly = padded.Height, lx = padded.Width;
+        int n = padded.Length, channels = padded[0].Channels;
+        var images = padded.Select(p => p.Data).ToArray();
+        int ly = padded[0].Height, lx = padded[0].Width;
         int[] ys, xs;
         int th, tw;
         if (settings.Augment)
@@ -193,8 +250,8 @@ public sealed class CellposeModel : IDisposable
             int ay = Math.Max(ly, Tiling.TileSize), ax = Math.Max(lx, Tiling.TileSize);
             if (ay != ly || ax != lx)
             {
-                image = ImagePadding.Crop(image, channels, ly, lx, 0, 0, ly, lx);
-                image = PadEnd(image, channels, ly, lx, ay, ax);
+                for (int f = 0; f < n; f++)
+                    images[f] = PadEnd(ImagePadding.Crop(images[f], channels, ly, lx, 0, 0, ly, lx), channels, ly, lx, ay, ax);
                 ly = ay;
                 lx = ax;
             }
@@ -215,47 +272,70 @@ public sealed class CellposeModel : IDisposable
             for (int i = 0; i < xs.Length; i++)
                 tiles.Add((j, i));
 
-        var blender = new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw);
+        var blenders = images.Select(_ => new TileBlender(CellposeNet.OutputChannels, ly, lx, th, tw)).ToArray();
         int tileIn = channels * th * tw, tileOut = CellposeNet.OutputChannels * th * tw;
-        float[]? styleSum = null;
+        var styleSums = new float[n][];
+        var tile = new float[tileOut];
         for (int start = 0; start < tiles.Count; start += settings.BatchSize)
         {
             int count = Math.Min(settings.BatchSize, tiles.Count - start);
-            var batch = new float[count * tileIn];
-            for (int b = 0; b < count; b++)
+            // Frame-major: frame f's tiles of this step are batch entries f * count .. f * count + count - 1.
+            var batch = new float[n * count * tileIn];
+            for (int f = 0; f < n; f++)
             {
-                var (j, i) = tiles[start + b];
-                CopyTile(image, channels, ly, lx, ys[j], xs[i], th, tw, FlipY(j, i, settings.Augment), FlipX(j, i, settings.Augment), batch.AsSpan(b * tileIn, tileIn));
+                for (int b = 0; b < count; b++)
+                {
+                    var (j, i) = tiles[start + b];
+                    CopyTile(images[f], channels, ly, lx, ys[j], xs[i], th, tw, FlipY(j, i, settings.Augment), FlipX(j, i, settings.Augment),
+                        batch.AsSpan((f * count + b) * tileIn, tileIn));
+                }
             }
-            var (output, styles) = forward(batch, count, th, tw);
+            var (output, styles) = forward(batch, n * count, th, tw);
 
-            int styleLength = styles.Length / count;
-            // Cellpose seeds the sum with the first tile's style and then adds every tile (the first counts twice).
-            styleSum ??= styles[..styleLength];
-            var batchSum = new float[styleLength];
-            for (int b = 0; b < count; b++)
-                for (int k = 0; k < styleLength; k++) batchSum[k] += styles[b * styleLength + k];
-            for (int k = 0; k < styleLength; k++) styleSum[k] += batchSum[k];
-
-            var tile = new float[tileOut];
-            for (int b = 0; b < count; b++)
+            int styleLength = styles.Length / (n * count);
+            for (int f = 0; f < n; f++)
             {
-                var (j, i) = tiles[start + b];
-                var src = output.AsSpan(b * tileOut, tileOut);
-                if (settings.Augment) Unaugment(src, tile, th, tw, FlipY(j, i, true), FlipX(j, i, true));
-                else src.CopyTo(tile);
-                blender.Add(tile, ys[j], xs[i]);
+                // Cellpose seeds the sum with the first tile's style and then adds every tile (the first counts twice).
+                styleSums[f] ??= styles[(f * count * styleLength)..((f * count + 1) * styleLength)];
+                var batchSum = new float[styleLength];
+                for (int b = 0; b < count; b++)
+                    for (int k = 0; k < styleLength; k++) batchSum[k] += styles[(f * count + b) * styleLength + k];
+                for (int k = 0; k < styleLength; k++) styleSums[f][k] += batchSum[k];
+
+                for (int b = 0; b < count; b++)
+                {
+                    var (j, i) = tiles[start + b];
+                    var src = output.AsSpan((f * count + b) * tileOut, tileOut);
+                    if (settings.Augment) Unaugment(src, tile, th, tw, FlipY(j, i, true), FlipX(j, i, true));
+                    else src.CopyTo(tile);
+                    blenders[f].Add(tile, ys[j], xs[i]);
+                }
             }
         }
 
-        float[] style = styleSum!;
-        for (int k = 0; k < style.Length; k++) style[k] /= tiles.Count;
-        StyleVector.Normalize(style);
+        var results = new (float[] Output, float[] Style)[n];
+        for (int f = 0; f < n; f++)
+        {
+            float[] style = styleSums[f];
+            for (int k = 0; k < style.Length; k++) style[k] /= tiles.Count;
+            StyleVector.Normalize(style);
 
-        float[] blended = blender.Result();
-        if (ly != padded.Height || lx != padded.Width)
-            blended = ImagePadding.Crop(blended, CellposeNet.OutputChannels, ly, lx, 0, 0, padded.Height, padded.Width);
-        return (blended, style);
+            float[] blended = blenders[f].Result();
+            if (ly != padded[f].Height || lx != padded[f].Width)
+                blended = ImagePadding.Crop(blended, CellposeNet.OutputChannels, ly, lx, 0, 0, padded[f].Height, padded[f].Width);
+            results[f] = (blended, style);
+        }
+        return results;
+    }
+
+    /// <summary>A batch's outputs [n, 3, h, w] and styles [n, S] as n frames' planar outputs and styles.</summary>
+    private static (float[] Output, float[] Style)[] Split(float[] output, float[] styles, int n)
+    {
+        if (n == 1) return [(output, styles)];
+        int outLength = output.Length / n, styleLength = styles.Length / n;
+        return Enumerable.Range(0, n)
+            .Select(f => (output[(f * outLength)..((f + 1) * outLength)], styles[(f * styleLength)..((f + 1) * styleLength)]))
+            .ToArray();
     }
 
     // Augmented tiles: (even row, odd column) flipped in y, (odd, even) in x, (odd, odd) in both.

@@ -14,7 +14,9 @@ namespace AcqSeg.Engine.Network;
 // FoldedNetwork_Float32_MatchesCellposeNetOnTheSameInput (float32 outputs within 1e-3 max |difference|, style within
 // 1e-5), FoldedNetwork_BFloat16_StaysCloseToFloat32 (mean |flow| difference < 0.1, mean |cellprob| < 0.2), and
 // FastMasks_MatchExactMasks_OnReferenceFrames / FastPath_LargeFrameRunsAsBlendedTiles_MatchesExactMasks (masks match
-// the exact path's with AP@0.5 >= 0.99). A change to CellposeNet's layers must be made here too, or these fail.
+// the exact path's with AP@0.5 >= 0.99); BatchedRunTests.FastNetwork_StackedTiles_MatchEachTileRunAlone keeps a stack
+// of tiles (the service's batches) equal to each tile run alone. A change to CellposeNet's layers must be made here too,
+// or these fail.
 
 /// <summary>
 /// An inference-only rewrite of a <see cref="CellposeNet"/> for the fast path: same function, fewer memory passes.
@@ -26,7 +28,8 @@ namespace AcqSeg.Engine.Network;
 /// <item>ReLUs and residual adds run in place; activations are kept channels-last (NHWC strides, which oneDNN's
 /// convolutions prefer) and, when asked, in bfloat16 (convolutions accumulate in float32 inside oneDNN).</item>
 /// </list>
-/// Processes one tile at a time (style-dependent biases are per tile, and batch 1 was the fastest here).
+/// A single tile runs with the style terms folded as above; a stack of tiles (frames batched by the service) runs in one
+/// pass, each tile's style terms added per sample after its norm (<see cref="Norm.ReluForward"/>).
 /// The source network is only read; this object owns its own converted tensors.
 /// </summary>
 public sealed class FastCellposeNet : IDisposable
@@ -58,21 +61,11 @@ public sealed class FastCellposeNet : IDisposable
     public torch.Device Device { get; }
     public IReadOnlyList<int> Widths { get; }
 
-    /// <summary>Runs tiles [N, C, H, W] (float32, any layout, on any device); returns float32 outputs [N, 3, H, W] and styles [N, S].</summary>
+    /// <summary>Runs tiles [N, C, H, W] (float32, any layout, on any device) in one pass, each with its own style; returns
+    /// float32 outputs [N, 3, H, W] and styles [N, S].</summary>
     public (Tensor Output, Tensor Style) Forward(Tensor x)
     {
         using var noGrad = torch.no_grad();
-        if (x.shape[0] == 1) return ForwardOne(x); // the usual case: no concatenation copy
-        var outputs = new Tensor[x.shape[0]];
-        var styles = new Tensor[x.shape[0]];
-        using var scope = NewDisposeScope();
-        for (int n = 0; n < outputs.Length; n++)
-            (outputs[n], styles[n]) = ForwardOne(x.narrow(0, n, 1));
-        return (torch.cat(outputs, 0).MoveToOuterDisposeScope(), torch.cat(styles, 0).MoveToOuterDisposeScope());
-    }
-
-    private (Tensor Output, Tensor Style) ForwardOne(Tensor x)
-    {
         using var scope = NewDisposeScope();
         Tensor h = ChannelsLast(x.to(Device).to(Precision));
         var maps = new Tensor[4];
@@ -121,7 +114,7 @@ public sealed class FastCellposeNet : IDisposable
     /// <summary>A BatchNorm followed by ReLU, run as one batch_norm call plus an in-place ReLU.</summary>
     private sealed class Norm : IDisposable
     {
-        private readonly Tensor mean, var, gamma, beta;
+        private readonly Tensor mean, var, gamma, beta, scale;
         private readonly double eps;
 
         private Norm(BnParams p, torch.Device device)
@@ -132,16 +125,25 @@ public sealed class FastCellposeNet : IDisposable
             var = Keep32(p.Var);
             gamma = Keep32(p.Gamma);
             beta = Keep32(p.Beta);
+            scale = Keep32(p.Scale);
             eps = p.Eps;
         }
 
         public static Norm From(Dictionary<string, Tensor> sd, string prefix, FastCellposeNet owner) =>
             new(BnParams.From(sd, prefix), owner.Device);
 
+        /// <param name="meanShift">[N, C] terms added to x before the norm (the decoder's Linear(style)), or null</param>
         public Tensor ReluForward(Tensor x, Tensor? meanShift = null)
         {
-            Tensor m = meanShift is null ? mean : mean - meanShift.to(ScalarType.Float32).flatten();
-            return F.batch_norm(x, m, var, gamma, beta, false, 0.1, eps).relu_();
+            if (meanShift is null || meanShift.shape[0] == 1)
+            {
+                // One tile: BN(x + f) is batch_norm with running_mean - f, no extra pass over x.
+                Tensor m = meanShift is null ? mean : mean - meanShift.to(ScalarType.Float32).flatten();
+                return F.batch_norm(x, m, var, gamma, beta, false, 0.1, eps).relu_();
+            }
+            // A stack: the norm's statistics are shared, f is not; BN(x + f) = BN(x) + f * gamma / sqrt(var + eps).
+            Tensor shift = (meanShift.to(ScalarType.Float32) * scale).to(x.dtype).view(meanShift.shape[0], -1, 1, 1);
+            return F.batch_norm(x, mean, var, gamma, beta, false, 0.1, eps).add_(shift, HeldScalars.One).relu_();
         }
 
         public void Dispose()
@@ -150,6 +152,7 @@ public sealed class FastCellposeNet : IDisposable
             var.Dispose();
             gamma.Dispose();
             beta.Dispose();
+            scale.Dispose();
         }
     }
 
@@ -294,19 +297,21 @@ public sealed class FastCellposeNet : IDisposable
                 [Keep32(sd[c + "conv_1.full.bias"]), Keep32(sd[c + "conv_2.full.bias"]), Keep32(sd[c + "conv_3.full.bias"])]);
         }
 
-        /// <param name="style">float32 [1, S]</param>
+        /// <param name="style">float32 [N, S], one row per tile</param>
         public Tensor Forward(Tensor x, Tensor skip, Tensor style)
         {
             using var scope = NewDisposeScope();
+            long n = style.shape[0];
             Tensor f1 = F.linear(style, fullW[0], fullB[0]);
             Tensor f2 = F.linear(style, fullW[1], fullB[1]);
-            Tensor f3 = F.linear(style, fullW[2], fullB[2]).flatten().to(ScalarType.Float64);
-            // BN(z + f) == batch_norm(z) with running_mean - f.
+            Tensor f3 = F.linear(style, fullW[2], fullB[2]).to(ScalarType.Float64);
             Tensor y = c1.Forward(n1.ReluForward(c0.Forward(n0.ReluForward(x)).add_(skip, HeldScalars.One), f1)).add_(proj.Forward(x), HeldScalars.One);
-            // conv_3's norm of (conv_2(h) + f3): s * (W h + b + f3) + t, folded into conv_2.
-            Tensor bias2 = owner.Keep((c2Bias64 * n3Scale64).add_(n3Scale64 * f3, HeldScalars.One).add_(n3Shift64, HeldScalars.One));
-            Tensor h = F.conv2d(n2.ReluForward(y, f2), c2Weight, bias2, padding: [1, 1]).relu_();
-            return c3.Forward(h).add_(y, HeldScalars.One).MoveToOuterDisposeScope();
+            // conv_3's norm of (conv_2(h) + f3): s * (W h + b + f3) + t, folded into conv_2's bias (one per tile).
+            Tensor bias2 = owner.Keep((n3Scale64 * f3).add_(c2Bias64 * n3Scale64, HeldScalars.One).add_(n3Shift64, HeldScalars.One));
+            Tensor h = n == 1
+                ? F.conv2d(n2.ReluForward(y, f2), c2Weight, bias2.flatten(), padding: [1, 1])
+                : F.conv2d(n2.ReluForward(y, f2), c2Weight, null, padding: [1, 1]).add_(bias2.view(n, -1, 1, 1), HeldScalars.One);
+            return c3.Forward(h.relu_()).add_(y, HeldScalars.One).MoveToOuterDisposeScope();
         }
 
         public void Dispose()

@@ -25,6 +25,10 @@ public sealed record SegmentationResult(LabelImage Masks, NetworkOutput Network,
     /// <summary>With a series held: what the frame measured at the held diameter (style distance to the estimated frame,
     /// the masks' median diameter against the estimated frame's), whether it kept the diameter or not; null otherwise.</summary>
     public (double StyleDistance, double MaskDiameter, double HeldMaskDiameter)? ReuseCheck { get; init; }
+
+    /// <summary>Frames whose tiles shared the network passes that made <see cref="Network"/> (<see cref="FrameSegmenter.SegmentBatch"/>);
+    /// 1 for a frame run on its own.</summary>
+    public int NetworkBatch { get; init; } = 1;
 }
 
 /// <summary>The values of <see cref="SegmentationResult.DiameterSource"/>.</summary>
@@ -97,32 +101,142 @@ public sealed class FrameSegmenter
         ArgumentNullException.ThrowIfNull(image);
         ValidateChannels(image, settings);
         var total = Stopwatch.StartNew();
+        var held = reuse.Get(series);
+        return Conclude(image, settings, reuse, series, held, held is null ? null : SegmentAt(image, settings, held.Diameter, null, total), total);
+    }
+
+    /// <summary>
+    /// A series frame after its pass at the held diameter (<paramref name="reused"/>, null when the series held none): kept
+    /// unless it drifted; a drifted or first frame is estimated and segmented at its own diameter, which the series then holds.
+    /// </summary>
+    private SegmentationResult Conclude(ImageData image, SegmentSettings settings, DiameterReuse reuse, string series, HeldDiameter? held,
+        SegmentationResult? reused, Stopwatch total)
+    {
         (string Reason, string Detail) why = (EstimateReasons.FirstFrame, "no diameter held for this series");
         double discarded = 0;
         (double, double, double)? check = null;
-        if (reuse.Get(series) is { } held)
+        if (held is not null && reused is not null)
         {
-            var reused = SegmentAt(image, settings, held.Diameter, null, total);
             double maskDiameter = TrainingData.Diameter(reused.Masks);
             check = (DiameterReuse.CosineDistance(held.Style, reused.Network.Style), maskDiameter, held.MaskDiameter);
             if (reuse.Drift(held, reused.Network.Style, maskDiameter) is not { } drift)
                 return reused with { DiameterSource = DiameterSources.Reused, ReuseCheck = check };
             why = drift;
-            discarded = total.Elapsed.TotalSeconds;
+            // A batched pass is not on this stopwatch: its cost is the frame's own stage times.
+            discarded = reused.NetworkBatch > 1 ? reused.Timings.Total : total.Elapsed.TotalSeconds;
         }
-        var estimate = sizeEstimator.Estimate(image, NetworkSettings(settings, diameter: null));
+        var estimate = sizeEstimator!.Estimate(image, NetworkSettings(settings, diameter: null));
         var result = SegmentAt(image, settings, estimate.Diameter, estimate, total);
         // An estimate that measured no objects fell back to diam_mean; a frame without objects (nothing in view) must not
         // replace what an earlier frame measured.
         if (estimate.Objects > 0 || reuse.Get(series) is null)
             reuse.Hold(series, new HeldDiameter(estimate.Diameter, result.Network.Style, TrainingData.Diameter(result.Masks)));
         result.Timings.SizeEstimate += discarded;
+        if (reused?.NetworkBatch > 1) result.Timings.Total += discarded;
         return result with { DiameterSource = DiameterSources.Estimated, EstimateReason = why, ReuseCheck = check };
+    }
+
+    /// <summary>
+    /// The diameter a frame will be segmented at without estimating it first: the given one, the model's diam_labels
+    /// without a size model, or the series' held estimate; null when the frame needs an estimate of its own (the first of
+    /// its series). Frames of one size with the same planned diameter can share network passes (<see cref="SegmentBatch"/>).
+    /// </summary>
+    public double? PlannedDiameter(SegmentSettings settings, DiameterReuse? reuse = null, string? series = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Diameter is > 0 || sizeEstimator is null) return ResolveDiameter(settings);
+        return reuse is not null && series is not null ? reuse.Get(series)?.Diameter : null;
+    }
+
+    /// <summary>
+    /// Frames of one size segmented with shared network passes (the tiles of all of them in each forward pass,
+    /// <see cref="CellposeModel.RunBatch"/>), then each frame's masks: per frame the result
+    /// <see cref="Segment(ImageData, SegmentSettings)"/> gives, or with a size model and no diameter given
+    /// <see cref="Segment(ImageData, SegmentSettings, DiameterReuse, string)"/> for the frame's series, up to the rounding of
+    /// batched arithmetic. The pass runs at the first frame's <see cref="PlannedDiameter"/>; a frame that needs an estimate
+    /// first, plans another diameter, or whose series' held diameter changed while the batch ran (a batch-mate of its series
+    /// drifted) is segmented on its own, in order, as it would have been alone. A single frame runs exactly the one-frame path.
+    /// </summary>
+    /// <param name="series">each frame's series (with <paramref name="reuse"/>); null without a size model or with a diameter given</param>
+    public IReadOnlyList<SegmentationResult> SegmentBatch(IReadOnlyList<ImageData> images, SegmentSettings settings, DiameterReuse? reuse = null,
+        IReadOnlyList<string>? series = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(settings);
+        bool estimated = settings.Diameter is not > 0 && sizeEstimator is not null;
+        if (estimated && (reuse is null || series is null || series.Count != images.Count))
+            throw new ArgumentException("frames whose diameter the size model estimates are batched per series: give reuse and one series per frame", nameof(series));
+        foreach (var image in images)
+        {
+            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            ValidateChannels(image, settings);
+        }
+        SegmentationResult Alone(int f) => estimated ? Segment(images[f], settings, reuse!, series![f]) : Segment(images[f], settings);
+        var results = new SegmentationResult?[images.Count];
+        if (images.Count == 1) return [Alone(0)];
+
+        // In order: a frame whose series holds no diameter is estimated now, so its later batch-mates find the estimate.
+        var held = new HeldDiameter?[images.Count];
+        var batched = new List<int>();
+        double? diameter = null;
+        for (int f = 0; f < images.Count; f++)
+        {
+            if (estimated) held[f] = reuse!.Get(series![f]);
+            double? planned = estimated ? held[f]?.Diameter : ResolveDiameter(settings);
+            if (planned is null)
+            {
+                results[f] = Alone(f);
+                continue;
+            }
+            diameter ??= planned;
+            if (planned == diameter) batched.Add(f);
+        }
+        if (batched.Count > 0)
+        {
+            var total = Stopwatch.StartNew();
+            var passes = SegmentAt(batched.Select(f => images[f]).ToList(), settings, diameter!.Value, total);
+            string source = settings.Diameter is > 0 ? DiameterSources.Given : DiameterSources.DiamLabels;
+            for (int k = 0; k < batched.Count; k++)
+            {
+                int f = batched[k];
+                var pass = passes[k] with { NetworkBatch = batched.Count };
+                passes[k] = null!;
+                if (!estimated)
+                    results[f] = pass with { DiameterSource = source };
+                else if (ReferenceEquals(reuse!.Get(series![f]), held[f]))
+                    results[f] = Conclude(images[f], settings, reuse, series[f], held[f], pass, Stopwatch.StartNew());
+            }
+        }
+        for (int f = 0; f < images.Count; f++) results[f] ??= Alone(f);
+        return results!;
     }
 
     private SegmentationResult SegmentAt(ImageData image, SegmentSettings settings, double diameter, SizeEstimate? estimate, Stopwatch total)
     {
-        var net = Model.Run(image, NetworkSettings(settings, diameter));
+        var result = SegmentAt([image], settings, diameter, total)[0];
+        if (estimate is null) return result;
+        result.Timings.SizeEstimate = estimate.Seconds;
+        return result with { SizeEstimate = estimate };
+    }
+
+    /// <summary>The network pass over the frames together, then each frame's masks.</summary>
+    private SegmentationResult[] SegmentAt(IReadOnlyList<ImageData> images, SegmentSettings settings, double diameter, Stopwatch total)
+    {
+        var nets = Model.RunBatch(images, NetworkSettings(settings, diameter)).ToArray();
+        var results = new SegmentationResult[nets.Length];
+        for (int f = 0; f < nets.Length; f++)
+        {
+            results[f] = Masks(nets[f], settings, diameter, total);
+            nets[f] = null!; // a large frame's outputs go with its result only
+            // In a batch the clock also ran for the batch-mates: a frame's total is its own stages (its share of the passes).
+            var t = results[f].Timings;
+            if (nets.Length > 1) t.Total = t.Normalize + t.Network + t.Dynamics + t.FlowQc;
+        }
+        return results;
+    }
+
+    private static SegmentationResult Masks(NetworkOutput net, SegmentSettings settings, double diameter, Stopwatch total)
+    {
         LargeFrames.ReleaseBetweenStages((long)net.Height * net.Width);
         var masks = MaskDynamics.ComputeMasks(net.DY, net.DX, net.CellProb, net.Height, net.Width, new MaskOptions
         {
@@ -138,10 +252,9 @@ public sealed class FrameSegmenter
             Network = net.NetworkTime.TotalSeconds,
             Dynamics = masks.DynamicsSeconds,
             FlowQc = masks.QcSeconds,
-            SizeEstimate = estimate?.Seconds ?? 0,
             Total = total.Elapsed.TotalSeconds,
         };
-        return new SegmentationResult(masks.Masks, net, masks, diameter, timings) { SizeEstimate = estimate };
+        return new SegmentationResult(masks.Masks, net, masks, diameter, timings);
     }
 
     /// <summary>The network-pass part of the settings (the size estimate and the segmentation run the same pass).</summary>

@@ -9,8 +9,6 @@ namespace AcqSeg.Engine.Tests.Inference;
 [Collection(NetworkRunCollection.Name)]
 public class CellposeModelModeTests(ITestOutputHelper output)
 {
-    private static CellposeModel LoadReference() => CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
-
     private static double MeanAbs(float[] a, float[] b)
     {
         double sum = 0;
@@ -21,7 +19,7 @@ public class CellposeModelModeTests(ITestOutputHelper output)
     [SkippableFact]
     public void WholeFrame_Synth512_CloseToTiled()
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         ImageData image = TiffReader.Read(SharedData.Reference("synth_512.tif"));
         var tiled = model.Run(image, new EvalSettings { Diameter = 30 });
         var whole = model.Run(image, new EvalSettings { Diameter = 30, Tile = false });
@@ -44,7 +42,7 @@ public class CellposeModelModeTests(ITestOutputHelper output)
     [SkippableFact]
     public void Augment_Synth256_RunsAndStaysCloseToPlain()
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         ImageData image = TiffReader.Read(SharedData.Reference("synth_256.tif"));
         var plain = model.Run(image, new EvalSettings { Diameter = 30 });
         var augmented = model.Run(image, new EvalSettings { Diameter = 30, Augment = true });
@@ -62,7 +60,7 @@ public class CellposeModelModeTests(ITestOutputHelper output)
     [SkippableFact]
     public void Diameter_OtherThanDiamMean_RescalesAndResamplesToInputSize()
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         ImageData image = TiffReader.Read(SharedData.Reference("synth_256.tif"));
         var resampled = model.Run(image, new EvalSettings { Diameter = 45 });
         var unresampled = model.Run(image, new EvalSettings { Diameter = 45, Resample = false });
@@ -77,7 +75,7 @@ public class CellposeModelModeTests(ITestOutputHelper output)
     [SkippableFact]
     public void Diameter_Null_RunsAtDiamMean()
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         ImageData image = TiffReader.Read(SharedData.Reference("synth_256.tif"));
         var byDefault = model.Run(image, new EvalSettings());
         var explicit30 = model.Run(image, new EvalSettings { Diameter = 30 });

@@ -15,8 +15,6 @@ namespace AcqSeg.Engine.Tests.Inference;
 [Collection(NetworkRunCollection.Name)]
 public class FastPathTests(ITestOutputHelper output)
 {
-    private static CellposeModel LoadReference() => CellposeModel.Load(SharedData.Reference("cpnet_synth_e40.pth"), DeviceChoice.Cpu);
-
     [SkippableFact]
     public void FoldedNetwork_Float32_MatchesCellposeNetOnTheSameInput()
     {
@@ -42,7 +40,7 @@ public class FastPathTests(ITestOutputHelper output)
     [SkippableFact]
     public void FoldedNetwork_BFloat16_StaysCloseToFloat32()
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         ImageData image = TiffReader.Read(SharedData.Reference("synth_256.tif"));
         var exact = model.Run(image, new EvalSettings { Diameter = 30 });
         var fast = model.Run(image, new EvalSettings { Diameter = 30, Fast = true, Precision = NetworkPrecision.BFloat16 });
@@ -67,7 +65,7 @@ public class FastPathTests(ITestOutputHelper output)
     [InlineData("synth_512", NetworkPrecision.BFloat16)]
     public void FastMasks_MatchExactMasks_OnReferenceFrames(string name, NetworkPrecision precision)
     {
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         var segmenter = new FrameSegmenter(model);
         ImageData image = TiffReader.Read(SharedData.Reference(name + ".tif"));
         var exact = segmenter.Segment(image, new SegmentSettings { Diameter = 30 });
@@ -86,7 +84,7 @@ public class FastPathTests(ITestOutputHelper output)
         {
             Style = SynthStyle.Nuclei, Height = 1024, Width = 1024, Diameter = 30, Density = 0.12, Seed = 11,
         });
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         var segmenter = new FrameSegmenter(model);
         var exact = segmenter.Segment(frame.Image, new SegmentSettings { Diameter = 30 });
         var fast = segmenter.Segment(frame.Image, new SegmentSettings { Diameter = 30, Fast = true, FastTiles = FastTiles.Large });
@@ -138,7 +136,7 @@ public class FastPathTests(ITestOutputHelper output)
         // Issue 23: on this DSB image the reference weights are unsure; large tiles flipped whole objects (AP@0.5 0.727
         // against exact). On Cellpose's own tiles the folded network differs from the exact one by rounding only.
         string image = Path.Combine(SharedData.RealFolder("dsb2018_fluo_nuclei"), "20b20ab04937_img.tif");
-        using var model = LoadReference();
+        using var model = NetworkRunCollection.LoadReference();
         var segmenter = new FrameSegmenter(model);
         var frame = TiffReader.Read(image);
         var exact = segmenter.Segment(frame, new SegmentSettings { Diameter = 30 });

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace AcqSeg.Hosts.Tests.SegmentWorker;
 
-/// <summary>The estimate-once options (SegmentWorker:Diameter 0), as the host validates them at start.</summary>
+/// <summary>The estimate-once and batching options, as the host validates them at start.</summary>
 public sealed class SegmentWorkerOptionsTests
 {
     private static SegmentWorkerOptions Options(Dictionary<string, string?> values)
@@ -37,10 +37,41 @@ public sealed class SegmentWorkerOptionsTests
     [InlineData("ReestimateDiameterChange", "-0.5")]
     [InlineData("HeldDiameters", "0")]
     [InlineData("Diameter", "-1")]
+    [InlineData("BatchSize", "0")]
+    [InlineData("BatchSize", "65")]
+    [InlineData("BatchWaitMilliseconds", "0")]
+    [InlineData("BatchWaitMilliseconds", "60001")]
     public void OutOfRange_IsRefusedAtStart_NamingTheKey(string key, string value)
     {
         var ex = Assert.Throws<OptionsValidationException>(() => Options(new() { [$"SegmentWorker:{key}"] = value }));
         Assert.Contains($"SegmentWorker:{key}", string.Join("; ", ex.Failures));
+    }
+
+    [Fact]
+    public void Defaults_SegmentFrameByFrame()
+    {
+        var o = Options([]);
+        Assert.Equal((1, 1, 1), (o.BatchSize, o.ConcurrentMessageLimit, o.FramesInHand));
+    }
+
+    [Fact]
+    public void BatchesTimesConcurrency_AboveThePrefetchLimit_IsRefusedNamingBoth()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Options(new()
+        {
+            ["SegmentWorker:BatchSize"] = "64",
+            ["SegmentWorker:ConcurrentMessageLimit"] = "8",
+        }));
+        string message = string.Join("; ", ex.Failures);
+        Assert.Contains("SegmentWorker:BatchSize 64 x ConcurrentMessageLimit 8 = 512", message);
+        Assert.Contains("at most 256", message);
+    }
+
+    [Fact]
+    public void BatchOptionsWithinRange_AreTaken()
+    {
+        var o = Options(new() { ["SegmentWorker:BatchSize"] = "8", ["SegmentWorker:BatchWaitMilliseconds"] = "50", ["SegmentWorker:ConcurrentMessageLimit"] = "2" });
+        Assert.Equal((8, 50, 16), (o.BatchSize, o.BatchWaitMilliseconds, o.FramesInHand));
     }
 
     [Fact]

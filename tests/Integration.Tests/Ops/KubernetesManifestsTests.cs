@@ -111,7 +111,7 @@ public sealed partial class OpsFilesTests
         var trigger = Assert.Single((List<object?>)BlockYaml.At(scaler, "spec", "triggers")!);
         Assert.Equal("rabbitmq", BlockYaml.At(trigger, "type"));
         // The queue MassTransit declares for the segment consumer, from its definition rather than a copy of the name.
-        IConsumerDefinition definition = new SegmentFrameConsumerDefinition(Options.Create(new SegmentWorkerOptions()));
+        IConsumerDefinition definition = new SegmentFramesConsumerDefinition(Options.Create(new SegmentWorkerOptions()));
         string queue = definition.GetEndpointName(DefaultEndpointNameFormatter.Instance);
         Assert.Equal(queue, BlockYaml.At(trigger, "metadata", "queueName"));
         Assert.Equal("QueueLength", BlockYaml.At(trigger, "metadata", "mode"));

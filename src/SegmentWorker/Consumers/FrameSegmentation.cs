@@ -15,56 +15,63 @@ using Microsoft.Extensions.Options;
 
 namespace AcqSeg.SegmentWorker.Consumers;
 
-/// <summary>
-/// Segments one acquired frame and moves it to exactly one terminal state: Segmented, Flagged (quality gate) or
-/// Failed (a permanent fault such as a corrupt TIFF). Transient faults are thrown for the retry policy; on the
-/// last attempt they fail the frame too, so nothing stays Acquired.
-/// </summary>
-public sealed partial class SegmentFrameConsumer(
-    FrameStore frames, ModelCache models, AcquisitionDiameters diameters, QualityGate gate, ITrainingStyles trainingStyles, ModelAssignments assignments,
-    IModelSuggester suggester, IOptions<SegmentWorkerOptions> options, ILogger<SegmentFrameConsumer> logger) : IConsumer<FrameAcquired>
+/// <summary>One frame on its way through the worker: its message (with the model once chosen), its pixels and its clock.</summary>
+/// <param name="retryAttempt">the delivery's retry attempt (MassTransit retries a batch as a whole: the batch's attempt)</param>
+public sealed class FrameJob(ConsumeContext<FrameAcquired> context, int retryAttempt)
 {
-    public async Task Consume(ConsumeContext<FrameAcquired> context)
+    public ConsumeContext<FrameAcquired> Context { get; } = context;
+    public int RetryAttempt { get; } = retryAttempt;
+    public FrameAcquired Message { get; set; } = context.Message;
+    public ImageData Image { get; set; } = null!;
+    public double ReadSeconds { get; set; }
+    /// <summary>When the frame's writer finished: the start of the file-to-result latency a controller on the event stream sees.</summary>
+    public DateTimeOffset FileWrittenAt { get; set; }
+    /// <summary>Runs from the frame's read to its record: in a batch it includes the batch-mates' shared work.</summary>
+    public Stopwatch Clock { get; } = new();
+    public SegmentationResult? Result { get; set; }
+    public int ModelVersion { get; set; }
+}
+
+/// <summary>
+/// The steps that take one acquired frame to exactly one terminal state: Segmented, Flagged (quality gate) or Failed (a
+/// permanent fault such as a corrupt TIFF). Transient faults are thrown for the retry policy; on the last attempt they
+/// fail the frame too, so nothing stays Acquired. <see cref="SegmentFramesConsumer"/> runs them for each frame of a batch
+/// around the network passes it shares between frames.
+/// </summary>
+public sealed partial class FrameSegmentation(
+    FrameStore frames, QualityGate gate, ITrainingStyles trainingStyles, ModelAssignments assignments, IModelSuggester suggester,
+    IOptions<SegmentWorkerOptions> options, ILogger<FrameSegmentation> logger)
+{
+    public IDisposable? Scope(FrameAcquired m) => logger.BeginScope("Frame {FrameId} of {Acquisition}", m.FrameId, m.Acquisition);
+
+    /// <summary>The frame to segment, or null when it is done already or its message is superseded.</summary>
+    /// <param name="retryAttempt">the retry attempt of the delivery the frame came with (its batch's)</param>
+    public async Task<FrameJob?> StartAsync(ConsumeContext<FrameAcquired> context, int retryAttempt)
     {
         var m = context.Message;
-        var cancel = context.CancellationToken;
-        using var scope = logger.BeginScope("Frame {FrameId} of {Acquisition}", m.FrameId, m.Acquisition);
-        var frame = await frames.GetAsync(m.FrameId, cancel);
+        var frame = await frames.GetAsync(m.FrameId, context.CancellationToken);
         if (frame is null || frame.State != FrameStates.Acquired)
         {
             LogAlreadyDone(m.FrameId, frame?.State ?? "missing");
-            return;
+            return null;
         }
         if (frame.Sha256 != m.Sha256)
         {
             // The file changed after this message was sent; the message for the new content follows.
             LogAlreadyDone(m.FrameId, "superseded by newer content of its file");
-            return;
+            return null;
         }
-
-        AcqSegMetrics.FramesInFlight.Inc();
-        try
-        {
-            await SegmentAsync(context, m, cancel);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && (!IsTransient(ex) || context.GetRetryAttempt() >= options.Value.RetryLimit))
-        {
-            string kind = ex is TiffReadException t ? t.Kind.ToString() : IsTransient(ex) ? "transient_exhausted" : ex.GetType().Name;
-            string reason = ex is TiffReadException tr ? tr.Reason : ex.Message;
-            await FailAsync(context, m, kind, reason, cancel);
-        }
-        finally
-        {
-            AcqSegMetrics.FramesInFlight.Dec();
-        }
+        return new FrameJob(context, Math.Max(retryAttempt, context.GetRetryAttempt()));
     }
 
-    private async Task SegmentAsync(ConsumeContext<FrameAcquired> context, FrameAcquired m, CancellationToken cancel)
+    /// <summary>Reads the frame's plane and settles its model; false when its file changed since it was registered.</summary>
+    public async Task<bool> ReadAsync(FrameJob job)
     {
         var o = options.Value;
-        var clock = Stopwatch.StartNew();
+        var m = job.Message;
+        var cancel = job.Context.CancellationToken;
+        job.Clock.Start();
         var image = ReadSinglePlane(m.Path, o);
-        // When its writer finished: the start of the file-to-result latency a controller on the event stream sees.
         var fileWrittenAt = new DateTimeOffset(File.GetLastWriteTimeUtc(m.Path), TimeSpan.Zero);
         if (await FileHash.Sha256Async(m.Path, cancel) != m.Sha256)
         {
@@ -72,26 +79,33 @@ public sealed partial class SegmentFrameConsumer(
             // The watcher registers the new content as this same frame and publishes it again; recording a result now
             // would end the frame before its new content is seen (the soak found such frames recorded twice).
             LogAlreadyDone(m.FrameId, "its file changed after it was registered; the new content follows");
-            return;
+            return false;
         }
-        double read = clock.Elapsed.TotalSeconds;
-        if (m.Model.Length == 0) m = m with { Model = await ChooseModelAsync(context, m, image, cancel) };
+        job.ReadSeconds = job.Clock.Elapsed.TotalSeconds;
+        job.FileWrittenAt = fileWrittenAt;
+        job.Image = image;
+        if (m.Model.Length == 0) job.Message = m with { Model = await ChooseModelAsync(job.Context, m, image, cancel) };
+        return true;
+    }
 
-        SegmentationResult result;
-        int version;
-        using (var lease = await models.AcquireAsync(m.Model, cancel))
-        {
-            version = lease.Version;
-            result = diameters.Segment(lease, m.Acquisition, image, o.ToSettings());
-        }
+    /// <summary>Writes the outputs, applies the quality gate, records the frame's terminal state and announces it.</summary>
+    public async Task FinishAsync(FrameJob job)
+    {
+        var o = options.Value;
+        var m = job.Message;
+        var context = job.Context;
+        var cancel = context.CancellationToken;
+        var result = job.Result ?? throw new InvalidOperationException($"frame {m.FrameId} has no segmentation to record");
+        var image = job.Image;
+        int version = job.ModelVersion;
 
         var plain = FrameOutputs.PathsFor(o.OutputRoot, m.Acquisition, m.Path, m.FrameId, o);
         bool plainTaken = await frames.OtherImageWithMasksAtAsync(plain.Masks, m.Path, cancel) is not null;
         var write = Stopwatch.StartNew();
         var paths = await WriteOutputsAsync(m, plainTaken, image, result, cancel);
-        result.Timings.Read = read;
+        result.Timings.Read = job.ReadSeconds;
         result.Timings.Write = write.Elapsed.TotalSeconds;
-        result.Timings.Total = clock.Elapsed.TotalSeconds;
+        result.Timings.Total = job.Clock.Elapsed.TotalSeconds;
 
         int objects = result.Masks.CountObjects();
         double meanArea = FrameStatistics.MeanObjectArea(result.Masks.Labels, objects);
@@ -113,7 +127,7 @@ public sealed partial class SegmentFrameConsumer(
         var now = DateTimeOffset.UtcNow;
         await context.Publish(new FrameSegmented(m.FrameId, m.Acquisition, m.Path, m.Model, version, objects, paths.Masks, paths.Flows,
             paths.Outlines, paths.Objects, flagged, result.Timings.Total, now, meanArea, reasons.Select(r => r.Reason).ToList(), m.AcquiredAt,
-            fileWrittenAt), cancel);
+            job.FileWrittenAt), cancel);
         if (flagged)
         {
             await context.Publish(new FrameFlaggedForReview(m.FrameId, m.Acquisition, m.Model, version,
@@ -123,6 +137,19 @@ public sealed partial class SegmentFrameConsumer(
         RecordMetrics(m, result.Timings, reasons);
         LogSegmented(m.FrameId, objects, m.Model, version, result.Diameter, result.DiameterSource, result.Timings.Total,
             flagged ? string.Join(",", reasons.Select(r => r.Reason)) : "none");
+    }
+
+    /// <summary>
+    /// A fault of this frame: a permanent one, or a transient one on the last attempt, fails the frame (true); a transient
+    /// one with attempts left is for the retry policy (false: the caller throws it once its other frames are done).
+    /// </summary>
+    public async Task<bool> TryFailAsync(FrameJob job, Exception ex)
+    {
+        if (ex is OperationCanceledException || (IsTransient(ex) && job.RetryAttempt < options.Value.RetryLimit)) return false;
+        string kind = ex is TiffReadException t ? t.Kind.ToString() : IsTransient(ex) ? "transient_exhausted" : ex.GetType().Name;
+        string reason = ex is TiffReadException tr ? tr.Reason : ex.Message;
+        await FailAsync(job.Context, job.Message, kind, reason, job.Context.CancellationToken);
+        return true;
     }
 
     /// <summary>Fixes named when a frame's pages have no stated axes; the service has no --axes, the writer of the frames states them.</summary>
