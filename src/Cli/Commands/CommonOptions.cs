@@ -63,12 +63,12 @@ internal sealed class NetworkPathOptions
 {
     public Option<bool> Exact { get; } = new("--exact")
     {
-        Description = "Cellpose's exact float32 path with 224-pixel tiles (default: the fast path, bf16 where the CPU has it, large tiles)",
+        Description = "Cellpose's exact float32 path with 224-pixel tiles (default: the fast path, a folded network on the same tiles, in bf16 only for weights with a holding `acqseg zoo parity` check)",
     };
 
     public Option<string> Precision { get; } = new("--precision")
     {
-        Description = "Fast path arithmetic: auto (bf16 on CPUs with AVX512-BF16/AMX), float32 or bfloat16",
+        Description = "Fast path arithmetic: auto (bf16 on CPUs with AVX512-BF16/AMX for weights whose bf16 check holds, else float32), float32 or bfloat16",
         DefaultValueFactory = _ => "auto",
     };
 

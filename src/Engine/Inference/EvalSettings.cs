@@ -33,7 +33,8 @@ public sealed record EvalSettings
     /// </summary>
     public bool Fast { get; init; }
 
-    /// <summary>Arithmetic of the fast path; Auto picks bfloat16 on CPUs with native bf16 instructions.</summary>
+    /// <summary>Arithmetic of the fast path; Auto picks bfloat16 on CPUs with native bf16 instructions, for weights whose
+    /// bf16 check holds (<see cref="CellposeModel.ResolvePrecision"/>).</summary>
     public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
 
     /// <summary>Tile layout of the fast path: Cellpose's 224-pixel tiles, or large tiles (fewer passes, not exact).</summary>

@@ -5,7 +5,8 @@ namespace AcqSeg.Engine.Inference;
 /// <summary>Arithmetic the fast path runs in.</summary>
 public enum NetworkPrecision
 {
-    /// <summary>bfloat16 on a CPU with native bf16 instructions (AVX512-BF16 or AMX), float32 otherwise and on CUDA.</summary>
+    /// <summary>bfloat16 on a CPU with native bf16 instructions (AVX512-BF16 or AMX) for weights whose bf16 check holds,
+    /// float32 otherwise and on CUDA.</summary>
     Auto,
     Float32,
     BFloat16,
