@@ -154,9 +154,35 @@ public sealed partial class LineageTrainer(
         };
         if (!await models.TryAddVersionAsync(row, CancellationToken.None))
             throw new InvalidOperationException($"model '{run.Model}' version {version} exists already; another writer published it");
+        string bf16 = await CheckBf16Async(run, path, split.ScoredOnTrainingFrames ? [] : split.Scored.Select(c => (c.ImagePath, c.MasksPath)).ToList(), device);
         string outcome = string.Create(inv,
-            $"published v{version}: AP@0.5 {apBefore:0.0000} (v{current.Version}) -> {apAfter:0.0000} on {on}");
+            $"published v{version}: AP@0.5 {apBefore:0.0000} (v{current.Version}) -> {apAfter:0.0000} on {on}{bf16}");
         await FinishPublishedAsync(run, row, clock, CancellationToken.None, outcome);
+    }
+
+    /// <summary>
+    /// Where this CPU has native bf16, checks the new version's bf16 masks against its exact ones on the run's held-back
+    /// frames and keeps the check beside the version (vN_bf16.json), so that segment workers' `Precision: auto` runs it in
+    /// bf16 only if every frame reaches AP@0.5 0.99 (Bf16Check); without a check, or with no held-back frame, they run
+    /// float32, which gives the exact masks. Returns the clause the run's outcome records.
+    /// </summary>
+    private async Task<string> CheckBf16Async(TrainingRunRow run, string versionPath, IReadOnlyList<(string Image, string Masks)> heldBack, DeviceChoice device)
+    {
+        if (heldBack.Count == 0 || !NetworkPrecisionExtensions.CpuHasNativeBf16) return "";
+        var o = options.Value;
+        var scores = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, _ =>
+        {
+            using var model = CellposeModel.Load(versionPath, device);
+            return model.Device.type == TorchSharp.DeviceType.CPU
+                ? Bf16Parity.Measure(model, heldBack.Select(f => (f.Image, Bf16Parity.MasksDiameter(f.Masks))).ToList(), o.Chan, o.Chan2)
+                : [];
+        });
+        if (scores.Count == 0) return "";
+        var check = Bf16Parity.Check(versionPath, scores, ["held-back frames of run " + run.Id]);
+        check.SaveBeside(versionPath);
+        LogBf16Checked(run.Id, run.Model, check.MinAp50, scores.Count, check.Holds);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"; bf16 against exact on the held-back frames: lowest AP@0.5 {check.MinAp50:0.0000}, so auto runs it in {(check.Holds ? "bf16" : "float32")}");
     }
 
     private async Task FinishPublishedAsync(TrainingRunRow run, ModelVersionRow version, Stopwatch clock, CancellationToken cancel, string? outcome = null)
@@ -218,6 +244,9 @@ public sealed partial class LineageTrainer(
         Directory.CreateDirectory(Path.GetDirectoryName(candidate)!);
         CellposeWeights.Save(net, candidate);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {Model}: bf16 against exact on {Frames} held-back frame(s), lowest AP@0.5 {MinAp50}; auto runs bf16: {Holds}")]
+    private partial void LogBf16Checked(string runId, string model, double minAp50, int frames, bool holds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {Model}: training on {TrainFrames} frame(s), {Rois} ROIs, {HeldOut} held back, {Schedule} schedule, {Epochs} epochs from epoch {StartEpoch}")]
     private partial void LogStarting(string runId, string model, int trainFrames, int rois, int heldOut, string schedule, int epochs, int startEpoch);

@@ -53,6 +53,22 @@ public sealed class TrainWorkerTests : IDisposable
         var latest = await provider.GetRequiredService<ModelRegistry>().LiveAsync(TrainWorkerFixture.Model);
         Assert.Equal((2, published.Path), (latest.Version, latest.Path));
         Assert.True(File.Exists(latest.Path));
+
+        // Where the CPU has native bf16, the new version's bf16 masks were checked against its exact ones on the held-back
+        // frame, and segment workers' auto precision follows that check; elsewhere there is nothing to check.
+        var (check, _, reason) = AcqSeg.Models.Precision.Bf16Check.Beside(published.Path);
+        if (AcqSeg.Engine.Inference.NetworkPrecisionExtensions.CpuHasNativeBf16)
+        {
+            Assert.True(check is not null, reason);
+            Assert.Equal(run.HeldOutFrames, check!.Images);
+            Assert.Equal(Path.Combine(fx.VersionsRoot, TrainWorkerFixture.Model, "v2_bf16.json"), AcqSeg.Models.Precision.Bf16Check.PathBeside(published.Path));
+            Assert.Contains("bf16 against exact on the held-back frames", run.Outcome);
+        }
+        else
+        {
+            Assert.Null(check);
+            Assert.DoesNotContain("bf16", run.Outcome);
+        }
     }
 
     [Fact]

@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AcqSeg.Engine.Inference;
-using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Training;
-using AcqSeg.Imaging.Io;
-using AcqSeg.Imaging.Metrics;
 using AcqSeg.Models.Precision;
-using AcqSeg.Models.Zoo;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;
@@ -73,41 +69,21 @@ internal static class ZooParityCommand
         var inv = CultureInfo.InvariantCulture;
         var o = console.Out;
         using var model = CellposeModel.Load(weights, DeviceChoice.Parse("cpu"));
-        var segmenter = new FrameSegmenter(model);
         o.WriteLine("| folder | images | mean AP@0.5 bf16 vs exact | lowest | lowest image |");
         o.WriteLine("|---|---|---|---|---|");
-        var all = new List<(string Image, double Ap)>();
+        var all = new List<(string Image, double Ap50)>();
         foreach (var (dir, images) in folders)
         {
-            var aps = new List<(string Image, double Ap)>();
-            foreach (string file in images)
-            {
-                var image = TiffReader.Read(file);
-                double? d = diameter > 0 ? diameter : TrainingData.MasksDiameterFor(file, suffix);
-                var settings = new SegmentSettings { Diameter = d ?? model.DiamLabels, Chan = chan, Chan2 = chan2 };
-                var exact = segmenter.Segment(image, settings).Masks;
-                var bf16 = segmenter.Segment(image, settings with { Fast = true, Precision = NetworkPrecision.BFloat16, FastTiles = FastTiles.Cellpose }).Masks;
-                aps.Add((Path.GetFileName(file), SegmentationMetrics.AveragePrecision(exact, bf16)));
-            }
+            var aps = Bf16Parity.Measure(model, images.Select(i => (i, diameter > 0 ? diameter : TrainingData.MasksDiameterFor(i, suffix))).ToList(), chan, chan2);
             all.AddRange(aps);
-            var low = aps.MinBy(a => a.Ap);
-            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {aps.Average(a => a.Ap):0.0000} | {low.Ap:0.0000} | {low.Image} |"));
+            var low = aps.MinBy(a => a.Ap50);
+            o.WriteLine(string.Create(inv, $"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))} | {aps.Count} | {aps.Average(a => a.Ap50):0.0000} | {low.Ap50:0.0000} | {low.Image} |"));
         }
-        var lowest = all.MinBy(a => a.Ap);
-        var check = new Bf16Check
-        {
-            WeightsSha256 = ModelSuggester.Sha256(weights),
-            MinAp50 = Math.Round(lowest.Ap, 4),
-            MeanAp50 = Math.Round(all.Average(a => a.Ap), 4),
-            Images = all.Count,
-            Folders = folders.Select(f => f.Dir).ToList(),
-            LowestImage = lowest.Image,
-            Measured = DateTimeOffset.UtcNow,
-        };
+        var check = Bf16Parity.Check(weights, all, folders.Select(f => f.Dir).ToList());
         check.SaveBeside(weights);
         o.WriteLine(check.Holds
             ? string.Create(inv, $"bf16 holds (lowest {check.MinAp50:0.0000} >= {Bf16Check.Goal}): --precision auto runs bf16 for these weights on CPUs with native bf16")
-            : string.Create(inv, $"bf16 does not hold (lowest {check.MinAp50:0.0000} < {Bf16Check.Goal}, {lowest.Image}): --precision auto runs float32 for these weights"));
+            : string.Create(inv, $"bf16 does not hold (lowest {check.MinAp50:0.0000} < {Bf16Check.Goal}, {check.LowestImage}): --precision auto runs float32 for these weights"));
         o.WriteLine($"wrote {Bf16Check.PathBeside(weights)}");
         return CliApp.Ok;
     }
