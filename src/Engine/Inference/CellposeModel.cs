@@ -24,6 +24,11 @@ public sealed class CellposeModel : IDisposable
         this.net = net;
         Device = device;
         SourcePath = path;
+        bf16 = new Lazy<(bool, string)>(() =>
+        {
+            var (_, allowed, reason) = Models.Precision.Bf16Check.Beside(path);
+            return (allowed, reason);
+        });
         DiamMean = net.DiamMean;
         DiamLabels = net.DiamLabels;
     }
@@ -48,6 +53,8 @@ public sealed class CellposeModel : IDisposable
 
     public torch.Device Device { get; }
     public string SourcePath { get; }
+
+    private readonly Lazy<(bool Allowed, string Reason)> bf16;
 
     /// <summary>Object diameter the network was trained at (images are rescaled by DiamMean / diameter).</summary>
     public double DiamMean { get; }
@@ -209,19 +216,10 @@ public sealed class CellposeModel : IDisposable
     }
 
     /// <summary>What the bf16 check beside these weights says (read once): whether auto may run bf16, and why.</summary>
-    public (bool Allowed, string Reason) Bf16 => bf16 ??= Read();
-
-    private (bool Allowed, string Reason)? bf16;
-
-    private (bool, string) Read()
-    {
-        var (_, allowed, reason) = Models.Precision.Bf16Check.Beside(SourcePath);
-        return (allowed, reason);
-    }
+    public (bool Allowed, string Reason) Bf16 => bf16.Value;
 
     /// <summary>The arithmetic <paramref name="precision"/> runs in for these weights on this device.</summary>
-    public ScalarType ResolvePrecision(NetworkPrecision precision) =>
-        precision.Resolve(Device, precision == NetworkPrecision.Auto && Device.type == DeviceType.CPU && NetworkPrecisionExtensions.CpuHasNativeBf16 && Bf16.Allowed);
+    public ScalarType ResolvePrecision(NetworkPrecision precision) => precision.Resolve(Device, () => Bf16.Allowed);
 
     /// <summary>The fast rewrite of the network, built on first use (and again when the precision changes).</summary>
     private FastCellposeNet FastNetwork(NetworkPrecision precision)

@@ -21,12 +21,13 @@ public static class NetworkPrecisionExtensions
 
     /// <summary>The scalar type to run: Auto is bf16 only on a CPU with native bf16 and for weights whose bf16 masks were
     /// checked against the exact ones (<see cref="Models.Precision.Bf16Check"/>), float32 otherwise.</summary>
-    public static torch.ScalarType Resolve(this NetworkPrecision precision, torch.Device device, bool bf16Checked) => precision switch
+    /// <param name="bf16Checked">asked only when auto could run bf16 here (it may hash the weights)</param>
+    public static torch.ScalarType Resolve(this NetworkPrecision precision, torch.Device device, Func<bool> bf16Checked) => precision switch
     {
         NetworkPrecision.Float32 => torch.ScalarType.Float32,
         NetworkPrecision.BFloat16 => torch.ScalarType.BFloat16,
         // On CUDA the gain of bf16 depends on the GPU generation, which TorchSharp does not report: keep float32 there.
-        _ => device.type == DeviceType.CPU && CpuHasBf16.Value && bf16Checked ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32,
+        _ => device.type == DeviceType.CPU && CpuHasBf16.Value && bf16Checked() ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32,
     };
 
     /// <summary>Parses auto, float32/fp32 or bfloat16/bf16.</summary>

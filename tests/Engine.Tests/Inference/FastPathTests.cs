@@ -102,11 +102,11 @@ public class FastPathTests(ITestOutputHelper output)
         Assert.Equal(NetworkPrecision.Float32, NetworkPrecisionExtensions.Parse(" Float32 "));
         Assert.Equal(NetworkPrecision.Auto, NetworkPrecisionExtensions.Parse("auto"));
         Assert.Throws<ArgumentException>(() => NetworkPrecisionExtensions.Parse("half"));
-        Assert.Equal(ScalarType.Float32, NetworkPrecision.Float32.Resolve(torch.CPU, bf16Checked: true));
-        Assert.Equal(ScalarType.BFloat16, NetworkPrecision.BFloat16.Resolve(torch.CPU, bf16Checked: false));
+        Assert.Equal(ScalarType.Float32, NetworkPrecision.Float32.Resolve(torch.CPU, bf16Checked: () => true));
+        Assert.Equal(ScalarType.BFloat16, NetworkPrecision.BFloat16.Resolve(torch.CPU, bf16Checked: () => false));
         bool nativeBf16 = File.Exists("/proc/cpuinfo") && File.ReadAllText("/proc/cpuinfo").Contains(" avx512_bf16", StringComparison.Ordinal);
-        Assert.Equal(nativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32, NetworkPrecision.Auto.Resolve(torch.CPU, bf16Checked: true));
-        Assert.Equal(ScalarType.Float32, NetworkPrecision.Auto.Resolve(torch.CPU, bf16Checked: false));
+        Assert.Equal(nativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32, NetworkPrecision.Auto.Resolve(torch.CPU, bf16Checked: () => true));
+        Assert.Equal(ScalarType.Float32, NetworkPrecision.Auto.Resolve(torch.CPU, bf16Checked: () => false));
     }
 
     [Fact]
