@@ -22,6 +22,7 @@ public static class PersistenceExtensions
         services.AddSingleton<CuratorStore>();
         services.AddSingleton<FrameClaimStore>();
         services.AddSingleton<LiveModelStore>();
+        services.AddSingleton<ResegmentationStore>();
         services.AddSingleton<ReviewQueries>();
         // First of all hosted services, wherever a role adds persistence: the bus must not consume (and a second process
         // must not migrate the same database) before this process's schema is in place.

@@ -39,4 +39,9 @@ public sealed class ReviewOptions
     /// <summary>How long a locked-out name is refused (429 with Retry-After), even with the right password.</summary>
     [Range(1, 24 * 3600, ErrorMessage = "Review:LoginLockoutSeconds must be 1-86400: how long sign-in is refused after a lockout")]
     public int LoginLockoutSeconds { get; set; } = 5 * 60;
+
+    /// <summary>How long a re-segmentation may wait for a segment worker before the editor says none has taken it, and a new
+    /// request for the frame replaces it.</summary>
+    [Range(5, 3600, ErrorMessage = "Review:ResegmentWaitSeconds must be 5-3600: how long a re-segmentation waits for a segment worker before it is reported")]
+    public int ResegmentWaitSeconds { get; set; } = 120;
 }

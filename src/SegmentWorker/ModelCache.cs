@@ -15,10 +15,11 @@ namespace AcqSeg.SegmentWorker;
 /// </summary>
 public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentWorkerOptions> options, ILogger<ModelCache> logger) : IDisposable
 {
-    private sealed class Entry(CellposeModel model, int version, SizeModel? size)
+    private sealed class Entry(CellposeModel model, int version, string path, SizeModel? size)
     {
         public CellposeModel Model { get; } = model;
         public int Version { get; } = version;
+        public string Path { get; } = path;
         public SizeModel? Size { get; } = size;
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
@@ -26,11 +27,13 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
     private readonly Dictionary<string, Entry> loaded = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim loadGate = new(1, 1);
 
-    public sealed class Lease(CellposeModel model, string name, int version, SizeModel? size, SemaphoreSlim gate) : IDisposable
+    public sealed class Lease(CellposeModel model, string name, int version, string weightsPath, SizeModel? size, SemaphoreSlim gate) : IDisposable
     {
         public CellposeModel Model { get; } = model;
         public string Name { get; } = name;
         public int Version { get; } = version;
+        /// <summary>The version's weight file (its size model, if any, lies beside it).</summary>
+        public string WeightsPath { get; } = weightsPath;
         /// <summary>The version's size model (for SegmentWorker:Diameter 0), null when it has none.</summary>
         public SizeModel? SizeModel { get; } = size;
         public void Dispose() => gate.Release();
@@ -47,7 +50,7 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             {
                 var device = DeviceChoice.Parse(options.Value.Device);
                 var network = CellposeModel.Load(latest.Path, device);
-                entry = new Entry(network, latest.Version, SizeModelBeside(model, latest.Version, latest.Path, network));
+                entry = new Entry(network, latest.Version, latest.Path, SizeModelBeside(model, latest.Version, latest.Path, network));
                 loaded[model] = entry;
                 AcqSegMetrics.ModelVersionInfo.WithLabels(model).Set(latest.Version);
                 LogLoaded(model, latest.Version, latest.Path);
@@ -63,7 +66,7 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             loadGate.Release();
         }
         await entry.Gate.WaitAsync(cancel);
-        return new Lease(entry.Model, model, entry.Version, entry.Size, entry.Gate);
+        return new Lease(entry.Model, model, entry.Version, entry.Path, entry.Size, entry.Gate);
     }
 
     /// <summary>

@@ -30,6 +30,10 @@ public static class AcqSegMetrics
     public static readonly Counter FramesRepublished = Metrics.CreateCounter(
         "acqseg_frames_republished_total", "Acquired frames published again: their lease ran out (a lost message) or a curator requeued them");
 
+    public static readonly Counter Resegmentations = Metrics.CreateCounter(
+        "acqseg_resegmentations_total", "Frames segmented again at a curator's request from the editor (outcome: done or failed)",
+        new CounterConfiguration { LabelNames = ["model", "outcome"] });
+
     public static readonly Histogram SegmentSeconds = Metrics.CreateHistogram(
         "acqseg_segment_seconds", "Seconds per pipeline stage of one frame, by the model that segmented it",
         new HistogramConfiguration { LabelNames = ["stage", "model"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });

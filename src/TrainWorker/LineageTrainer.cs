@@ -110,14 +110,15 @@ public sealed partial class LineageTrainer(
         string candidate = Path.Combine(folder, CandidateFile);
         var scored = split.Scored.Select(c => (c.ImagePath, c.MasksPath)).ToList();
         // Training and scoring on the run's own thread, with its share of the cores (TrainingThread).
-        var (apBefore, apAfter) = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, share =>
+        var (apBefore, candidateScores) = await TrainingThread.RunAsync(o.TrainingThreads, o.Nice, share =>
         {
             if (share.Problem is null) LogShare(run.Id, share.Threads, Environment.ProcessorCount, share.Nice);
             else LogShareNotApplied(run.Id, share.Threads, Environment.ProcessorCount, share.Nice, share.Problem);
             Train(run, baseVersion.Path, samples, schedule, seed, device, checkpointDir, startEpoch, candidate, cancel);
             return (FineTuning.MeanAp50(current.Path, scored, o.Chan, o.Chan2, device, cancel),
-                FineTuning.MeanAp50(candidate, scored, o.Chan, o.Chan2, device, cancel));
+                FineTuning.Score(candidate, scored, o.Chan, o.Chan2, device, cancel));
         });
+        double apAfter = candidateScores.Count == 0 ? double.NaN : candidateScores.Average(c => c.Ap50);
         AcqSegMetrics.TrainingAp.WithLabels(run.Model, "current").Set(apBefore);
         AcqSegMetrics.TrainingAp.WithLabels(run.Model, "candidate").Set(apAfter);
         cancel.ThrowIfCancellationRequested();
@@ -154,7 +155,10 @@ public sealed partial class LineageTrainer(
         };
         if (!await models.TryAddVersionAsync(row, CancellationToken.None))
             throw new InvalidOperationException($"model '{run.Model}' version {version} exists already; another writer published it");
-        string bf16 = await CheckBf16Async(run, path, split.ScoredOnTrainingFrames ? [] : split.Scored.Select(c => (c.ImagePath, c.MasksPath)).ToList(), device);
+        // The candidate's exact masks from its scoring pass are the version's (the same weights): the check adds only the bf16 pass.
+        string bf16 = await CheckBf16Async(run, path, split.ScoredOnTrainingFrames
+            ? []
+            : split.Scored.Select((c, i) => (c.ImagePath, (double?)candidateScores[i].Diameter, (LabelImage?)candidateScores[i].Masks)).ToList(), device);
         string outcome = string.Create(inv,
             $"published v{version}: AP@0.5 {apBefore:0.0000} (v{current.Version}) -> {apAfter:0.0000} on {on}{bf16}");
         await FinishPublishedAsync(run, row, clock, CancellationToken.None, outcome);
@@ -166,7 +170,9 @@ public sealed partial class LineageTrainer(
     /// bf16 only if every frame reaches AP@0.5 0.99 (Bf16Check); without a check, or with no held-back frame, they run
     /// float32, which gives the exact masks. Returns the clause the run's outcome records.
     /// </summary>
-    private async Task<string> CheckBf16Async(TrainingRunRow run, string versionPath, IReadOnlyList<(string Image, string Masks)> heldBack, DeviceChoice device)
+    /// <param name="heldBack">each held-back frame with the diameter it was scored at and the candidate's exact masks there</param>
+    private async Task<string> CheckBf16Async(TrainingRunRow run, string versionPath, IReadOnlyList<(string Image, double? Diameter, LabelImage? Exact)> heldBack,
+        DeviceChoice device)
     {
         if (heldBack.Count == 0 || !NetworkPrecisionExtensions.CpuHasNativeBf16) return "";
         var o = options.Value;
@@ -174,7 +180,7 @@ public sealed partial class LineageTrainer(
         {
             using var model = CellposeModel.Load(versionPath, device);
             return model.Device.type == TorchSharp.DeviceType.CPU
-                ? Bf16Parity.Measure(model, heldBack.Select(f => (f.Image, Bf16Parity.MasksDiameter(f.Masks))).ToList(), o.Chan, o.Chan2)
+                ? Bf16Parity.Measure(model, heldBack, o.Chan, o.Chan2)
                 : [];
         });
         if (scores.Count == 0) return "";

@@ -35,6 +35,15 @@ public class MessageShapeTests
             ["Acquisition:String", "Model:String", "Source:String", "AssignedAt:DateTimeOffset"],
         ["AcqSeg.Contracts.AssignModel"] =
             ["Acquisition:String", "Model:String"],
+        // The editor's Re-segment (issue 22).
+        ["AcqSeg.Contracts.ResegmentFrame"] =
+            ["RequestId:Guid", "FrameId:Guid", "Sha256:String", "Model:String", "Diameter:Double?", "FlowThreshold:Double?",
+             "CellprobThreshold:Double?", "RequestedBy:String", "RequestedAt:DateTimeOffset"],
+        ["AcqSeg.Contracts.FrameResegmented"] =
+            ["RequestId:Guid", "FrameId:Guid", "Model:String", "ModelVersion:Int32", "ObjectCount:Int32", "MasksPath:String", "Diameter:Double",
+             "DiameterSource:String", "FlowThreshold:Double", "CellprobThreshold:Double", "Seconds:Double", "ResegmentedAt:DateTimeOffset"],
+        ["AcqSeg.Contracts.FrameResegmentFailed"] =
+            ["RequestId:Guid", "FrameId:Guid", "Reason:String", "FailedAt:DateTimeOffset"],
     };
 
     // Static classes hold constants (the values of a message's field), not messages.

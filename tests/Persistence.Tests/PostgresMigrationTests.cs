@@ -8,7 +8,7 @@ namespace AcqSeg.Persistence.Tests;
 /// <summary>The PostgreSQL migrations on an empty database of their own.</summary>
 public sealed class PostgresMigrationTests
 {
-    private static readonly string[] Tables = ["frames", "frame_stats", "review_reasons", "corrections", "model_assignments", "model_versions", "training_runs", "schema_migrations"];
+    private static readonly string[] Tables = ["frames", "frame_stats", "review_reasons", "corrections", "model_assignments", "model_versions", "training_runs", "resegmentations", "schema_migrations"];
 
     [SkippableFact]
     public async Task Migrate_EmptyDatabase_CreatesEveryTableAndRecordsEachScriptOnce()

@@ -17,16 +17,23 @@ public static class Bf16Parity
 {
     /// <param name="images">each image with the diameter to segment it at (null: the model's training-label diameter)</param>
     public static IReadOnlyList<(string Image, double Ap50)> Measure(CellposeModel model, IReadOnlyList<(string Image, double? Diameter)> images,
+        int chan, int chan2, CancellationToken cancel = default) =>
+        Measure(model, images.Select(i => (i.Image, i.Diameter, (LabelImage?)null)).ToList(), chan, chan2, cancel);
+
+    /// <param name="images">each image with the diameter to segment it at (null: the model's training-label diameter) and,
+    /// where the caller has them, the exact path's masks at that diameter by this model on this device (not made again)</param>
+    public static IReadOnlyList<(string Image, double Ap50)> Measure(CellposeModel model, IReadOnlyList<(string Image, double? Diameter, LabelImage? Exact)> images,
         int chan, int chan2, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var segmenter = new FrameSegmenter(model);
         var result = new List<(string, double)>();
-        foreach (var (file, diameter) in images)
+        foreach (var (file, diameter, known) in images)
         {
             cancel.ThrowIfCancellationRequested();
             var image = TiffReader.Read(file);
             var settings = new SegmentSettings { Diameter = diameter is > 0 ? diameter : model.DiamLabels, Chan = chan, Chan2 = chan2 };
-            var exact = segmenter.Segment(image, settings).Masks;
+            var exact = known ?? segmenter.Segment(image, settings).Masks;
             var bf16 = segmenter.Segment(image, settings with { Fast = true, Precision = NetworkPrecision.BFloat16, FastTiles = FastTiles.Cellpose }).Masks;
             result.Add((Path.GetFileName(file), SegmentationMetrics.AveragePrecision(exact, bf16)));
         }

@@ -33,18 +33,30 @@ public static class FineTuning
     public static double MeanAp50(string modelPath, IReadOnlyList<(string Image, string Masks)> pairs, int chan, int chan2, DeviceChoice device,
         CancellationToken cancel = default)
     {
+        var scores = Score(modelPath, pairs, chan, chan2, device, cancel);
+        return scores.Count == 0 ? double.NaN : scores.Average(s => s.Ap50);
+    }
+
+    /// <summary>
+    /// Each pair's image segmented by the exact path at its true objects' diameter (the model's diam_labels when it has no
+    /// objects): the masks, the diameter they ran at, and their AP@0.5 against the true masks. A caller that also needs the
+    /// exact masks (the train worker's bf16 check) takes them from here instead of segmenting again.
+    /// </summary>
+    public static IReadOnlyList<(LabelImage Masks, double Diameter, double Ap50)> Score(string modelPath, IReadOnlyList<(string Image, string Masks)> pairs,
+        int chan, int chan2, DeviceChoice device, CancellationToken cancel = default)
+    {
         cancel.ThrowIfCancellationRequested();
         using var model = CellposeModel.Load(modelPath, device);
         var segmenter = new FrameSegmenter(model);
-        var aps = new List<double>(pairs.Count);
+        var scores = new List<(LabelImage, double, double)>(pairs.Count);
         foreach (var (image, masks) in pairs)
         {
             cancel.ThrowIfCancellationRequested();
             var truth = LabelFiles.Read(masks);
             double d = TrainingData.Diameter(truth);
             var result = segmenter.Segment(TiffReader.Read(image), new SegmentSettings { Chan = chan, Chan2 = chan2, Diameter = d > 0 ? d : null });
-            aps.Add(SegmentationMetrics.AveragePrecision(truth, result.Masks));
+            scores.Add((result.Masks, result.Diameter, SegmentationMetrics.AveragePrecision(truth, result.Masks)));
         }
-        return aps.Count == 0 ? double.NaN : aps.Average();
+        return scores;
     }
 }

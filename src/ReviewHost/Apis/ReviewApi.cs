@@ -69,6 +69,7 @@ public static class ReviewApi
             Review(id, FrameStates.Skipped, user.CuratorName(), frames, curators, claims, c)).RequireCurator();
         app.MapCuratorApi();
         app.MapSendToReviewApi();
+        app.MapResegmentApi();
         app.MapTrainingRunsApi();
         app.MapEventsApi();
         app.MapFramePixelsApi();

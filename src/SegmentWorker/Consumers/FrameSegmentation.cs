@@ -163,7 +163,7 @@ public sealed partial class FrameSegmentation(
     /// Plain multi-page frames follow the CLI's rule (<see cref="StackLayout.Resolve"/>): channels only for 2-3 pages
     /// with a channel chosen in SegmentWorker:Chan/Chan2.
     /// </summary>
-    private static ImageData ReadSinglePlane(string path, SegmentWorkerOptions o)
+    public static ImageData ReadSinglePlane(string path, SegmentWorkerOptions o)
     {
         var layout = StackLayout.Resolve(path, TiffReader.ReadMetadata(path), given: null, channelsNamed: o.Chan > 0 || o.Chan2 > 0, AxesFix);
         if (layout.IsStack)

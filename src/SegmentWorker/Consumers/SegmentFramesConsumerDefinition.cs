@@ -31,11 +31,21 @@ public sealed class SegmentFramesConsumerDefinition : ConsumerDefinition<Segment
             .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
             .SetConcurrencyLimit(options.ConcurrentMessageLimit));
         // MassTransit retries a batch as a whole; frames of it that were recorded are skipped on the retry as done.
-        endpointConfigurator.UseMessageRetry(r =>
+        UseTransientRetry(endpointConfigurator, options);
+    }
+
+    /// <summary>
+    /// Exponential back-off over SegmentWorker:RetryLimit attempts for transient faults only (a locked file, a busy database,
+    /// a network blip); the consumers turn permanent ones into a recorded failure themselves.
+    /// </summary>
+    public static void UseTransientRetry(IReceiveEndpointConfigurator endpoint, SegmentWorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        endpoint.UseMessageRetry(r =>
         {
             r.Exponential(options.RetryLimit, TimeSpan.FromMilliseconds(options.RetryMinMilliseconds),
                 TimeSpan.FromMilliseconds(options.RetryMaxMilliseconds), TimeSpan.FromMilliseconds(options.RetryMinMilliseconds));
-            // Only transient faults are retried; the consumer turns permanent ones into FrameFailed itself.
             r.Handle<IOException>(ex => FrameSegmentation.IsTransient(ex));
             r.Handle<TimeoutException>();
             r.Handle<DbException>();

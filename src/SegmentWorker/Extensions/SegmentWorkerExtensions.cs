@@ -39,6 +39,7 @@ public static class SegmentWorkerExtensions
         bus.AddConsumer<SegmentFramesConsumer, SegmentFramesConsumerDefinition>();
         bus.AddConsumer<ModelPublishedConsumer, ModelPublishedConsumerDefinition>();
         bus.AddConsumer<AssignModelConsumer>();
+        bus.AddConsumer<ResegmentFrameConsumer, ResegmentFrameConsumerDefinition>();
         return bus;
     }
 }

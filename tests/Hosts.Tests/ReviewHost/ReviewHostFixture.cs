@@ -150,8 +150,9 @@ public sealed class ReviewHostFixture : IAsyncDisposable
     /// A frame of any size and channel count (<paramref name="planes"/>: one float plane per channel, stored as float32
     /// pages) with <paramref name="masks"/>; flagged with <paramref name="reason"/>, or Segmented when it is null.
     /// </summary>
+    /// <param name="realSha">record the image file's real SHA-256 (a frame a segment worker may read again), not a stand-in</param>
     public async Task<Guid> SeedFrameAsync(float[][] planes, LabelImage masks, string acquisition = "plate1", string? reason = "flow_qc_dropped",
-        string model = "m", int version = 1, bool flows = false)
+        string model = "m", int version = 1, bool flows = false, bool realSha = false)
     {
         var id = Guid.NewGuid();
         string dir = Path.Combine(Output, "seed", id.ToString("N"));
@@ -172,12 +173,13 @@ public sealed class ReviewHostFixture : IAsyncDisposable
             flowsPath = Path.Combine(dir, "frame_cp_flows.tif");
             Assert.True(File.Exists(flowsPath), $"acqseg flows wrote no {flowsPath}");
         }
-        return await InsertFlaggedAsync(id, acquisition, image, masksPath, outlines, reason, model, version, flowsPath, h, w, masks.CountObjects());
+        return await InsertFlaggedAsync(id, acquisition, image, masksPath, outlines, reason, model, version, flowsPath, h, w, masks.CountObjects(),
+            realSha ? await FileHash.Sha256Async(image) : null);
     }
 
     /// <summary>Rows for a segmented frame whose files exist: flagged with <paramref name="reason"/>, or Segmented when it is null.</summary>
     public async Task<Guid> InsertFlaggedAsync(Guid id, string acquisition, string image, string masks, string? outlines, string? reason,
-        string model = "m", int version = 1, string? flows = null, int height = Size, int width = Size, int objects = 4)
+        string model = "m", int version = 1, string? flows = null, int height = Size, int width = Size, int objects = 4, string? sha256 = null)
     {
         var now = DateTimeOffset.UtcNow;
         Assert.True(await Frames.TryAddAcquiredAsync(new FrameRow
@@ -185,7 +187,7 @@ public sealed class ReviewHostFixture : IAsyncDisposable
             Id = id.ToString(),
             Acquisition = acquisition,
             Path = image,
-            Sha256 = id.ToString("N"),
+            Sha256 = sha256 ?? id.ToString("N"),
             SizeBytes = 1,
             Model = model,
             AcquiredAt = Database.Timestamp(now),

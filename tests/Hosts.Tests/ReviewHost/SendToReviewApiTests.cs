@@ -4,28 +4,13 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using AcqSeg.Persistence;
 using AcqSeg.TestSupport;
+using static AcqSeg.Hosts.Tests.ReviewHost.ApiResponses;
 
 namespace AcqSeg.Hosts.Tests.ReviewHost;
 
 /// <summary>Curators send any segmented frame (or a whole acquisition) to the review queue, then review it like a flagged one.</summary>
 public class SendToReviewApiTests
 {
-    private static async Task<string> Text(HttpResponseMessage r) => await r.Content.ReadAsStringAsync();
-
-    private static async Task AssertStatus(HttpResponseMessage r, HttpStatusCode status, string mentions)
-    {
-        string body = await Text(r);
-        Assert.True(r.StatusCode == status, $"expected {(int)status}, got {(int)r.StatusCode}: {body}");
-        Assert.Contains(mentions, body, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        string body = await Text(r);
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
-
     private static async Task<JsonElement?> QueueEntryAsync(HttpClient c, Guid frame)
     {
         var queue = await c.GetFromJsonAsync<JsonElement>("/api/queue");

@@ -23,7 +23,7 @@ namespace AcqSeg.Hosts.Tests.SegmentWorker;
 
 /// <summary>The segment consumer in MassTransit's in-memory harness (a fresh harness and database per test).</summary>
 [Collection("torch")]
-public sealed class SegmentFramesConsumerTests : IDisposable
+public sealed partial class SegmentFramesConsumerTests : IDisposable
 {
     private readonly TestDatabase db = new();
 

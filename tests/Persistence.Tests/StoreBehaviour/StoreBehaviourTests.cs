@@ -31,6 +31,43 @@ public abstract class StoreBehaviourTests
     }
 
     [SkippableFact]
+    public async Task Resegmentations_EndOnceDoneOrFailed_TheFramesPendingOneIsTheNewestStillWaiting()
+    {
+        await using var db = await OpenAsync();
+        var frame = StoreSet.NewFrame();
+        Assert.True(await db.Frames.TryAddAcquiredAsync(frame));
+        var store = db.Resegmentations;
+        var t0 = DateTimeOffset.UtcNow;
+        ResegmentationRow Request(Guid id, DateTimeOffset at, double? diameter) => new()
+        {
+            Id = id.ToString(), FrameId = frame.Id, Model = "m", RequestedBy = "ana", RequestedAt = Database.Timestamp(at), Diameter = diameter,
+            CellprobThreshold = -1.5,
+        };
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        await store.AddAsync(Request(a, t0, 0));
+        await store.AddAsync(Request(b, t0.AddSeconds(5), null));
+        Assert.Equal(b.ToString(), (await store.PendingForFrameAsync(frame.FrameId))!.Id);
+
+        var outcome = new ResegmentationOutcome(2, 23.5, "size_model", 0.4, -1.5, 41, "/out/.resegmented/x.tif", 1.25, t0.AddSeconds(9));
+        Assert.True(await store.TryCompleteAsync(b, outcome));
+        Assert.False(await store.TryCompleteAsync(b, outcome with { ObjectCount = 7 }));
+        Assert.False(await store.TryFailAsync(b, "late", t0.AddSeconds(10)));
+        var done = (await store.GetAsync(b))!;
+        Assert.Equal((ResegmentationStates.Done, 2, 23.5, "size_model", 0.4, -1.5, 41, "/out/.resegmented/x.tif", 1.25),
+            (done.State, done.ModelVersion, done.DiameterUsed, done.DiameterSource, done.FlowThresholdUsed, done.CellprobThresholdUsed, done.ObjectCount,
+             done.MasksPath, done.Seconds));
+        Assert.Equal((null, (double?)-1.5, "ana", Database.Timestamp(t0.AddSeconds(9))), (done.Diameter, done.CellprobThreshold, done.RequestedBy, done.CompletedAt));
+
+        Assert.Equal(a.ToString(), (await store.PendingForFrameAsync(frame.FrameId))!.Id);
+        Assert.True(await store.TryFailAsync(a, "no size model", t0.AddSeconds(11)));
+        Assert.False(await store.TryCompleteAsync(a, outcome));
+        var failed = (await store.GetAsync(a))!;
+        Assert.Equal((ResegmentationStates.Failed, "no size model", (double?)0, (int?)null), (failed.State, failed.Reason, failed.Diameter, failed.ObjectCount));
+        Assert.Null(await store.PendingForFrameAsync(frame.FrameId));
+        Assert.Null(await store.GetAsync(Guid.NewGuid()));
+    }
+
+    [SkippableFact]
     public async Task Curators_StampRotatesFailuresCountInTheirWindow_RemovalEndsTokensAndKeepsTheName()
     {
         await using var db = await OpenAsync();

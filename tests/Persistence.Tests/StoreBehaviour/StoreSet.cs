@@ -15,6 +15,7 @@ public abstract class StoreSet : IAsyncDisposable
         Corrections = new CorrectionStore(Database);
         Curators = new CuratorStore(Database);
         Queries = new ReviewQueries(Database);
+        Resegmentations = new ResegmentationStore(Database);
     }
 
     public Database Database { get; private set; } = null!;
@@ -24,6 +25,7 @@ public abstract class StoreSet : IAsyncDisposable
     public CorrectionStore Corrections { get; private set; } = null!;
     public CuratorStore Curators { get; private set; } = null!;
     public ReviewQueries Queries { get; private set; } = null!;
+    public ResegmentationStore Resegmentations { get; private set; } = null!;
 
     public abstract ValueTask DisposeAsync();
 

@@ -607,6 +607,7 @@ function finish(text) {
   state.done = true;
   model.undoStack.length = 0;
   for (const id of ['save', 'accept']) el(id).disabled = true;
+  rsEnable();
   say(text);
 }
 
@@ -679,6 +680,73 @@ async function sendToReview() {
     location.reload();
   } catch (e) {
     showError(error, e);
+  }
+}
+
+// ---------- re-segment ----------
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const rsFields = [['rsDiameter', 'diameter'], ['rsFlow', 'flowThreshold'], ['rsCellprob', 'cellprobThreshold']];
+
+function rsSay(text) { el('rsStatus').textContent = text; }
+
+function rsEnable() {
+  el('rsRun').disabled = state.done || state.claimLost || state.resegmenting;
+  for (const [id] of rsFields) el(id).disabled = state.done || state.claimLost;
+}
+
+/**
+ * Cellpose's "run the model again with another diameter": the service's segment worker runs the frame with these
+ * settings, and the result replaces the masks here as one undoable edit. Nothing is stored until Save.
+ */
+async function resegment() {
+  if (state.done || state.claimLost || state.resegmenting || !model) return;
+  error.textContent = '';
+  const body = {};
+  for (const [id, key] of rsFields) {
+    const text = el(id).value.trim();
+    if (text === '') continue;
+    const value = Number(text);
+    if (!Number.isFinite(value)) {
+      showError(error, `${el(id).parentElement.textContent.trim()}: '${text}' is not a number`);
+      return;
+    }
+    body[key] = value;
+  }
+  state.resegmenting = true;
+  rsEnable();
+  try {
+    let r;
+    try {
+      r = await send('POST', `/api/frames/${frameId}/resegment`, body);
+    } catch (e) {
+      // A request of this frame is still waiting (a reload while it ran): follow it instead.
+      const pending = e instanceof ApiError && e.status === 409 ? e.problem?.pending : null;
+      if (!pending) throw e;
+      r = await getJson(`/api/resegmentations/${pending}`);
+    }
+    while (r.state === 'Requested') {
+      rsSay(r.waiting ? `Still waiting after ${Math.round(r.waitedSeconds)} s: ${r.waiting}` : `Running on a segment worker… ${Math.round(r.waitedSeconds)} s`);
+      await sleep(r.waitedSeconds < 5 ? 300 : 1000);
+      r = await getJson(`/api/resegmentations/${r.id}`);
+    }
+    if (r.state !== 'Done') throw new Error(`Re-segment failed: ${r.reason}`);
+    const labels = await getPixels(r.labelsUrl);
+    if (labels.width !== W || labels.height !== H) throw new Error(`the re-segmented masks are ${labels.width}x${labels.height}, the frame ${W}x${H}`);
+    cancelStroke();
+    select(0);
+    const settings = `diameter ${r.diameterUsed.toFixed(1)} px (${r.diameterSource.replace('_', ' ')}), flow threshold ${r.flowThresholdUsed}, cellprob threshold ${r.cellprobThresholdUsed}`;
+    const count = model.replaceAll(labels.data, `re-segment: ${r.objectCount} ROIs at ${settings}`);
+    el('rsDiameter').placeholder = r.diameterUsed.toFixed(1);
+    rsSay(`${count} ROIs from ${r.model} v${r.modelVersion} at ${settings}, in ${r.seconds.toFixed(1)} s. Save keeps them as your correction; Undo goes back.`);
+    say(`re-segmented: ${count} ROIs`);
+    el('rsRun').dataset.done = String((parseInt(el('rsRun').dataset.done || '0', 10)) + 1);
+  } catch (e) {
+    rsSay('');
+    if (!showClaimHolder(e)) showError(error, e);
+  } finally {
+    state.resegmenting = false;
+    rsEnable();
   }
 }
 
@@ -771,6 +839,8 @@ function wire() {
   el('accept').addEventListener('click', accept);
   el('next').addEventListener('click', next);
   el('sendToReview').addEventListener('click', sendToReview);
+  el('rsRun').addEventListener('click', resegment);
+  for (const [id] of rsFields) el(id).addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); resegment(); } });
   new ResizeObserver(requestDraw).observe(el('viewport'));
   window.addEventListener('beforeunload', e => {
     if (!state.done && !state.leaving && model && model.dirty) e.preventDefault();
@@ -827,6 +897,8 @@ async function load() {
   }
   planes.forEach((_, c) => channel.append(new Option(`channel ${c + 1}`, String(c))));
   describeViews(detail.views);
+  const recorded = detail.stats?.diameter;
+  el('rsDiameter').placeholder = recorded ? `${recorded.toFixed(1)} (as segmented)` : "worker's";
   if (!inReview) {
     const sendable = ['Segmented', 'Accepted', 'Corrected', 'Skipped'].includes(detail.frame.state);
     finish(sendable
@@ -835,6 +907,7 @@ async function load() {
     el('sendToReview').hidden = !sendable;
   }
   wire();
+  rsEnable();
   setTool('select');
   chooseChannel();
   paintAll();

@@ -178,6 +178,30 @@ export class LabelModel {
     }
   }
 
+  /**
+   * Replaces the whole label image with another of the same size (a re-segmentation) as one undo step. Its ROIs get
+   * labels no ROI here had, so the tallies count them as added and the ones they replace as removed. Returns its ROI count.
+   */
+  replaceAll(next, name) {
+    if (next.length !== this.labels.length) throw new Error(`the new labels have ${next.length} pixels, this frame ${this.labels.length}`);
+    const edit = this.begin(name);
+    const renamed = new Map();
+    for (let i = 0; i < next.length; i++) {
+      const v = next[i];
+      let target = 0;
+      if (v) {
+        target = renamed.get(v);
+        if (target === undefined) {
+          target = this.nextLabel++;
+          renamed.set(v, target);
+        }
+      }
+      edit.set(i, target);
+    }
+    this.commit(edit);
+    return renamed.size;
+  }
+
   /** A box holding every pixel of the label (null when it has none). */
   boxOf(label) {
     if (!this.counts.has(label)) return null;
