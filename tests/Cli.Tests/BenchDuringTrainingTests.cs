@@ -21,8 +21,7 @@ public class BenchDuringTrainingTests
     public void DuringTraining_PrintsLatencyAndTrainingRatesForNoTrainingSharedAndUnshared()
     {
         using var tmp = new TempFolder("acqseg-bench-training");
-        TorchSharp.torch.manual_seed(3);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], 30)) CellposeWeights.Save(net, tmp.File("tiny.pth"));
+        using (var net = CellposeNet.Seeded(3, [2, 8, 16, 32, 64], 30)) CellposeWeights.Save(net, tmp.File("tiny.pth"));
 
         var run = CliRun.Of("bench", "--model", tmp.File("tiny.pth"), "--service", "3", "--service-size", "128", "--during-training");
 

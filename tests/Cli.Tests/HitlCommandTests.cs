@@ -22,8 +22,7 @@ public class HitlCommandTests
         for (int i = 0; i < imageCount; i++) WritePair(images, $"im{i}", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = i }));
         WritePair(test, "t0", SyntheticFrames.Generate(new SynthSettings { Height = 96, Width = 96, Diameter = 16, Seed = 50 }));
         string pretrained = tmp.File("tiny.pth");
-        TorchSharp.torch.manual_seed(0);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
+        using (var net = CellposeNet.Seeded(0, [2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, pretrained);
         return (images, test, outDir, pretrained);
     }
 

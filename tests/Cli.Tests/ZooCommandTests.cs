@@ -622,10 +622,8 @@ public class ZooCommandTests
         using var tmp = new TempFolder();
         string zoo = tmp.Sub("models");
         string first = tmp.File("first.pth"), second = tmp.File("second.pth"), wide = tmp.File("wide.pth");
-        TorchSharp.torch.manual_seed(1);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, first);
-        TorchSharp.torch.manual_seed(2);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, second);
+        using (var net = CellposeNet.Seeded(1, [2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, first);
+        using (var net = CellposeNet.Seeded(2, [2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, second);
         using (var net = new CellposeNet([2, 16, 32, 64, 128], diamMean: 16)) CellposeWeights.Save(net, wide);
         Assert.Equal(0, CliRun.Of("zoo", "import", first, "--name", "m", "--zoo", zoo).ExitCode);
         Assert.Equal(0, CliRun.Of("zoo", "import", second, "--name", "m", "--zoo", zoo).ExitCode);
@@ -659,8 +657,7 @@ public class ZooCommandTests
         using var tmp = new TempFolder();
         string zoo = tmp.Sub("models");
         string weights = tmp.File("tiny.pth");
-        TorchSharp.torch.manual_seed(0);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, weights);
+        using (var net = CellposeNet.Seeded(0, [2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, weights);
         Assert.Equal(0, CliRun.Of("zoo", "import", weights, "--name", "tiny", "--zoo", zoo).ExitCode);
         string frames = tmp.Sub("frames");
         Assert.Equal(0, CliRun.Of("synth", "--style", "nuclei", "--count", "3", "--out", frames, "--size", "96", "--diameter", "16", "--seed", "2").ExitCode);

@@ -195,8 +195,7 @@ public static class TrainCommand
         }
         else if (job.Pretrained.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
-            torch.manual_seed(job.Seed);
-            net = new CellposeNet(job.Widths, job.DiamMean);
+            net = CellposeNet.Seeded(job.Seed, job.Widths, job.DiamMean);
             TrainRegistration.RecordParent(job.Output, null);
         }
         else

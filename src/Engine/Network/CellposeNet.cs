@@ -37,12 +37,33 @@ public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
         Widths = nbase.ToArray();
         int[] nbaseup = [nbase[1], nbase[2], nbase[3], nbase[4], nbase[4]];
 
-        diam_mean = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
-        diam_labels = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
-        downsample = new Encoder(nbase, KernelSize);
-        upsample = new Decoder(nbaseup, nbase[4], KernelSize);
-        output = new NormReluConv(nbaseup[0], OutputChannels, 1);
+        // The layers draw their initial weights from torch's one global generator: one network at a time, so that a
+        // network built after a seed (Seeded) gets that seed's draws and no other construction's.
+        lock (InitGate)
+        {
+            diam_mean = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+            diam_labels = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+            downsample = new Encoder(nbase, KernelSize);
+            upsample = new Decoder(nbaseup, nbase[4], KernelSize);
+            output = new NormReluConv(nbaseup[0], OutputChannels, 1);
+        }
         RegisterComponents();
+    }
+
+    private static readonly Lock InitGate = new();
+
+    /// <summary>
+    /// A network whose initial weights follow from <paramref name="seed"/> alone: the global generator is seeded and the
+    /// network built under one lock, so another thread building a network (loading weights builds one too) cannot take
+    /// draws in between. Training from scratch is then reproducible in a process that segments or trains beside it.
+    /// </summary>
+    public static CellposeNet Seeded(int seed, IReadOnlyList<int>? nbase = null, double diamMean = 30.0)
+    {
+        lock (InitGate)
+        {
+            torch.manual_seed(seed);
+            return new CellposeNet(nbase, diamMean);
+        }
     }
 
     /// <summary>[input channels, w1..w4] this network was built with.</summary>

@@ -19,7 +19,7 @@ public static class FineTuning
     {
         var target = device.Resolve();
         TorchSharp.torch.manual_seed(seed);
-        using var net = basePath is null ? new CellposeNet(scratchWidths, scratchDiamMean) : CellposeWeights.LoadNetwork(basePath);
+        using var net = basePath is null ? CellposeNet.Seeded(seed, scratchWidths, scratchDiamMean) : CellposeWeights.LoadNetwork(basePath);
         net.to(target);
         double last = double.NaN;
         new CellposeTrainer(net, target, new TrainOptions { Schedule = schedule, Seed = seed, CheckpointEvery = int.MaxValue, TestEvery = 0 })

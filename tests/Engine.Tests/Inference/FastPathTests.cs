@@ -114,8 +114,7 @@ public class FastPathTests(ITestOutputHelper output)
     {
         using var tmp = new TempFolder();
         string weights = tmp.File("tiny.pth");
-        torch.manual_seed(0);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, weights);
+        using (var net = CellposeNet.Seeded(0, [2, 8, 16, 32, 64], diamMean: 16)) CellposeWeights.Save(net, weights);
         using (var model = CellposeModel.Load(weights, DeviceChoice.Cpu))
         {
             Assert.Equal(ScalarType.Float32, model.ResolvePrecision(NetworkPrecision.Auto));

@@ -13,8 +13,7 @@ public class HeldScalarsTests
     [Fact]
     public void ForwardPasses_SurviveConstantGarbageCollection()
     {
-        torch.manual_seed(3);
-        using var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 30);
+        using var net = CellposeNet.Seeded(3, [2, 8, 16, 32, 64], diamMean: 30);
         net.eval();
         using var fast = new FastCellposeNet(net, ScalarType.Float32, CPU);
         using var x = torch.rand(1, 2, 32, 32);

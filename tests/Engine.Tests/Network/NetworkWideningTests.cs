@@ -8,8 +8,7 @@ public class NetworkWideningTests
     /// <summary>A small network with random weights and random batch-norm statistics, so every term of the widening counts.</summary>
     private static CellposeNet RandomNarrow()
     {
-        manual_seed(5);
-        var net = new CellposeNet([2, 4, 8, 8, 16], diamMean: 17);
+        var net = CellposeNet.Seeded(5, [2, 4, 8, 8, 16], diamMean: 17);
         using var _ = no_grad();
         foreach (var (key, t) in net.state_dict())
         {

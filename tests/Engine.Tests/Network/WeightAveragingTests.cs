@@ -11,8 +11,7 @@ public class WeightAveragingTests
 
     private static CellposeNet Net(int seed, int[]? widths = null, double diamMean = 17)
     {
-        torch.manual_seed(seed);
-        var net = new CellposeNet(widths ?? Tiny, diamMean);
+        var net = CellposeNet.Seeded(seed, widths ?? Tiny, diamMean);
         // Running statistics differ between the two as well, so they are averaged too.
         using (torch.no_grad())
             foreach (var (key, t) in net.state_dict())

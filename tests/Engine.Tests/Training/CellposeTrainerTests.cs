@@ -31,8 +31,7 @@ public class CellposeTrainerTests
 
     private static CellposeNet NewNet(int seed)
     {
-        torch.manual_seed(seed);
-        return new CellposeNet(Tiny, diamMean: 16);
+        return CellposeNet.Seeded(seed, Tiny, diamMean: 16);
     }
 
     private static Dictionary<string, float[]> Weights(CellposeNet net) =>

@@ -18,8 +18,7 @@ public class SgdStepTests
     {
         // One thread where this CPU's multi-threaded convolution backward is not repeatable (TrainingThreads).
         using var threads = TrainingThreads.Use(CPU);
-        torch.manual_seed(7);
-        using var net = new CellposeNet([2, 8, 16, 32, 64], diamMean: 30);
+        using var net = CellposeNet.Seeded(7, [2, 8, 16, 32, 64], diamMean: 30);
         net.train();
         using var x = torch.rand(4, 2, 64, 64);
         using var target = torch.rand(4, 3, 64, 64);

@@ -17,8 +17,7 @@ public sealed class SuggesterFromZooTests
         var zoo = ZooNetwork.Open(temp.Sub("models"));
         foreach (var (name, seed) in new[] { ("general", 1), ("nuclei", 2), ("cyto", 3) })
         {
-            torch.manual_seed(seed);
-            using var net = new CellposeNet([2, 8, 16, 32, 64]);
+            using var net = CellposeNet.Seeded(seed, [2, 8, 16, 32, 64]);
             string w = temp.File(name + ".pth");
             CellposeWeights.Save(net, w);
             zoo.AddVersion(name, w, new ModelVersion());

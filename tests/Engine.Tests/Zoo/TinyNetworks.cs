@@ -11,8 +11,7 @@ internal static class TinyNetworks
 
     public static string Weights(TempFolder temp, string file, int seed, double diamMean)
     {
-        torch.manual_seed(seed);
-        using var net = new CellposeNet(Widths, diamMean);
+        using var net = CellposeNet.Seeded(seed, Widths, diamMean);
         string path = temp.File(file);
         CellposeWeights.Save(net, path);
         return path;

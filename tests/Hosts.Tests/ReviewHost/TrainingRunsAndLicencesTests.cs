@@ -57,8 +57,7 @@ public class TrainingRunsAndLicencesTests
         using var tmp = new TempFolder("acqseg-ui-licences");
         var zoo = ZooNetwork.Open(tmp.Sub("zoo"));
         string weights = tmp.File("he.pth");
-        TorchSharp.torch.manual_seed(1);
-        using (var net = new CellposeNet([2, 8, 16, 32, 64], 17)) CellposeWeights.Save(net, weights);
+        using (var net = CellposeNet.Seeded(1, [2, 8, 16, 32, 64], 17)) CellposeWeights.Save(net, weights);
         zoo.AddVersion("he", weights, new ModelVersion { Licences = [new DataLicence { Licence = "CC-BY-NC-SA-4.0", Data = "monuseg_he" }] });
 
         await using var host = await ReviewHostFixture.StartAsync([new("Models:ZooRoot", zoo.Root)]);

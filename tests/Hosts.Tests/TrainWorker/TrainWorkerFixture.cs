@@ -28,8 +28,7 @@ public sealed class TrainWorkerFixture : IDisposable
     public TrainWorkerFixture()
     {
         BasePath = System.IO.Path.Combine(Db.Folder, "base.pth");
-        TorchSharp.torch.manual_seed(7);
-        using var net = new CellposeNet([2, 8, 16, 32, 64], 16);
+        using var net = CellposeNet.Seeded(7, [2, 8, 16, 32, 64], 16);
         CellposeWeights.Save(net, BasePath);
     }
 
