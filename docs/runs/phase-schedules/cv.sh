@@ -24,3 +24,10 @@ OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 --diam-mean 30 \
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-dm30cv --out .tmp/phase-dm30cv/run \
   --seed 1 --device cpu
+
+# Session 21: v2's recipe (diam_mean 17) carried to 100 epochs in one run, scored every 20 (records e100cv-*): 0.761
+# after epoch 61, 0.715 after 81, 0.771 after 100, against 0.772 after 60 in the run above, so phase stays at 60 epochs.
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 100 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-e100cv --out .tmp/phase-e100cv/run \
+  --seed 1 --device cpu
