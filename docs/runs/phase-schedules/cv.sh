@@ -31,3 +31,10 @@ OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 100 \
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-e100cv --out .tmp/phase-e100cv/run \
   --seed 1 --device cpu
+
+# Session 21: the same 60-epoch recipe at Cellpose's full widths, widened from nuclei v6 (Net2WiderNet) (records
+# widecv-*): 0.627, 0.714 and 0.780 after epochs 21, 41 and 60.
+dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --widths 2,32,64,128,256 --schedule online --epochs 60 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-widecv --out .tmp/phase-widecv/run \
+  --seed 1 --device cpu
