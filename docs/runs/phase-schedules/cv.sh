@@ -38,3 +38,14 @@ dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/tr
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --widths 2,32,64,128,256 --schedule online --epochs 60 \
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-widecv --out .tmp/phase-widecv/run \
   --seed 1 --device cpu
+
+# Session 21: both widths again with seed 2 (records narrow-s2cv-*; the wide one, .tmp/phase-wide-s2cv, was still
+# running at the end of the session and resumes from its checkpoint with the same command).
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-narrow-s2cv --out .tmp/phase-narrow-s2cv/run \
+  --seed 2 --device cpu
+OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
+  --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --widths 2,32,64,128,256 --schedule online --epochs 60 \
+  --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-wide-s2cv --out .tmp/phase-wide-s2cv/run \
+  --seed 2 --device cpu
