@@ -209,7 +209,8 @@ public static class FramePixelsApi
         }
     }
 
-    private static void SetShape(HttpResponse response, int channels, int height, int width)
+    /// <summary>The X-Channels / X-Height / X-Width headers the editor reads a transfer's shape from; marks the answer private, no-cache.</summary>
+    internal static void SetShape(HttpResponse response, int channels, int height, int width)
     {
         response.Headers["X-Channels"] = channels.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers["X-Height"] = height.ToString(System.Globalization.CultureInfo.InvariantCulture);

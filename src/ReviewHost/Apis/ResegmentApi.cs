@@ -134,10 +134,9 @@ public static partial class ResegmentApi
             return Results.Problem($"re-segmentation {id}: masks '{row.MasksPath}' cannot be read: {ex.Message}", statusCode: 409);
         }
         var response = http.Response;
-        response.Headers["X-Channels"] = "1";
-        response.Headers["X-Height"] = labels.Height.ToString(CultureInfo.InvariantCulture);
-        response.Headers["X-Width"] = labels.Width.ToString(CultureInfo.InvariantCulture);
+        FramePixelsApi.SetShape(response, 1, labels.Height, labels.Width);
         response.Headers["X-Labels"] = "resegmentation";
+        // A proposal's file never changes once written, unlike a frame's masks.
         response.Headers.CacheControl = "private, max-age=3600";
         var (bytes, type) = SampleTransfer.Labels(labels.Labels, compact == true);
         return SampleTransfer.Send(http, bytes, type);

@@ -39,9 +39,8 @@ public sealed partial class ResegmentFrameConsumer(
         var clock = Stopwatch.StartNew();
         try
         {
-            var (result, version, masksPath) = await RunAsync(m, cancel);
+            var (result, version, s, masksPath) = await RunAsync(m, cancel);
             int objects = result.Masks.CountObjects();
-            var s = SettingsFor(m);
             // The thresholds run as float32; recorded as the decimals they were given in (0.4, not 0.4000000059604645).
             double flow = Math.Round(s.FlowThreshold, 6), cellprob = Math.Round(s.CellprobThreshold, 6);
             var now = DateTimeOffset.UtcNow;
@@ -81,7 +80,7 @@ public sealed partial class ResegmentFrameConsumer(
         };
     }
 
-    private async Task<(SegmentationResult Result, int Version, string MasksPath)> RunAsync(ResegmentFrame m, CancellationToken cancel)
+    private async Task<(SegmentationResult Result, int Version, SegmentSettings Settings, string MasksPath)> RunAsync(ResegmentFrame m, CancellationToken cancel)
     {
         var frame = await frames.GetAsync(m.FrameId, cancel)
             ?? throw new InvalidOperationException($"frame {m.FrameId} does not exist in this service's database");
@@ -108,11 +107,8 @@ public sealed partial class ResegmentFrameConsumer(
             result = diameters.Segment(lease, frame.Acquisition, image, s);
         }
         string path = Path.Combine(Path.GetFullPath(o.OutputRoot), Folder, m.FrameId.ToString("N"), $"{m.RequestId:N}_cp_masks.tif");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = path + ".tmp";
-        TiffWriter.WriteLabels(temp, result.Masks);
-        File.Move(temp, path, overwrite: true);
-        return (result, lease.Version, path);
+        FileHash.WriteAtomically(path, temp => TiffWriter.WriteLabels(temp, result.Masks));
+        return (result, lease.Version, s, path);
     }
 
     [LoggerMessage(Level = LogLevel.Information,
