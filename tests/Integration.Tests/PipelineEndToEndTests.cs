@@ -36,14 +36,16 @@ public sealed class PipelineEndToEndTests
 
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = await Task.Run(() => CliApp.Run(["run", "--watch", watch, "--out", tmp.Sub("out"), "--model", model,
+        var store = new FrameStore(new Database(new DatabaseOptions { ConnectionString = database.ConnectionString }));
+        int code = await Eventually.ExitsAsync(Task.Run(() => CliApp.Run(["run", "--watch", watch, "--out", tmp.Sub("out"), "--model", model,
             "--bus", bus, "--db", database.ConnectionString, "--http", $"127.0.0.1:{httpPort}",
-            "--exit-when-idle", "3", "--stable-seconds", "0.3"], o, e)).WaitAsync(TimeSpan.FromMinutes(6));
+            "--exit-when-idle", "3", "--stable-seconds", "0.3"], o, e)), TimeSpan.FromMinutes(6),
+            async () => $"frames: {string.Join(", ", (await store.ListAsync()).Select(f => $"{Path.GetFileName(f.Path)} {f.State}"))}; stdout {o}; stderr {e}");
 
         Assert.True(code == CliApp.InputFailed, $"exit {code}; stdout {o}; stderr {e}");
 
         // PostgreSQL: each frame once, in exactly one terminal state.
-        var frames = await new FrameStore(new Database(new DatabaseOptions { ConnectionString = database.ConnectionString })).ListAsync();
+        var frames = await store.ListAsync();
         Assert.Equal(4, frames.Count);
         Assert.Equal(4, frames.Select(f => f.Path).Distinct().Count());
         Assert.All(frames, f => Assert.Contains(f.State, FrameStates.Terminal));

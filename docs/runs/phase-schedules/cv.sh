@@ -39,8 +39,8 @@ dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/tr
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-widecv --out .tmp/phase-widecv/run \
   --seed 1 --device cpu
 
-# Session 21: both widths again with seed 2 (records narrow-s2cv-*; the wide one, .tmp/phase-wide-s2cv, was still
-# running at the end of the session and resumes from its checkpoint with the same command).
+# Session 21: both widths again with seed 2 (records narrow-s2cv-*, 0.735 after epoch 60). Session 22: the wide one
+# (records wide-s2cv-*) ended at 0.749, so the full widths gain 0.008-0.014 over two seeds; not adopted (zoo-training.md).
 OMP_NUM_THREADS=1 dotnet run --project src/Cli -c Release -- train --dir .tmp/cv/usiigaci_phase/train \
   --test-dir .tmp/cv/usiigaci_phase/val --pretrained nuclei --schedule online --epochs 60 \
   --images-per-epoch 40 --test-every 20 --checkpoint-every 10 --name phase-narrow-s2cv --out .tmp/phase-narrow-s2cv/run \

@@ -17,4 +17,15 @@ public static class Eventually
         }
         Assert.Fail($"{what}: not within {within.TotalSeconds:F0} s; last seen: {state}");
     }
+
+    /// <summary>
+    /// The exit code of an in-process `acqseg run`; when it has not exited in time, fails with what <paramref name="describe"/>
+    /// says about its state (frames and their states, its output) instead of a bare timeout.
+    /// </summary>
+    public static async Task<int> ExitsAsync(Task<int> run, TimeSpan within, Func<Task<string>> describe)
+    {
+        if (await Task.WhenAny(run, Task.Delay(within)) != run)
+            Assert.Fail($"acqseg run did not exit within {within.TotalMinutes:F0} min; {await describe()}");
+        return await run;
+    }
 }
