@@ -62,7 +62,9 @@ public sealed class TcpRelay : IAsyncDisposable
             {
                 client = await l.AcceptTcpClientAsync(stop.Token);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            // InvalidOperationException: the listener was stopped between two accepts (a cut while a connection to the
+            // server was being made), which a loaded machine hits.
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
             {
                 return; // cut or disposed
             }
