@@ -71,8 +71,7 @@ public sealed class FiftyFramesTests
         await File.WriteAllBytesAsync(Path.Combine(watch, rewritten[2].Name), rewritten[2].Bytes);
         Assert.False(run.IsCompleted, $"the run exited before the last write: {o} {e}");
 
-        int code = await Eventually.ExitsAsync(run, TimeSpan.FromMinutes(8),
-            async () => $"frames not done: {string.Join(", ", (await frames.ListAsync()).Where(f => !FrameStates.Terminal.Contains(f.State)).Select(f => $"{Path.GetFileName(f.Path)} {f.State}"))}; stdout {o}; stderr {e}");
+        int code = await Eventually.ExitsAsync(run, TimeSpan.FromMinutes(8), frames, o, e);
         Assert.True(code == CliApp.InputFailed, $"exit {code}; stdout {o}; stderr {e}");
 
         var all = await frames.ListAsync();

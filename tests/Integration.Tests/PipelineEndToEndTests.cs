@@ -39,8 +39,7 @@ public sealed class PipelineEndToEndTests
         var store = new FrameStore(new Database(new DatabaseOptions { ConnectionString = database.ConnectionString }));
         int code = await Eventually.ExitsAsync(Task.Run(() => CliApp.Run(["run", "--watch", watch, "--out", tmp.Sub("out"), "--model", model,
             "--bus", bus, "--db", database.ConnectionString, "--http", $"127.0.0.1:{httpPort}",
-            "--exit-when-idle", "3", "--stable-seconds", "0.3"], o, e)), TimeSpan.FromMinutes(6),
-            async () => $"frames: {string.Join(", ", (await store.ListAsync()).Select(f => $"{Path.GetFileName(f.Path)} {f.State}"))}; stdout {o}; stderr {e}");
+            "--exit-when-idle", "3", "--stable-seconds", "0.3"], o, e)), TimeSpan.FromMinutes(6), store, o, e);
 
         Assert.True(code == CliApp.InputFailed, $"exit {code}; stdout {o}; stderr {e}");
 

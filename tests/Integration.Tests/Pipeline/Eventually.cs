@@ -1,3 +1,5 @@
+using AcqSeg.Persistence;
+
 namespace AcqSeg.Integration.Tests;
 
 /// <summary>Polls a condition until it holds or the time is up; the failure message says what was awaited and the
@@ -19,13 +21,18 @@ public static class Eventually
     }
 
     /// <summary>
-    /// The exit code of an in-process `acqseg run`; when it has not exited in time, fails with what <paramref name="describe"/>
-    /// says about its state (frames and their states, its output) instead of a bare timeout.
+    /// The exit code of an in-process `acqseg run`; when it has not exited in time, fails naming the frames it recorded
+    /// that are not yet in a terminal state, and its output, instead of a bare timeout.
     /// </summary>
-    public static async Task<int> ExitsAsync(Task<int> run, TimeSpan within, Func<Task<string>> describe)
+    public static async Task<int> ExitsAsync(Task<int> run, TimeSpan within, FrameStore frames, TextWriter stdout, TextWriter stderr)
     {
         if (await Task.WhenAny(run, Task.Delay(within)) != run)
-            Assert.Fail($"acqseg run did not exit within {within.TotalMinutes:F0} min; {await describe()}");
+        {
+            var rows = await frames.ListAsync();
+            var open = rows.Where(f => !FrameStates.Terminal.Contains(f.State)).Select(f => $"{Path.GetFileName(f.Path)} {f.State}");
+            Assert.Fail($"acqseg run did not exit within {within.TotalMinutes:F0} min; of {rows.Count} frames recorded, not yet in a terminal state: "
+                + $"{string.Join(", ", open)}; stdout {stdout}; stderr {stderr}");
+        }
         return await run;
     }
 }
