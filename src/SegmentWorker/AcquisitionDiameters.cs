@@ -25,16 +25,18 @@ public sealed partial class AcquisitionDiameters(IOptions<SegmentWorkerOptions> 
     /// <summary>The series key: an acquisition's estimate belongs to the version that made it (a new version estimates again).</summary>
     public static string Series(string acquisition, string model, int version) => $"{acquisition}\u001f{model}\u001f{version}";
 
-    public SegmentationResult Segment(ModelCache.Lease lease, string acquisition, ImageData image, SegmentSettings settings)
+    /// <param name="cancel">a stopping service's token: the frame is given up within one network pass
+    /// (<see cref="FrameSegmenter.Segment(ImageData, SegmentSettings, CancellationToken)"/>)</param>
+    public SegmentationResult Segment(ModelCache.Lease lease, string acquisition, ImageData image, SegmentSettings settings, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).Segment(image, settings);
+        if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).Segment(image, settings, cancel);
         if (lease.SizeModel is null)
         {
             AnnounceNoSizeModel(lease);
-            return new FrameSegmenter(lease.Model).Segment(image, settings);
+            return new FrameSegmenter(lease.Model).Segment(image, settings, cancel);
         }
-        var result = new FrameSegmenter(lease.Model, lease.SizeModel).Segment(image, settings, held, Series(acquisition, lease.Name, lease.Version));
+        var result = new FrameSegmenter(lease.Model, lease.SizeModel).Segment(image, settings, held, Series(acquisition, lease.Name, lease.Version), cancel);
         LogIfEstimated(lease, acquisition, result);
         return result;
     }
@@ -53,21 +55,21 @@ public sealed partial class AcquisitionDiameters(IOptions<SegmentWorkerOptions> 
     /// each with the result and the logs <see cref="Segment"/> gives it; a single frame runs exactly <see cref="Segment"/>.
     /// </summary>
     public IReadOnlyList<SegmentationResult> SegmentBatch(ModelCache.Lease lease, IReadOnlyList<string> acquisitions, IReadOnlyList<ImageData> images,
-        SegmentSettings settings)
+        SegmentSettings settings, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(acquisitions);
         ArgumentNullException.ThrowIfNull(images);
         if (acquisitions.Count != images.Count) throw new ArgumentException($"{images.Count} frames but {acquisitions.Count} acquisitions", nameof(acquisitions));
-        if (images.Count == 1) return [Segment(lease, acquisitions[0], images[0], settings)];
-        if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).SegmentBatch(images, settings);
+        if (images.Count == 1) return [Segment(lease, acquisitions[0], images[0], settings, cancel)];
+        if (settings.Diameter is > 0) return new FrameSegmenter(lease.Model).SegmentBatch(images, settings, cancel: cancel);
         if (lease.SizeModel is null)
         {
             AnnounceNoSizeModel(lease);
-            return new FrameSegmenter(lease.Model).SegmentBatch(images, settings);
+            return new FrameSegmenter(lease.Model).SegmentBatch(images, settings, cancel: cancel);
         }
         var series = acquisitions.Select(a => Series(a, lease.Name, lease.Version)).ToList();
-        var results = new FrameSegmenter(lease.Model, lease.SizeModel).SegmentBatch(images, settings, held, series);
+        var results = new FrameSegmenter(lease.Model, lease.SizeModel).SegmentBatch(images, settings, held, series, cancel);
         for (int i = 0; i < results.Count; i++) LogIfEstimated(lease, acquisitions[i], results[i]);
         return results;
     }

@@ -14,6 +14,22 @@ public sealed class BusOptions : IValidatableObject
 
     public bool IsRabbitMq => string.Equals(Transport, "rabbitmq", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// On a stop (SIGTERM, Ctrl+C), how long consumers may go on before their ConsumeContext's token is cancelled: a
+    /// frame in a network pass is then given up at the next pass and stays Acquired, to be segmented again after the
+    /// restart. Without it a stop waited for every frame in flight (a batch of frames on a busy CPU took past the 10 s a
+    /// service manager grants).
+    /// </summary>
+    [Range(0, MaxConsumerStopSeconds, ErrorMessage = "Bus:ConsumerStopSeconds must be 0-30")]
+    public double ConsumerStopSeconds { get; set; } = DefaultConsumerStopSeconds;
+
+    public const double DefaultConsumerStopSeconds = 1, MaxConsumerStopSeconds = 30;
+
+    /// <summary>The consumers' stop timeout of <paramref name="configured"/>, read before validation: a value out of range
+    /// counts as the default here and is reported by the start-up validation.</summary>
+    public static TimeSpan ConsumerStopTimeout(BusOptions configured) =>
+        TimeSpan.FromSeconds(configured.ConsumerStopSeconds is >= 0 and <= MaxConsumerStopSeconds ? configured.ConsumerStopSeconds : DefaultConsumerStopSeconds);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!IsRabbitMq && !string.Equals(Transport, "memory", StringComparison.OrdinalIgnoreCase))

@@ -33,6 +33,7 @@ public static class ServiceDefaultsExtensions
 
         var bus = builder.Configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
         services.AddValidatedOptions<BusOptions>(BusOptions.SectionName);
+        services.AddOptions<MassTransitHostOptions>().Configure(o => o.ConsumerStopTimeout = BusOptions.ConsumerStopTimeout(bus));
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();

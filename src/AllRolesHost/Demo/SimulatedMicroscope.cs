@@ -38,7 +38,18 @@ public sealed class SimulatedMicroscope(MicroscopeSettings settings, TimeProvide
             // Frame i is due at start + i / rate; a slow write delays the next frames instead of bunching them.
             var due = start + TimeSpan.FromSeconds(i / settings.FramesPerSecond);
             var wait = due - clock.GetUtcNow();
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, clock, cancel);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, cancel);
+            }
+            else
+            {
+                // Behind the rate (a busy machine): the next frame is due now, but a stop still ends the writing, and the
+                // writes go on off the caller's thread; without the yield a microscope that never caught up held the
+                // demo's thread, so its live line and its stop waited for the writes.
+                cancel.ThrowIfCancellationRequested();
+                await Task.Yield();
+            }
             WriteFrame(i);
             written = i + 1;
         }

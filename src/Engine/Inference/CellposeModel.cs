@@ -66,10 +66,10 @@ public sealed class CellposeModel : IDisposable
     public CellposeNet Network => net;
 
     /// <summary>Runs the network on one image; outputs are at the input size unless Resample is off.</summary>
-    public NetworkOutput Run(ImageData image, EvalSettings? settings = null)
+    public NetworkOutput Run(ImageData image, EvalSettings? settings = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return RunBatch([image], settings)[0];
+        return RunBatch([image], settings, cancel)[0];
     }
 
     /// <summary>
@@ -79,7 +79,9 @@ public sealed class CellposeModel : IDisposable
     /// times the frame count. Each frame's output is its own (its own style, blending and crop); its NetworkTime counts its
     /// share of the shared passes. One frame runs exactly as <see cref="Run"/> always has.
     /// </summary>
-    public IReadOnlyList<NetworkOutput> RunBatch(IReadOnlyList<ImageData> images, EvalSettings? settings = null)
+    /// <param name="cancel">checked before each forward pass (a tile, or a batch of tiles): a stopping service gives up a
+    /// frame within one pass rather than after the whole frame</param>
+    public IReadOnlyList<NetworkOutput> RunBatch(IReadOnlyList<ImageData> images, EvalSettings? settings = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) throw new ArgumentException("no images to run", nameof(images));
@@ -129,10 +131,11 @@ public sealed class CellposeModel : IDisposable
         (float[] Output, float[] Style)[] raw;
         using (LargeFrames.NativeHeapScope((long)ly * lx))
         {
+            cancel.ThrowIfCancellationRequested();
             raw = settings.Fast && !settings.Augment && (!settings.Tile || settings.FastTiles == FastTiles.Large)
-                ? RunFast(padded, settings)
+                ? RunFast(padded, settings, cancel)
                 : settings.Tile || settings.Augment
-                    ? RunTiled(padded, settings, settings.Fast && !settings.Augment ? FastForward(settings.Precision) : Forward)
+                    ? RunTiled(padded, settings, settings.Fast && !settings.Augment ? FastForward(settings.Precision) : Forward, cancel)
                     : RunWholeFrame(padded);
         }
         var shared = clock.Elapsed / n;
@@ -174,7 +177,7 @@ public sealed class CellposeModel : IDisposable
 
     /// <summary>The fast network over large overlapping tiles (or the whole frame when Tile is off), taper-blended; each
     /// forward pass takes the same tile of every frame.</summary>
-    private (float[] Output, float[] Style)[] RunFast(PaddedImage[] padded, EvalSettings settings)
+    private (float[] Output, float[] Style)[] RunFast(PaddedImage[] padded, EvalSettings settings, CancellationToken cancel)
     {
         var fast = FastNetwork(settings.Precision);
         int n = padded.Length, channels = padded[0].Channels, ly = padded[0].Height, lx = padded[0].Width;
@@ -190,6 +193,7 @@ public sealed class CellposeModel : IDisposable
         {
             foreach (int x0 in xs)
             {
+                cancel.ThrowIfCancellationRequested();
                 for (int f = 0; f < n; f++)
                     CopyTile(padded[f].Data, channels, ly, lx, y0, x0, th, tw, false, false, tiles.AsSpan(f * tileIn, tileIn));
                 using var scope = NewDisposeScope();
@@ -235,7 +239,8 @@ public sealed class CellposeModel : IDisposable
 
     /// <summary>Cellpose's _run_tiled for 2-D images of one size, including test-time augmentation, with the exact network's
     /// <see cref="Forward"/> or the fast one's; each forward pass takes the same BatchSize tile positions of every frame.</summary>
-    private (float[] Output, float[] Style)[] RunTiled(PaddedImage[] padded, EvalSettings settings, Func<float[], int, int, int, (float[] Output, float[] Style)> forward)
+    private (float[] Output, float[] Style)[] RunTiled(PaddedImage[] padded, EvalSettings settings, Func<float[], int, int, int, (float[] Output, float[] Style)> forward,
+        CancellationToken cancel)
     {
         int n = padded.Length, channels = padded[0].Channels;
         var images = padded.Select(p => p.Data).ToArray();
@@ -276,6 +281,7 @@ public sealed class CellposeModel : IDisposable
         var tile = new float[tileOut];
         for (int start = 0; start < tiles.Count; start += settings.BatchSize)
         {
+            cancel.ThrowIfCancellationRequested();
             int count = Math.Min(settings.BatchSize, tiles.Count - start);
             // Frame-major: frame f's tiles of this step are batch entries f * count .. f * count + count - 1.
             var batch = new float[n * count * tileIn];

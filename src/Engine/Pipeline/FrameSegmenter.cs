@@ -67,23 +67,25 @@ public sealed class FrameSegmenter
     public double ResolveDiameter(SegmentSettings s) => s.Diameter is > 0 ? s.Diameter.Value : Model.DiamLabels;
 
     /// <summary>The diameter for this image: the given one; for null/0 the size model's estimate, else diam_labels.</summary>
-    public (double Diameter, SizeEstimate? Estimate) ResolveDiameter(ImageData image, SegmentSettings s)
+    public (double Diameter, SizeEstimate? Estimate) ResolveDiameter(ImageData image, SegmentSettings s, CancellationToken cancel = default)
     {
         if (s.Diameter is > 0 || sizeEstimator is null) return (ResolveDiameter(s), null);
-        var estimate = sizeEstimator.Estimate(image, NetworkSettings(s, diameter: null));
+        var estimate = sizeEstimator.Estimate(image, NetworkSettings(s, diameter: null), cancel);
         return (estimate.Diameter, estimate);
     }
 
     /// <summary>The fast path stops a pixel once a step moves it less than this (see <see cref="MaskOptions.ConvergedStep"/>).</summary>
     public const float FastConvergedStep = 1e-4f;
 
-    public SegmentationResult Segment(ImageData image, SegmentSettings settings)
+    /// <param name="cancel">checked before each network pass and before the masks are built: a stopping service gives up
+    /// the frame (OperationCanceledException) instead of finishing it</param>
+    public SegmentationResult Segment(ImageData image, SegmentSettings settings, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ValidateChannels(image, settings);
         var total = Stopwatch.StartNew();
-        var (diameter, estimate) = ResolveDiameter(image, settings);
-        var result = SegmentAt(image, settings, diameter, estimate, total);
+        var (diameter, estimate) = ResolveDiameter(image, settings, cancel);
+        var result = SegmentAt(image, settings, diameter, estimate, total, cancel);
         string source = estimate is not null ? DiameterSources.Estimated : settings.Diameter is > 0 ? DiameterSources.Given : DiameterSources.DiamLabels;
         return result with { DiameterSource = source };
     }
@@ -94,15 +96,15 @@ public sealed class FrameSegmenter
     /// frame that drifted, is estimated and segmented at its own diameter, which the series then holds. The seconds spent on
     /// an estimate, and on a pass a drifted frame threw away, count as <see cref="StageTimings.SizeEstimate"/>.
     /// </summary>
-    public SegmentationResult Segment(ImageData image, SegmentSettings settings, DiameterReuse reuse, string series)
+    public SegmentationResult Segment(ImageData image, SegmentSettings settings, DiameterReuse reuse, string series, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(reuse);
-        if (settings.Diameter is > 0 || sizeEstimator is null) return Segment(image, settings);
+        if (settings.Diameter is > 0 || sizeEstimator is null) return Segment(image, settings, cancel);
         ArgumentNullException.ThrowIfNull(image);
         ValidateChannels(image, settings);
         var total = Stopwatch.StartNew();
         var held = reuse.Get(series);
-        return Conclude(image, settings, reuse, series, held, held is null ? null : SegmentAt(image, settings, held.Diameter, null, total), total);
+        return Conclude(image, settings, reuse, series, held, held is null ? null : SegmentAt(image, settings, held.Diameter, null, total, cancel), total, cancel);
     }
 
     /// <summary>
@@ -110,7 +112,7 @@ public sealed class FrameSegmenter
     /// unless it drifted; a drifted or first frame is estimated and segmented at its own diameter, which the series then holds.
     /// </summary>
     private SegmentationResult Conclude(ImageData image, SegmentSettings settings, DiameterReuse reuse, string series, HeldDiameter? held,
-        SegmentationResult? reused, Stopwatch total)
+        SegmentationResult? reused, Stopwatch total, CancellationToken cancel)
     {
         (string Reason, string Detail) why = (EstimateReasons.FirstFrame, "no diameter held for this series");
         double discarded = 0;
@@ -125,8 +127,8 @@ public sealed class FrameSegmenter
             // A batched pass is not on this stopwatch: its cost is the frame's own stage times.
             discarded = reused.NetworkBatch > 1 ? reused.Timings.Total : total.Elapsed.TotalSeconds;
         }
-        var estimate = sizeEstimator!.Estimate(image, NetworkSettings(settings, diameter: null));
-        var result = SegmentAt(image, settings, estimate.Diameter, estimate, total);
+        var estimate = sizeEstimator!.Estimate(image, NetworkSettings(settings, diameter: null), cancel);
+        var result = SegmentAt(image, settings, estimate.Diameter, estimate, total, cancel);
         // An estimate that measured no objects fell back to diam_mean; a frame without objects (nothing in view) must not
         // replace what an earlier frame measured.
         if (estimate.Objects > 0 || reuse.Get(series) is null)
@@ -159,7 +161,7 @@ public sealed class FrameSegmenter
     /// </summary>
     /// <param name="series">each frame's series (with <paramref name="reuse"/>); null without a size model or with a diameter given</param>
     public IReadOnlyList<SegmentationResult> SegmentBatch(IReadOnlyList<ImageData> images, SegmentSettings settings, DiameterReuse? reuse = null,
-        IReadOnlyList<string>? series = null)
+        IReadOnlyList<string>? series = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(settings);
@@ -171,7 +173,7 @@ public sealed class FrameSegmenter
             ArgumentNullException.ThrowIfNull(image, nameof(images));
             ValidateChannels(image, settings);
         }
-        SegmentationResult Alone(int f) => estimated ? Segment(images[f], settings, reuse!, series![f]) : Segment(images[f], settings);
+        SegmentationResult Alone(int f) => estimated ? Segment(images[f], settings, reuse!, series![f], cancel) : Segment(images[f], settings, cancel);
         var results = new SegmentationResult?[images.Count];
         if (images.Count == 1) return [Alone(0)];
 
@@ -194,7 +196,7 @@ public sealed class FrameSegmenter
         if (batched.Count > 0)
         {
             var total = Stopwatch.StartNew();
-            var passes = SegmentAt(batched.Select(f => images[f]).ToList(), settings, diameter!.Value, total);
+            var passes = SegmentAt(batched.Select(f => images[f]).ToList(), settings, diameter!.Value, total, cancel);
             string source = settings.Diameter is > 0 ? DiameterSources.Given : DiameterSources.DiamLabels;
             for (int k = 0; k < batched.Count; k++)
             {
@@ -204,28 +206,31 @@ public sealed class FrameSegmenter
                 if (!estimated)
                     results[f] = pass with { DiameterSource = source };
                 else if (ReferenceEquals(reuse!.Get(series![f]), held[f]))
-                    results[f] = Conclude(images[f], settings, reuse, series[f], held[f], pass, Stopwatch.StartNew());
+                    results[f] = Conclude(images[f], settings, reuse, series[f], held[f], pass, Stopwatch.StartNew(), cancel);
             }
         }
         for (int f = 0; f < images.Count; f++) results[f] ??= Alone(f);
         return results!;
     }
 
-    private SegmentationResult SegmentAt(ImageData image, SegmentSettings settings, double diameter, SizeEstimate? estimate, Stopwatch total)
+    private SegmentationResult SegmentAt(ImageData image, SegmentSettings settings, double diameter, SizeEstimate? estimate, Stopwatch total,
+        CancellationToken cancel)
     {
-        var result = SegmentAt([image], settings, diameter, total)[0];
+        var result = SegmentAt([image], settings, diameter, total, cancel)[0];
         if (estimate is null) return result;
         result.Timings.SizeEstimate = estimate.Seconds;
         return result with { SizeEstimate = estimate };
     }
 
     /// <summary>The network pass over the frames together, then each frame's masks.</summary>
-    private SegmentationResult[] SegmentAt(IReadOnlyList<ImageData> images, SegmentSettings settings, double diameter, Stopwatch total)
+    private SegmentationResult[] SegmentAt(IReadOnlyList<ImageData> images, SegmentSettings settings, double diameter, Stopwatch total,
+        CancellationToken cancel)
     {
-        var nets = Model.RunBatch(images, NetworkSettings(settings, diameter)).ToArray();
+        var nets = Model.RunBatch(images, NetworkSettings(settings, diameter), cancel).ToArray();
         var results = new SegmentationResult[nets.Length];
         for (int f = 0; f < nets.Length; f++)
         {
+            cancel.ThrowIfCancellationRequested();
             results[f] = Masks(nets[f], settings, diameter, total);
             nets[f] = null!; // a large frame's outputs go with its result only
             // In a batch the clock also ran for the batch-mates: a frame's total is its own stages (its share of the passes).

@@ -39,12 +39,13 @@ public sealed class SizeEstimator
     public SizeModel Size { get; }
 
     /// <param name="settings">channels, invert, tiling and augmentation of the run (diameter and resampling are set here)</param>
-    public SizeEstimate Estimate(ImageData image, EvalSettings? settings = null)
+    /// <param name="cancel">checked before each network pass (<see cref="CellposeModel.RunBatch"/>)</param>
+    public SizeEstimate Estimate(ImageData image, EvalSettings? settings = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         var clock = Stopwatch.StartNew();
         var baseSettings = (settings ?? new EvalSettings()) with { Resample = false };
-        var stylePass = Model.Run(image, baseSettings with { Diameter = null });
+        var stylePass = Model.Run(image, baseSettings with { Diameter = null }, cancel);
         double styleDiameter = Size.PredictFromStyle(stylePass.Style);
         if (!(styleDiameter > 0)) styleDiameter = Size.DiamMean;
 
@@ -54,7 +55,7 @@ public sealed class SizeEstimator
         double runAt = styleDiameter;
         for (int pass = 0; pass < Size.RefinePasses; pass++)
         {
-            var (measured, count) = MeasureAt(image, baseSettings, runAt);
+            var (measured, count) = MeasureAt(image, baseSettings, runAt, cancel);
             if (!(measured > 0))
             {
                 // Cellpose's single pass falls back to diam_mean; a later pass keeps what the previous one measured.
@@ -71,11 +72,11 @@ public sealed class SizeEstimator
     }
 
     /// <summary>Masks at the given diameter, resized back to the image; their median diameter and count.</summary>
-    private (double Diameter, int Objects) MeasureAt(ImageData image, EvalSettings baseSettings, double diameter)
+    private (double Diameter, int Objects) MeasureAt(ImageData image, EvalSettings baseSettings, double diameter, CancellationToken cancel)
     {
         // Run at rescale = the size model's diam_mean / d, expressed as the diameter the network's own diam_mean implies.
         double rescale = Size.DiamMean / diameter;
-        var maskPass = Model.Run(image, baseSettings with { Diameter = Model.DiamMean / rescale });
+        var maskPass = Model.Run(image, baseSettings with { Diameter = Model.DiamMean / rescale }, cancel);
         var masks = MaskDynamics.ComputeMasks(maskPass.DY, maskPass.DX, maskPass.CellProb, maskPass.Height, maskPass.Width,
             new MaskOptions { Interp = false, Rescale = maskPass.Rescale });
         var labels = NearestResize.Labels(masks.Masks, image.Height, image.Width);

@@ -100,11 +100,11 @@ public sealed partial class ResegmentFrameConsumer(
             var size = lease.SizeModel ?? SizeModel.LoadBeside(lease.WeightsPath, lease.Model.Network.StyleLength)
                 ?? throw new InvalidOperationException(
                     $"{m.Model} version {lease.Version} has no size model beside {lease.WeightsPath}, so diameter 0 cannot be estimated; give the objects' diameter in pixels");
-            result = new FrameSegmenter(lease.Model, size).Segment(image, s with { Diameter = 0 });
+            result = new FrameSegmenter(lease.Model, size).Segment(image, s with { Diameter = 0 }, cancel);
         }
         else
         {
-            result = diameters.Segment(lease, frame.Acquisition, image, s);
+            result = diameters.Segment(lease, frame.Acquisition, image, s, cancel);
         }
         string path = Path.Combine(Path.GetFullPath(o.OutputRoot), Folder, m.FrameId.ToString("N"), $"{m.RequestId:N}_cp_masks.tif");
         FileHash.WriteAtomically(path, temp => TiffWriter.WriteLabels(temp, result.Masks));

@@ -141,7 +141,7 @@ public sealed partial class SegmentFramesConsumer(
                         if (diameters.PlannedDiameter(lease, job.Message.Acquisition, s) is { } diameter)
                             planned.Add((job, KeyOf(job.Image, diameter, planned.Count)));
                         else
-                            Segmented(job, diameters.Segment(lease, job.Message.Acquisition, job.Image, s));
+                            Segmented(job, diameters.Segment(lease, job.Message.Acquisition, job.Image, s, cancel));
                         return Task.FromResult(true);
                     });
                 }
@@ -151,7 +151,7 @@ public sealed partial class SegmentFramesConsumer(
                     IReadOnlyList<SegmentationResult>? results = null;
                     try
                     {
-                        results = diameters.SegmentBatch(lease, group.Select(j => j.Message.Acquisition).ToList(), group.Select(j => j.Image).ToList(), s);
+                        results = diameters.SegmentBatch(lease, group.Select(j => j.Message.Acquisition).ToList(), group.Select(j => j.Image).ToList(), s, cancel);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException && group.Count > 1)
                     {
@@ -167,7 +167,7 @@ public sealed partial class SegmentFramesConsumer(
                     {
                         await RunAsync(job, () =>
                         {
-                            Segmented(job, diameters.Segment(lease, job.Message.Acquisition, job.Image, s));
+                            Segmented(job, diameters.Segment(lease, job.Message.Acquisition, job.Image, s, cancel));
                             return Task.FromResult(true);
                         });
                     }

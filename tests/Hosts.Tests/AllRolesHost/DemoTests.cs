@@ -57,8 +57,38 @@ public class DemoTests
         string line = await view.Line.Task.WaitAsync(TimeSpan.FromMinutes(2));
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        // Frame 0 is written when the microscope starts, frame 1 100 s later.
-        Assert.StartsWith("written 1/2 | segmented ", line);
+        // Frame 0 is written as the microscope starts (beside the line, off the demo's thread), frame 1 100 s later.
+        Assert.Matches(@"^written [01]/2 \| segmented ", line);
+    }
+
+    [Fact]
+    public async Task Microscope_BehindItsRate_WritesOffTheCallersThread_AndAStopEndsTheWriting()
+    {
+        using var tmp = new TempFolder("acqseg-microscope");
+        const int frames = 40;
+        var microscope = new SimulatedMicroscope(new MicroscopeSettings { Folder = tmp.Path, FramesPerSecond = 1000, Frames = frames, Seed = 1 },
+            new LateClock());
+        using var stop = new CancellationTokenSource();
+
+        var writing = microscope.RunAsync(stop.Token);
+
+        // Every frame is overdue on this clock: a microscope that wrote on the caller's thread returned only when done.
+        Assert.False(writing.IsCompleted, $"RunAsync returned after writing all {microscope.Written} frames on the caller's thread");
+        while (microscope.Written < 2) await Task.Delay(10);
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writing);
+        int written = microscope.Written;
+        Assert.InRange(written, 2, frames - 1);
+        Assert.Equal(written, Directory.GetFiles(tmp.Path, "*.tif").Length);
+        Assert.Empty(Directory.GetFiles(tmp.Path, "*.part"));
+    }
+
+    /// <summary>A clock an hour further on at every reading, so each frame is already due when the microscope looks.</summary>
+    private sealed class LateClock : TimeProvider
+    {
+        private long readings;
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch + TimeSpan.FromHours(Interlocked.Increment(ref readings));
     }
 
     [Theory]
