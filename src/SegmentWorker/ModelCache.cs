@@ -1,6 +1,7 @@
 using AcqSeg.Engine.Inference;
 using AcqSeg.Models;
 using AcqSeg.Models.Sizing;
+using AcqSeg.Models.Zoo;
 using AcqSeg.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,19 +16,21 @@ namespace AcqSeg.SegmentWorker;
 /// </summary>
 public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentWorkerOptions> options, ILogger<ModelCache> logger) : IDisposable
 {
-    private sealed class Entry(CellposeModel model, int version, string path, SizeModel? size)
+    private sealed class Entry(CellposeModel model, int version, string path, SizeModel? size, MaskThresholds? thresholds)
     {
         public CellposeModel Model { get; } = model;
         public int Version { get; } = version;
         public string Path { get; } = path;
         public SizeModel? Size { get; } = size;
+        public MaskThresholds? Thresholds { get; } = thresholds;
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
 
     private readonly Dictionary<string, Entry> loaded = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim loadGate = new(1, 1);
 
-    public sealed class Lease(CellposeModel model, string name, int version, string weightsPath, SizeModel? size, SemaphoreSlim gate) : IDisposable
+    public sealed class Lease(CellposeModel model, string name, int version, string weightsPath, SizeModel? size, MaskThresholds? thresholds,
+        SemaphoreSlim gate) : IDisposable
     {
         public CellposeModel Model { get; } = model;
         public string Name { get; } = name;
@@ -36,6 +39,8 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
         public string WeightsPath { get; } = weightsPath;
         /// <summary>The version's size model (for SegmentWorker:Diameter 0), null when it has none.</summary>
         public SizeModel? SizeModel { get; } = size;
+        /// <summary>The mask thresholds chosen for the version's weights (thresholds.json beside them), null when none were.</summary>
+        public MaskThresholds? Thresholds { get; } = thresholds;
         public void Dispose() => gate.Release();
     }
 
@@ -50,7 +55,8 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             {
                 var device = DeviceChoice.Parse(options.Value.Device);
                 var network = CellposeModel.Load(latest.Path, device);
-                entry = new Entry(network, latest.Version, latest.Path, SizeModelBeside(model, latest.Version, latest.Path, network));
+                entry = new Entry(network, latest.Version, latest.Path, SizeModelBeside(model, latest.Version, latest.Path, network),
+                    ThresholdsBeside(model, latest.Version, latest.Path));
                 loaded[model] = entry;
                 AcqSegMetrics.ModelVersionInfo.WithLabels(model).Set(latest.Version);
                 LogLoaded(model, latest.Version, latest.Path);
@@ -66,7 +72,7 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             loadGate.Release();
         }
         await entry.Gate.WaitAsync(cancel);
-        return new Lease(entry.Model, model, entry.Version, entry.Path, entry.Size, entry.Gate);
+        return new Lease(entry.Model, model, entry.Version, entry.Path, entry.Size, entry.Thresholds, entry.Gate);
     }
 
     /// <summary>
@@ -88,6 +94,25 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
         }
     }
 
+    /// <summary>
+    /// The mask thresholds chosen for the weights. A file that cannot be read is left out with a warning naming it and the
+    /// fix: the frames then run at the configured thresholds or Cellpose's, rather than failing.
+    /// </summary>
+    private MaskThresholds? ThresholdsBeside(string model, int version, string weights)
+    {
+        try
+        {
+            var chosen = MaskThresholds.LoadBeside(weights);
+            if (chosen is not null) LogThresholds(model, version, chosen.FlowThreshold, chosen.CellprobThreshold, MaskThresholds.PathBeside(weights));
+            return chosen;
+        }
+        catch (MaskThresholdsFileException ex)
+        {
+            LogThresholdsUnusable(model, version, ex.Path, ex.Reason);
+            return null;
+        }
+    }
+
     /// <summary>Disposes a replaced model once the frame running on it (if any) has finished.</summary>
     private static async Task RetireAsync(Entry old)
     {
@@ -103,6 +128,12 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {ModelVersion}: size model {Path} not used, frames run at its diam_labels: {Problem}")]
     private partial void LogSizeModelUnusable(string model, int modelVersion, string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {ModelVersion}: thresholds file {Path} not used, frames run at the configured or Cellpose's thresholds: {Problem}")]
+    private partial void LogThresholdsUnusable(string model, int modelVersion, string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} version {ModelVersion}: flow threshold {FlowThreshold}, cell-probability threshold {CellprobThreshold} chosen for its weights ({Path}), used where SegmentWorker does not set them")]
+    private partial void LogThresholds(string model, int modelVersion, float flowThreshold, float cellprobThreshold, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {ModelVersion} from {Path}")]
     private partial void LogLoaded(string model, int modelVersion, string path);

@@ -1,3 +1,4 @@
+using AcqSeg.Models.Zoo;
 using System.ComponentModel.DataAnnotations;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Pipeline;
@@ -91,9 +92,13 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     public string Precision { get; set; } = "auto";
     /// <summary>Fast path tiles: cellpose (Cellpose's 224-pixel tiles, masks as the exact path's) or large (fewer passes).</summary>
     public string FastTiles { get; set; } = "cellpose";
+    /// <summary>Maximum flow error per mask; unset: the threshold chosen for the model version's weights
+    /// (thresholds.json beside them, `acqseg zoo set-thresholds`), else Cellpose's 0.4.</summary>
     [Range(0.0, 100.0)]
-    public float FlowThreshold { get; set; } = 0.4f;
-    public float CellprobThreshold { get; set; }
+    public float? FlowThreshold { get; set; }
+
+    /// <summary>Cell-probability threshold; unset: the one chosen for the model version's weights, else Cellpose's 0.</summary>
+    public float? CellprobThreshold { get; set; }
     [Range(0, 1_000_000)]
     public int MinSize { get; set; } = 15;
     [Range(0, 3)]
@@ -119,9 +124,17 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         Fast = !Exact,
         Precision = NetworkPrecisionExtensions.Parse(Precision),
         FastTiles = FastTilesExtensions.Parse(FastTiles),
-        FlowThreshold = FlowThreshold,
-        CellprobThreshold = CellprobThreshold,
+        FlowThreshold = FlowThreshold ?? MaskThresholds.DefaultFlowThreshold,
+        CellprobThreshold = CellprobThreshold ?? MaskThresholds.DefaultCellprobThreshold,
         MinSize = MinSize,
+    };
+
+    /// <summary>The settings for frames of a model version: a threshold set here wins, else the one chosen for the
+    /// version's weights (<paramref name="chosen"/>), else Cellpose's.</summary>
+    public SegmentSettings ToSettings(MaskThresholds? chosen) => ToSettings() with
+    {
+        FlowThreshold = FlowThreshold ?? chosen?.FlowThreshold ?? MaskThresholds.DefaultFlowThreshold,
+        CellprobThreshold = CellprobThreshold ?? chosen?.CellprobThreshold ?? MaskThresholds.DefaultCellprobThreshold,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -36,6 +36,38 @@ public class SegmentCommandTests
     }
 
     [SkippableFact]
+    public void Segment_WeightsWithChosenThresholds_RunAtThem_AndAGivenThresholdWins()
+    {
+        using var tmp = new TempFolder();
+        string input = tmp.File("synth_256.tif");
+        File.Copy(SharedData.Reference("synth_256.tif"), input);
+        string weights = tmp.File("chosen.pth");
+        File.Copy(Model, weights);
+        CliRun Segment(string outName, params string[] extra) =>
+            CliRun.Of(["segment", input, "--model", weights, "--diameter", "30", "--device", "cpu", "--out", tmp.Sub(outName), .. extra]);
+        LabelImage Masks(string outName) => TiffReader.ReadLabels(Path.Combine(tmp.File(outName), "synth_256_cp_masks.tif"));
+        var plain = Segment("plain");
+        var strict = Segment("strict", "--cellprob-threshold", "2");
+        Assert.True(plain.ExitCode == 0 && strict.ExitCode == 0, plain.Error + strict.Error);
+        Assert.NotEqual(Masks("plain").Labels, Masks("strict").Labels);
+
+        File.WriteAllText(tmp.File("chosen_thresholds.json"), """{"flow_threshold": 0.4, "cellprob_threshold": 2, "chosen_by": "this test"}""");
+        var chosen = Segment("chosen");
+        var overridden = Segment("overridden", "--cellprob-threshold", "0");
+
+        Assert.True(chosen.ExitCode == 0, chosen.Error);
+        Assert.Equal(Masks("strict").Labels, Masks("chosen").Labels);
+        Assert.Contains("0.4 flow threshold, 2 cell-probability threshold (" + tmp.File("chosen_thresholds.json"), chosen.Error);
+        Assert.True(overridden.ExitCode == 0, overridden.Error);
+        Assert.Equal(Masks("plain").Labels, Masks("overridden").Labels);
+
+        File.WriteAllText(tmp.File("chosen_thresholds.json"), "{ broken");
+        var broken = Segment("broken");
+        Assert.Equal(CliApp.UsageError, broken.ExitCode);
+        Assert.Contains("chosen_thresholds.json: not valid JSON", broken.Error);
+    }
+
+    [SkippableFact]
     public void Segment_CellposeFlagNames_WriteSegNpyOutlinesTextRoisAndPng_MatchingTheMasks()
     {
         using var tmp = new TempFolder();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
 
@@ -8,14 +9,14 @@ internal sealed class MaskThresholdOptions
 {
     public Option<float> FlowThreshold { get; } = new("--flow-threshold", "--flow_threshold")
     {
-        Description = "Maximum flow error per mask (0 turns flow QC off)",
-        DefaultValueFactory = _ => 0.4f,
+        Description = "Maximum flow error per mask (0 turns flow QC off; default: the model's thresholds.json, else 0.4)",
+        DefaultValueFactory = _ => MaskThresholds.DefaultFlowThreshold,
     };
 
     public Option<float> CellprobThreshold { get; } = new("--cellprob-threshold", "--cellprob_threshold")
     {
-        Description = "Pixels with cell-probability logit above this take part in masks",
-        DefaultValueFactory = _ => 0f,
+        Description = "Pixels with cell-probability logit above this take part in masks (default: the model's thresholds.json, else 0)",
+        DefaultValueFactory = _ => MaskThresholds.DefaultCellprobThreshold,
     };
 
     public Option<int> MinSize { get; } = new("--min-size", "--min_size")
@@ -25,6 +26,25 @@ internal sealed class MaskThresholdOptions
     };
 
     public IEnumerable<Option> All => [FlowThreshold, CellprobThreshold, MinSize];
+
+    /// <summary>
+    /// The thresholds to run <paramref name="modelPath"/>'s weights at: each one given on the command line, else the one
+    /// chosen for those weights (<see cref="MaskThresholds"/> beside them), else Cellpose's default. <c>From</c> names the
+    /// thresholds file when it supplied one of them.
+    /// </summary>
+    public (float Flow, float Cellprob, string? From) Resolve(ParseResult r, string? modelPath)
+    {
+        bool flowGiven = r.GetResult(FlowThreshold) is { Implicit: false }, cellprobGiven = r.GetResult(CellprobThreshold) is { Implicit: false };
+        MaskThresholds? chosen = null;
+        if (modelPath is not null && !(flowGiven && cellprobGiven))
+        {
+            try { chosen = MaskThresholds.LoadBeside(modelPath); }
+            catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
+        }
+        float flow = flowGiven || chosen is null ? r.GetValue(FlowThreshold) : chosen.FlowThreshold;
+        float cellprob = cellprobGiven || chosen is null ? r.GetValue(CellprobThreshold) : chosen.CellprobThreshold;
+        return (flow, cellprob, chosen is null ? null : MaskThresholds.PathBeside(modelPath!));
+    }
 
     public void Validate(ParseResult r)
     {

@@ -160,6 +160,9 @@ public static class SegmentCommand
             if (given.Length == 0) throw new UsageException("no inputs: give image files or folders (or Cellpose's --dir FOLDER / --image_path FILE)");
             var files = InputFiles.Expand(given, rasters: true);
             string modelPath = ModelLocator.Resolve(r.GetValue(model)!);
+            var (flow, cellprob, from) = thresholds.Resolve(r, modelPath);
+            settings = settings with { FlowThreshold = flow, CellprobThreshold = cellprob };
+            if (from is not null) console.Error.WriteLine($"acqseg segment: {flow} flow threshold, {cellprob} cell-probability threshold ({from}, chosen for these weights)");
             DeviceChoice deviceChoice;
             try { deviceChoice = DeviceChoice.Parse(deviceName); }
             catch (ArgumentException ex) { throw new UsageException($"--device: {ex.Message}"); }

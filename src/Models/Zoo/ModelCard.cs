@@ -106,6 +106,13 @@ public static class ModelCard
         else sb.AppendLine(inv, $"None: `--diameter 0` uses diam_labels ({Num(v.DiamLabels)}). Train one with `acqseg zoo train-size {manifest.Name} --dir DIR`.");
         sb.AppendLine();
 
+        sb.AppendLine("## Mask thresholds");
+        sb.AppendLine();
+        sb.AppendLine(v.Thresholds is { } mt
+            ? string.Create(inv, $"`thresholds.json`: flow threshold {mt.FlowThreshold}, cell-probability threshold {mt.CellprobThreshold}, which `segment`, `zoo eval` and the segment worker run at unless given others. Chosen by {mt.ChosenBy}.")
+            : $"Cellpose's (flow threshold 0.4, cell-probability threshold 0). `acqseg zoo set-thresholds {manifest.Name}` records ones chosen by cross-validation.");
+        sb.AppendLine();
+
         sb.AppendLine("## Style examples (model suggestion)");
         sb.AppendLine();
         sb.AppendLine(facts.Styles is { } st

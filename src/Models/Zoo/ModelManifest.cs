@@ -91,6 +91,10 @@ public sealed record ModelVersion
     /// <summary>Set when the version has a size model (size.json).</summary>
     public SizeModelInfo? SizeModel { get; init; }
 
+    /// <summary>Mask thresholds chosen for this version's weights (also in thresholds.json beside them, which is what runs);
+    /// null: Cellpose's 0.4 and 0.</summary>
+    public MaskThresholds? Thresholds { get; init; }
+
     /// <summary>Licences of the data this version itself was trained on (null: none recorded); what its lineage
     /// brings is added by <see cref="ModelZoo.CarriedLicences"/>.</summary>
     public List<DataLicence>? Licences { get; init; }

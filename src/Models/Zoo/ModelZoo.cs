@@ -94,8 +94,11 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
             string old = Path.Combine(folder, VersionsFolder, manifest.Current.ToString(CultureInfo.InvariantCulture));
             Directory.CreateDirectory(old);
             File.Copy(target, Path.Combine(old, WeightsFile), overwrite: true);
-            string size = Path.Combine(folder, SizeFile);
-            if (File.Exists(size)) File.Move(size, Path.Combine(old, SizeFile), overwrite: true);
+            foreach (string beside in new[] { SizeFile, MaskThresholds.ZooFile })
+            {
+                string file = Path.Combine(folder, beside);
+                if (File.Exists(file)) File.Move(file, Path.Combine(old, beside), overwrite: true);
+            }
         }
         string tmp = target + ".tmp";
         File.Copy(weightsFile, tmp, overwrite: true);
@@ -109,6 +112,7 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
             DiamMean = diamMean,
             DiamLabels = diamLabels,
             SizeModel = null,
+            Thresholds = null,
         };
         Save(manifest with { Name = name, Current = version.Version, Versions = [.. manifest.Versions, version] });
         return version;
@@ -169,6 +173,20 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
             throw new ZooException($"the size model takes styles of length {size.StyleLength}, model '{name}' makes {styleLength}");
         size.Save(Path.Combine(Folder(name), SizeFile));
         return Update(manifest, manifest.Current, v => v with { SizeModel = info.WithPassesOf(size) });
+    }
+
+    /// <summary>
+    /// Stores the mask thresholds chosen for the current version's weights (thresholds.json beside model.pth, which
+    /// `segment`, `zoo eval` and the segment worker run at when not given thresholds of their own) and records them in
+    /// the manifest. The AP recorded for the version was measured at the old thresholds: score it again (`zoo eval`).
+    /// </summary>
+    public ModelVersion SetThresholds(string name, MaskThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        var manifest = Manifest(name);
+        if (thresholds.Problem() is { } problem) throw new ZooException(problem);
+        thresholds.Save(Path.Combine(Folder(name), MaskThresholds.ZooFile));
+        return Update(manifest, manifest.Current, v => v with { Thresholds = thresholds });
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AcqSeg.Contracts;
+using AcqSeg.Models.Zoo;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
@@ -69,9 +70,9 @@ public sealed partial class ResegmentFrameConsumer(
     }
 
     /// <summary>The worker's settings with the request's diameter and thresholds where it gives them.</summary>
-    private SegmentSettings SettingsFor(ResegmentFrame m)
+    private SegmentSettings SettingsFor(ResegmentFrame m, MaskThresholds? chosen)
     {
-        var s = options.Value.ToSettings();
+        var s = options.Value.ToSettings(chosen);
         return s with
         {
             Diameter = m.Diameter ?? s.Diameter,
@@ -90,8 +91,8 @@ public sealed partial class ResegmentFrameConsumer(
         var image = FrameSegmentation.ReadSinglePlane(frame.Path, o);
         if (await FileHash.Sha256Async(frame.Path, cancel) != m.Sha256)
             throw new InvalidOperationException($"frame {m.FrameId}'s file {frame.Path} has changed on disk since it was segmented; its new content will be segmented as it arrives, reopen the frame then");
-        var s = SettingsFor(m);
         using var lease = await models.AcquireAsync(m.Model, cancel);
+        var s = SettingsFor(m, lease.Thresholds);
         FrameSegmenter.ValidateChannels(image, s);
         SegmentationResult result;
         if (m.Diameter is 0)

@@ -131,6 +131,7 @@ public sealed partial class SegmentFramesConsumer(
             }
             using (lease)
             {
+                s = options.Value.ToSettings(lease.Thresholds);
                 var planned = new List<(FrameJob Job, PassKey Key)>();
                 foreach (var job in jobs)
                 {

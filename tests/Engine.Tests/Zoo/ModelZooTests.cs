@@ -66,6 +66,70 @@ public sealed class ModelZooTests : IDisposable
     }
 
     [Fact]
+    public void SetThresholds_WritesThemBesideTheWeights_OnTheCard_AndTheyStayWithTheirVersion()
+    {
+        var zoo = NewZoo();
+        zoo.AddVersion("m", TinyWeights("a.pth", 1), new ModelVersion());
+        string weights = zoo.WeightsPath("m");
+        string card() => File.ReadAllText(Path.Combine(zoo.Folder("m"), "card.md"));
+        Assert.Null(MaskThresholds.LoadBeside(weights));
+        Assert.Contains("Cellpose's (flow threshold 0.4, cell-probability threshold 0)", card());
+        var chosen = new MaskThresholds { FlowThreshold = 0.5f, CellprobThreshold = -0.5f, ChosenBy = "two Usiigaci folds (docs/runs/phase-thresholds)" };
+
+        zoo.SetThresholds("m", chosen);
+
+        Assert.Equal(Path.Combine(zoo.Folder("m"), "thresholds.json"), MaskThresholds.PathBeside(weights));
+        Assert.Equal(chosen, MaskThresholds.LoadBeside(weights));
+        Assert.Equal(chosen, zoo.Manifest("m").Find(1)!.Thresholds);
+        Assert.Contains("`thresholds.json`: flow threshold 0.5, cell-probability threshold -0.5, which `segment`, `zoo eval` and the segment worker run at unless given others. Chosen by two Usiigaci folds", card());
+
+        // A new version's weights start at Cellpose's; the old version keeps its thresholds beside its weights.
+        zoo.AddVersion("m", TinyWeights("b.pth", 2), new ModelVersion());
+        Assert.Null(MaskThresholds.LoadBeside(zoo.WeightsPath("m")));
+        Assert.Null(zoo.Manifest("m").Find(2)!.Thresholds);
+        Assert.Equal(chosen, MaskThresholds.LoadBeside(Path.Combine(zoo.Folder("m"), "versions", "1", "model.pth")));
+        Assert.Equal(chosen, zoo.Manifest("m").Find(1)!.Thresholds);
+    }
+
+    [Theory]
+    [InlineData(-0.1f, 0f, "x", "flow threshold -0.1 must be 0 (check off) to 10")]
+    [InlineData(0.4f, 7f, "x", "cell-probability threshold 7 must be -6 to 6")]
+    [InlineData(float.NaN, 0f, "x", "flow threshold NaN")]
+    [InlineData(0.4f, 0f, " ", "say how the thresholds were chosen")]
+    public void SetThresholds_Refuses_WhatCannotRun_OrSaysNotHowItWasChosen(float flow, float cellprob, string chosenBy, string message)
+    {
+        var zoo = NewZoo();
+        zoo.AddVersion("m", TinyWeights("a.pth", 1), new ModelVersion());
+
+        var ex = Assert.Throws<ZooException>(() => zoo.SetThresholds("m", new MaskThresholds { FlowThreshold = flow, CellprobThreshold = cellprob, ChosenBy = chosenBy }));
+
+        Assert.Contains(message, ex.Message);
+        Assert.False(File.Exists(Path.Combine(zoo.Folder("m"), "thresholds.json")));
+    }
+
+    [Fact]
+    public void ThresholdsFile_BesideAnyWeights_IsNamedAfterThem_AndABrokenOneNamesItselfAndTheFix()
+    {
+        string dir = Directory.CreateTempSubdirectory("acqseg-thresholds").FullName;
+        try
+        {
+            string weights = Path.Combine(dir, "phase_v3.pth");
+            Assert.Equal(Path.Combine(dir, "phase_v3_thresholds.json"), MaskThresholds.PathBeside(weights));
+            File.WriteAllText(Path.Combine(dir, "phase_v3_thresholds.json"), "{\"flow_threshold\": 0.4, \"cellprob_threshold\": 9, \"chosen_by\": \"x\"}");
+
+            var ex = Assert.Throws<MaskThresholdsFileException>(() => MaskThresholds.LoadBeside(weights));
+
+            Assert.Contains("phase_v3_thresholds.json: cell-probability threshold 9 must be -6 to 6; rewrite it with `acqseg zoo set-thresholds` or delete it", ex.Message);
+            File.WriteAllText(Path.Combine(dir, "phase_v3_thresholds.json"), "{ not json");
+            Assert.Contains("not valid JSON", Assert.Throws<MaskThresholdsFileException>(() => MaskThresholds.LoadBeside(weights)).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void SetRefinePasses_RewritesOnlyThePassCount_AndTheCardSaysSo()
     {
         var zoo = NewZoo();

@@ -14,6 +14,6 @@ public static class ZooCommand
         ZooListCommand.Create(console), ZooShowCommand.Create(console), ZooImportCommand.Create(console), ZooExportCommand.Create(console),
         ZooTrainSizeCommand.Create(console), ZooAddStylesCommand.Create(console), ZooSuggestCommand.Create(console), ZooEvalCommand.Create(console),
         ZooCompareCommand.Create(console), ZooSizeCheckCommand.Create(console), ZooSizePassesCommand.Create(console), ZooAverageCommand.Create(console),
-        ZooTargetCommand.Create(console), ZooLicenceCommand.Create(console), ZooParityCommand.Create(console),
+        ZooTargetCommand.Create(console), ZooLicenceCommand.Create(console), ZooParityCommand.Create(console), ZooThresholdsCommand.Create(console),
     };
 }

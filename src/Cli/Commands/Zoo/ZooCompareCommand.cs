@@ -59,6 +59,13 @@ internal static class ZooCompareCommand
             var loaded = new Dictionary<string, (CellposeModel Model, FrameSegmenter Segmenter)>(StringComparer.Ordinal);
             try
             {
+                // Each model at the thresholds chosen for its weights, as it runs in the service.
+                SegmentationResult Segment(string name, ImageData image, SegmentSettings s)
+                {
+                    var segmenter = SegmenterOf(name);
+                    return segmenter.Segment(image, AtChosenThresholds(s, ZooCall(() => zoo.WeightsPath(name))));
+                }
+
                 FrameSegmenter SegmenterOf(string name)
                 {
                     if (loaded.TryGetValue(name, out var entry)) return entry.Segmenter;
@@ -91,10 +98,10 @@ internal static class ZooCompareCommand
                         var style = ZooNetwork.StyleOf(referenceModel, image, settings.Chan, settings.Chan2, sd);
                         string pick = suggester.Suggest(style).Model;
                         chosen[pick] = chosen.GetValueOrDefault(pick) + 1;
-                        double generalAp = SegmentationMetrics.AveragePrecision(truth, SegmenterOf(generalist).Segment(image, settings).Masks);
+                        double generalAp = SegmentationMetrics.AveragePrecision(truth, Segment(generalist, image, settings).Masks);
                         general.Add(generalAp);
                         // When the styles choose the generalist itself, its masks are already scored.
-                        ensemble.Add(pick == generalist ? generalAp : SegmentationMetrics.AveragePrecision(truth, SegmenterOf(pick).Segment(image, settings).Masks));
+                        ensemble.Add(pick == generalist ? generalAp : SegmentationMetrics.AveragePrecision(truth, Segment(pick, image, settings).Masks));
                     }
                     allEnsemble.AddRange(ensemble);
                     allGeneral.AddRange(general);

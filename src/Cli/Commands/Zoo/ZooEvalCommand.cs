@@ -5,6 +5,7 @@ using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
 using AcqSeg.Models.Sizing;
+using AcqSeg.Models.Zoo;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;
@@ -49,7 +50,10 @@ internal static class ZooEvalCommand
             string? sizePath = zoo.SizeModelPath(n);
             using var model = CellposeModel.Load(weights, DeviceChoice.Parse(r.GetValue(device)!));
             var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
-            var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2), Fast = onFast };
+            var settings = AtChosenThresholds(new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2), Fast = onFast }, weights);
+            // Named when thresholds chosen for the weights apply (Cellpose's otherwise).
+            string at = MaskThresholds.LoadBeside(weights) is null ? ""
+                : string.Create(Inv, $", flow threshold {settings.FlowThreshold}, cell-probability threshold {settings.CellprobThreshold}");
             foreach (string dir in r.GetValue(dirs)!)
             {
                 var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);
@@ -63,7 +67,7 @@ internal static class ZooEvalCommand
                 string folder = EvalFolderName(dir);
                 ZooCall(() => zoo.RecordAp(n, folder, aps.Average(), atTrueDiameter: atTruth, fastPath: onFast));
                 console.Out.WriteLine(string.Create(Inv,
-                    $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")} ({(onFast ? "fast" : "exact")} path): mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
+                    $"{n} v{zoo.Manifest(n).Current} on {folder}{(atTruth ? " at the true diameter" : "")} ({(onFast ? "fast" : "exact")} path{at}): mean AP@0.5 {aps.Average():0.000} over {aps.Count} images"));
             }
             var scored = ZooCall(() => zoo.Manifest(n));
             foreach (var t in onFast ? [] : scored.Targets ?? [])

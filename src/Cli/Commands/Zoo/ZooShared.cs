@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Network;
+using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Zoo;
 using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
@@ -30,6 +31,16 @@ internal static class ZooShared
         string root = folder ?? ModelLocator.ZooRoot() ?? ModelLocator.DefaultZooRoot();
         if (mustExist && !Directory.Exists(root)) throw new UsageException($"zoo folder '{root}' does not exist; pass --zoo DIR or import a model first");
         return ZooNetwork.Open(root);
+    }
+
+    /// <summary>The settings with the mask thresholds chosen for <paramref name="weights"/> (thresholds.json beside them),
+    /// unchanged when none were: a model is scored at the thresholds it runs at.</summary>
+    internal static SegmentSettings AtChosenThresholds(SegmentSettings settings, string weights)
+    {
+        MaskThresholds? chosen;
+        try { chosen = MaskThresholds.LoadBeside(weights); }
+        catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
+        return chosen is null ? settings : settings with { FlowThreshold = chosen.FlowThreshold, CellprobThreshold = chosen.CellprobThreshold };
     }
 
     internal static T ZooCall<T>(Func<T> action)
