@@ -34,6 +34,8 @@ public sealed record MaskThresholds
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        // Read by people as well: quotes and apostrophes as they are, not \u0027 (the files are never embedded in HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>What is wrong with these thresholds (null: nothing).</summary>

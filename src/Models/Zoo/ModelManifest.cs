@@ -139,6 +139,8 @@ public sealed record ModelManifest
         DictionaryKeyPolicy = null,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Read by people as well: quotes and apostrophes as they are, not \u0027 (the files are never embedded in HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public string Name { get; init; } = "";

@@ -74,14 +74,17 @@ public sealed class ModelZooTests : IDisposable
         string card() => File.ReadAllText(Path.Combine(zoo.Folder("m"), "card.md"));
         Assert.Null(MaskThresholds.LoadBeside(weights));
         Assert.Contains("Cellpose's (flow threshold 0.4, cell-probability threshold 0)", card());
-        var chosen = new MaskThresholds { FlowThreshold = 0.5f, CellprobThreshold = -0.5f, ChosenBy = "two Usiigaci folds (docs/runs/phase-thresholds)" };
+        var chosen = new MaskThresholds { FlowThreshold = 0.5f, CellprobThreshold = -0.5f, ChosenBy = "two Usiigaci folds against Cellpose's (docs/runs/phase-thresholds)" };
 
         zoo.SetThresholds("m", chosen);
 
         Assert.Equal(Path.Combine(zoo.Folder("m"), "thresholds.json"), MaskThresholds.PathBeside(weights));
         Assert.Equal(chosen, MaskThresholds.LoadBeside(weights));
         Assert.Equal(chosen, zoo.Manifest("m").Find(1)!.Thresholds);
-        Assert.Contains("`thresholds.json`: flow threshold 0.5, cell-probability threshold -0.5, which `segment`, `zoo eval` and the segment worker run at unless given others. Chosen by two Usiigaci folds", card());
+        // Files people read: the apostrophe as written, not \u0027.
+        Assert.Contains("against Cellpose's", File.ReadAllText(MaskThresholds.PathBeside(weights)));
+        Assert.Contains("against Cellpose's", File.ReadAllText(Path.Combine(zoo.Folder("m"), "manifest.json")));
+        Assert.Contains("`thresholds.json`: flow threshold 0.5, cell-probability threshold -0.5, which `segment`, `zoo eval` and the segment worker run at unless given others. Chosen by two Usiigaci folds against Cellpose's", card());
 
         // A new version's weights start at Cellpose's; the old version keeps its thresholds beside its weights.
         zoo.AddVersion("m", TinyWeights("b.pth", 2), new ModelVersion());
