@@ -49,8 +49,10 @@ public sealed partial class SegmentFramesConsumerTests
         await harness.Stop();
         var took = stopping.Elapsed;
 
-        // The consumer's second of grace, then at most one pass of a 224-pixel tile.
-        Assert.True(took < TimeSpan.FromSeconds(8), $"the stop took {took.TotalSeconds:0.0} s");
+        // The consumer's second of grace, then the forward pass under way: 8 tiles of 224 pixels through the full-width
+        // reference network, 1-7 s on this 2-core machine as the rest of the suite loads it. The frame alone takes minutes
+        // (142 s idle), which is what a stop waited for before.
+        Assert.True(took < TimeSpan.FromSeconds(30), $"the stop took {took.TotalSeconds:0.0} s");
         var row = await db.Frames.GetAsync(message.FrameId);
         Assert.Equal(FrameStates.Acquired, row!.State);
         Assert.False(harness.Published.Select<FrameSegmented>().Any());

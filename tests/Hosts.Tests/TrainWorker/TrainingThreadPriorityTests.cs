@@ -26,11 +26,19 @@ public sealed class TrainingThreadPriorityTests
         // The run's own thread ends just after its result is set: wait for it, not for anything else.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         List<(int Tid, string Name, int Nice)> lowered;
-        while ((lowered = ThreadNices().Where(t => t.Nice >= 10).ToList()).Count > 0 && DateTime.UtcNow < deadline)
+        while ((lowered = ThreadNices().Where(t => t.Nice >= 10 && !IsTieringWorker(t.Name)).ToList()).Count > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(100);
         Assert.True(lowered.Count == 0, "threads still at nice >= 10 after the run: "
             + string.Join(", ", lowered.Select(t => $"{t.Tid} '{t.Name}' (nice before the run: {(before.TryGetValue(t.Tid, out var b) ? b.Nice.ToString() : "not yet started")})")));
     }
+
+    /// <summary>
+    /// The runtime's tiered-compilation worker (".NET Tiered Compilation Worker", cut to 15 characters by the kernel). The
+    /// runtime starts it from whichever thread's code first needs recompiling and it ends once idle, so one started from
+    /// the training thread runs at the training's nice until then. Seen in the suite, where other tests keep it busy;
+    /// neither AcqSeg nor an unprivileged process can raise it back (DEVELOPERS.md, "Training beside live segmentation").
+    /// </summary>
+    private static bool IsTieringWorker(string name) => name.StartsWith(".NET Tiered Com", StringComparison.Ordinal);
 
     /// <summary>Every thread of this process with its nice value, from /proc/self/task/TID/stat.</summary>
     private static IEnumerable<(int Tid, string Name, int Nice)> ThreadNices()
