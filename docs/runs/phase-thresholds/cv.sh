@@ -7,6 +7,7 @@
 # cell-probability thresholds (`acqseg remask`, no network) and scored against the true masks. Test-time augmentation
 # needs the network again, so it is scored at the default thresholds only.
 # Usage: bash docs/runs/phase-thresholds/cv.sh K [acqseg binary]     (writes .tmp/phase-thresholds/foldK/grid.csv)
+# Session 23 ran folds 0 and 1 to choose and fold 2 as a check afterwards; their grids are foldK-grid.csv here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 fold=${1:?fold 0-4}
