@@ -1,8 +1,8 @@
-using AcqSeg.Models.Zoo;
 using System.ComponentModel.DataAnnotations;
 using AcqSeg.Engine.Inference;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Engine.Sizing;
+using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.SegmentWorker;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using AcqSeg.Contracts;
-using AcqSeg.Models.Zoo;
 using AcqSeg.Engine.Pipeline;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Models;
 using AcqSeg.Models.Sizing;
+using AcqSeg.Models.Zoo;
 using AcqSeg.Persistence;
 using AcqSeg.ServiceDefaults;
 using MassTransit;

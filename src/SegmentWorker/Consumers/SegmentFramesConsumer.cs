@@ -29,7 +29,6 @@ public sealed partial class SegmentFramesConsumer(
 
     public async Task Consume(ConsumeContext<Batch<FrameAcquired>> context)
     {
-        var settings = options.Value.ToSettings();
         var ended = new List<ConsumeContext<FrameAcquired>>();
         var pending = new List<ExceptionDispatchInfo>();
         var flying = new HashSet<FrameJob>();
@@ -60,7 +59,7 @@ public sealed partial class SegmentFramesConsumer(
 
             // Frames of a model in the batch's order; the model's lease is held while its frames run.
             foreach (var model in read.GroupBy(j => j.Message.Model, StringComparer.Ordinal))
-                await SegmentModelAsync(model.ToList(), settings, context.CancellationToken);
+                await SegmentModelAsync(model.ToList(), context.CancellationToken);
 
             foreach (var job in read.Where(j => j.Result is not null))
                 await RunAsync(job, async () =>
@@ -117,7 +116,7 @@ public sealed partial class SegmentFramesConsumer(
         // Under the model's lease: each frame's planned diameter (a frame whose acquisition has no estimate yet is estimated
         // alone first), then one shared pass per size and diameter. A pass that fails runs its frames one by one, so that
         // only a frame that fails on its own is failed.
-        async Task SegmentModelAsync(List<FrameJob> jobs, SegmentSettings s, CancellationToken cancel)
+        async Task SegmentModelAsync(List<FrameJob> jobs, CancellationToken cancel)
         {
             ModelCache.Lease lease;
             try
@@ -131,7 +130,8 @@ public sealed partial class SegmentFramesConsumer(
             }
             using (lease)
             {
-                s = options.Value.ToSettings(lease.Thresholds);
+                // The worker's settings, with the thresholds chosen for this version's weights where it sets none.
+                var s = options.Value.ToSettings(lease.Thresholds);
                 var planned = new List<(FrameJob Job, PassKey Key)>();
                 foreach (var job in jobs)
                 {
