@@ -115,7 +115,9 @@ public sealed class SegmentWorkerOptions : IValidatableObject
     /// <summary>X_cp_objects.csv, the per-object table (area, centroid, intensities).</summary>
     public bool SaveObjects { get; set; } = true;
 
-    public SegmentSettings ToSettings() => new()
+    /// <summary>The settings for frames of a model version: a threshold set here wins, else the one chosen for the
+    /// version's weights (<paramref name="chosen"/>), else Cellpose's.</summary>
+    public SegmentSettings ToSettings(MaskThresholds? chosen = null) => new()
     {
         Chan = Chan,
         Chan2 = Chan2,
@@ -124,17 +126,9 @@ public sealed class SegmentWorkerOptions : IValidatableObject
         Fast = !Exact,
         Precision = NetworkPrecisionExtensions.Parse(Precision),
         FastTiles = FastTilesExtensions.Parse(FastTiles),
-        FlowThreshold = FlowThreshold ?? MaskThresholds.DefaultFlowThreshold,
-        CellprobThreshold = CellprobThreshold ?? MaskThresholds.DefaultCellprobThreshold,
-        MinSize = MinSize,
-    };
-
-    /// <summary>The settings for frames of a model version: a threshold set here wins, else the one chosen for the
-    /// version's weights (<paramref name="chosen"/>), else Cellpose's.</summary>
-    public SegmentSettings ToSettings(MaskThresholds? chosen) => ToSettings() with
-    {
         FlowThreshold = FlowThreshold ?? chosen?.FlowThreshold ?? MaskThresholds.DefaultFlowThreshold,
         CellprobThreshold = CellprobThreshold ?? chosen?.CellprobThreshold ?? MaskThresholds.DefaultCellprobThreshold,
+        MinSize = MinSize,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -35,15 +35,18 @@ internal sealed class MaskThresholdOptions
     public (float Flow, float Cellprob, string? From) Resolve(ParseResult r, string? modelPath)
     {
         bool flowGiven = r.GetResult(FlowThreshold) is { Implicit: false }, cellprobGiven = r.GetResult(CellprobThreshold) is { Implicit: false };
-        MaskThresholds? chosen = null;
-        if (modelPath is not null && !(flowGiven && cellprobGiven))
-        {
-            try { chosen = MaskThresholds.LoadBeside(modelPath); }
-            catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
-        }
+        var chosen = modelPath is not null && !(flowGiven && cellprobGiven) ? LoadChosen(modelPath) : null;
         float flow = flowGiven || chosen is null ? r.GetValue(FlowThreshold) : chosen.FlowThreshold;
         float cellprob = cellprobGiven || chosen is null ? r.GetValue(CellprobThreshold) : chosen.CellprobThreshold;
         return (flow, cellprob, chosen is null ? null : MaskThresholds.PathBeside(modelPath!));
+    }
+
+    /// <summary>The thresholds chosen for <paramref name="weights"/> (<see cref="MaskThresholds.LoadBeside"/>), null when
+    /// none were; a file that cannot be used is a usage error naming it and the fix.</summary>
+    public static MaskThresholds? LoadChosen(string weights)
+    {
+        try { return MaskThresholds.LoadBeside(weights); }
+        catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
     }
 
     public void Validate(ParseResult r)

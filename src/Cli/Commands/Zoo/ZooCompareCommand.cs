@@ -56,28 +56,28 @@ internal static class ZooCompareCommand
             catch (ZooException ex) { throw new UsageException(ex.Message); }
 
             string deviceSpec = r.GetValue(device)!;
-            var loaded = new Dictionary<string, (CellposeModel Model, FrameSegmenter Segmenter)>(StringComparer.Ordinal);
+            var loaded = new Dictionary<string, (CellposeModel Model, FrameSegmenter Segmenter, MaskThresholds? Thresholds)>(StringComparer.Ordinal);
             try
             {
                 // Each model at the thresholds chosen for its weights, as it runs in the service.
                 SegmentationResult Segment(string name, ImageData image, SegmentSettings s)
                 {
-                    var segmenter = SegmenterOf(name);
-                    return segmenter.Segment(image, AtChosenThresholds(s, ZooCall(() => zoo.WeightsPath(name))));
+                    var (_, segmenter, chosen) = Load(name);
+                    return segmenter.Segment(image, AtChosenThresholds(s, chosen));
                 }
 
-                FrameSegmenter SegmenterOf(string name)
+                (CellposeModel Model, FrameSegmenter Segmenter, MaskThresholds? Thresholds) Load(string name)
                 {
-                    if (loaded.TryGetValue(name, out var entry)) return entry.Segmenter;
-                    var model = LoadModel(ZooCall(() => zoo.WeightsPath(name)), deviceSpec);
+                    if (loaded.TryGetValue(name, out var entry)) return entry;
+                    string weights = ZooCall(() => zoo.WeightsPath(name));
+                    var model = LoadModel(weights, deviceSpec);
                     string? sizePath = zoo.SizeModelPath(name);
-                    var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
-                    loaded[name] = (model, segmenter);
-                    return segmenter;
+                    entry = (model, new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath)), MaskThresholdOptions.LoadChosen(weights));
+                    loaded[name] = entry;
+                    return entry;
                 }
 
-                SegmenterOf(refName);
-                CellposeModel referenceModel = loaded[refName].Model;
+                CellposeModel referenceModel = Load(refName).Model;
                 var settings = new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2) };
                 var table = new StringBuilder();
                 table.AppendLine($"| folder | images | ensemble mean AP@0.5 | {generalist} mean AP@0.5 | models chosen |");

@@ -5,7 +5,6 @@ using AcqSeg.Engine.Training;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Metrics;
 using AcqSeg.Models.Sizing;
-using AcqSeg.Models.Zoo;
 using static AcqSeg.Cli.Commands.Zoo.ZooShared;
 
 namespace AcqSeg.Cli.Commands.Zoo;
@@ -50,10 +49,10 @@ internal static class ZooEvalCommand
             string? sizePath = zoo.SizeModelPath(n);
             using var model = CellposeModel.Load(weights, DeviceChoice.Parse(r.GetValue(device)!));
             var segmenter = new FrameSegmenter(model, sizePath is null ? null : SizeModel.Load(sizePath));
-            var settings = AtChosenThresholds(new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2), Fast = onFast }, weights);
+            var chosen = MaskThresholdOptions.LoadChosen(weights);
+            var settings = AtChosenThresholds(new SegmentSettings { Diameter = d, Chan = r.GetValue(chan), Chan2 = r.GetValue(chan2), Fast = onFast }, chosen);
             // Named when thresholds chosen for the weights apply (Cellpose's otherwise).
-            string at = MaskThresholds.LoadBeside(weights) is null ? ""
-                : string.Create(Inv, $", flow threshold {settings.FlowThreshold}, cell-probability threshold {settings.CellprobThreshold}");
+            string at = chosen is null ? "" : ", " + chosen;
             foreach (string dir in r.GetValue(dirs)!)
             {
                 var pairs = TrainingData.FindPairs(dir, r.GetValue(maskSuffix)!);

@@ -33,15 +33,10 @@ internal static class ZooShared
         return ZooNetwork.Open(root);
     }
 
-    /// <summary>The settings with the mask thresholds chosen for <paramref name="weights"/> (thresholds.json beside them),
+    /// <summary>The settings at the mask thresholds chosen for a model's weights (<see cref="MaskThresholdOptions.LoadChosen"/>),
     /// unchanged when none were: a model is scored at the thresholds it runs at.</summary>
-    internal static SegmentSettings AtChosenThresholds(SegmentSettings settings, string weights)
-    {
-        MaskThresholds? chosen;
-        try { chosen = MaskThresholds.LoadBeside(weights); }
-        catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
-        return chosen is null ? settings : settings with { FlowThreshold = chosen.FlowThreshold, CellprobThreshold = chosen.CellprobThreshold };
-    }
+    internal static SegmentSettings AtChosenThresholds(SegmentSettings settings, MaskThresholds? chosen) =>
+        chosen is null ? settings : settings with { FlowThreshold = chosen.FlowThreshold, CellprobThreshold = chosen.CellprobThreshold };
 
     internal static T ZooCall<T>(Func<T> action)
     {
