@@ -87,7 +87,7 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
         {
             return SizeModel.LoadBeside(weights, network.Network.StyleLength);
         }
-        catch (SizeModelFileException ex)
+        catch (WeightsCompanionFileException ex)
         {
             LogSizeModelUnusable(model, version, ex.Path, ex.Reason + "; replace or remove the file");
             return null;
@@ -106,7 +106,7 @@ public sealed partial class ModelCache(ModelRegistry registry, IOptions<SegmentW
             if (chosen is not null) LogThresholds(model, version, chosen.FlowThreshold, chosen.CellprobThreshold, MaskThresholds.PathBeside(weights));
             return chosen;
         }
-        catch (MaskThresholdsFileException ex)
+        catch (WeightsCompanionFileException ex)
         {
             LogThresholdsUnusable(model, version, ex.Path, ex.Reason);
             return null;

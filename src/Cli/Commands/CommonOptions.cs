@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AcqSeg.Engine.Inference;
+using AcqSeg.Models;
 using AcqSeg.Models.Zoo;
 
 namespace AcqSeg.Cli.Commands;
@@ -46,7 +47,7 @@ internal sealed class MaskThresholdOptions
     public static MaskThresholds? LoadChosen(string weights)
     {
         try { return MaskThresholds.LoadBeside(weights); }
-        catch (MaskThresholdsFileException ex) { throw new UsageException(ex.Message); }
+        catch (WeightsCompanionFileException ex) { throw new UsageException(ex.Message); }
     }
 
     public void Validate(ParseResult r)

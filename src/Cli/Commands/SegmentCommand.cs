@@ -9,6 +9,7 @@ using AcqSeg.Engine.Sizing;
 using AcqSeg.Imaging.Dynamics;
 using AcqSeg.Imaging.Io;
 using AcqSeg.Imaging.Outputs;
+using AcqSeg.Models;
 using AcqSeg.Models.Sizing;
 
 namespace AcqSeg.Cli.Commands;
@@ -231,7 +232,7 @@ public static class SegmentCommand
         {
             SizeModel? size;
             try { size = settings.Diameter is > 0 || stack.DiameterUm is not null ? null : LoadSizeModel(modelPath, model); }
-            catch (SizeModelFileException ex)
+            catch (WeightsCompanionFileException ex)
             {
                 console.Error.WriteLine($"acqseg segment: {ex.Message}");
                 return CliApp.InputFailed;

@@ -20,7 +20,7 @@ public static class CellposeSizeFile
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
         {
-            throw new SizeModelFileException(path,
+            throw new WeightsCompanionFileException(path,
                 $"not a Cellpose size model ({ex.Message.Split(" (Parameter")[0]}); expected np.save of a dict with A, smean, diam_mean and ymean (Cellpose's *_size.npy)", ex);
         }
     }

@@ -116,7 +116,7 @@ public sealed class SizeModel
     /// <summary>
     /// The size model beside a weight file (<see cref="FindBeside"/>), loaded and checked against the network's style
     /// length; null when there is none. One that cannot be read or was fitted to another network is a
-    /// <see cref="SizeModelFileException"/> naming the file and the fix.
+    /// <see cref="WeightsCompanionFileException"/> naming the file and the fix.
     /// </summary>
     public static SizeModel? LoadBeside(string weightsPath, int styleLength)
     {
@@ -124,7 +124,7 @@ public sealed class SizeModel
         if (path is null) return null;
         var size = Load(path);
         if (size.StyleLength != styleLength)
-            throw new SizeModelFileException(path, $"takes styles of length {size.StyleLength} but {weightsPath} makes {styleLength}; retrain it with `acqseg zoo train-size`");
+            throw new WeightsCompanionFileException(path, $"takes styles of length {size.StyleLength} but {weightsPath} makes {styleLength}; retrain it with `acqseg zoo train-size`");
         return size;
     }
 
@@ -147,7 +147,7 @@ public sealed class SizeModel
     /// <summary>Reads AcqSeg's JSON or Cellpose's <c>*_size.npy</c> (by content, not by name).</summary>
     public static SizeModel Load(string path)
     {
-        if (!File.Exists(path)) throw new SizeModelFileException(path, "file not found; give a size.json written by AcqSeg or a Cellpose *_size.npy");
+        if (!File.Exists(path)) throw new WeightsCompanionFileException(path, "file not found; give a size.json written by AcqSeg or a Cellpose *_size.npy");
         if (CellposeSizeFile.LooksLikeNpy(path)) return CellposeSizeFile.Read(path);
         JsonNode? root;
         try
@@ -156,9 +156,9 @@ public sealed class SizeModel
         }
         catch (JsonException ex)
         {
-            throw new SizeModelFileException(path, $"neither a .npy file nor valid JSON ({ex.Message}); give a size.json written by AcqSeg or a Cellpose *_size.npy");
+            throw new WeightsCompanionFileException(path, $"neither a .npy file nor valid JSON ({ex.Message}); give a size.json written by AcqSeg or a Cellpose *_size.npy");
         }
-        if (root is not JsonObject o) throw new SizeModelFileException(path, "JSON is not an object with A, smean, diam_mean and ymean");
+        if (root is not JsonObject o) throw new WeightsCompanionFileException(path, "JSON is not an object with A, smean, diam_mean and ymean");
         try
         {
             float[] a = Floats(o, "A", path);
@@ -170,7 +170,7 @@ public sealed class SizeModel
             {
                 double p = Number(o, "refine_passes", path);
                 if (!IsValidRefinePasses(p))
-                    throw new SizeModelFileException(path, $"'refine_passes' is {p.ToString(CultureInfo.InvariantCulture)}; it must be a whole number from 1 to {MaxRefinePasses}");
+                    throw new WeightsCompanionFileException(path, $"'refine_passes' is {p.ToString(CultureInfo.InvariantCulture)}; it must be a whole number from 1 to {MaxRefinePasses}");
                 passes = (int)p;
             }
             double settle = DefaultSettledChange;
@@ -178,24 +178,24 @@ public sealed class SizeModel
             {
                 settle = Number(o, "settle", path);
                 if (!IsValidSettledChange(settle))
-                    throw new SizeModelFileException(path, $"'settle' is {settle.ToString(CultureInfo.InvariantCulture)}; {SettleRange}");
+                    throw new WeightsCompanionFileException(path, $"'settle' is {settle.ToString(CultureInfo.InvariantCulture)}; {SettleRange}");
             }
             return new SizeModel(a, smean, diamMean, ymean, passes, settle);
         }
         catch (ArgumentException ex)
         {
-            throw new SizeModelFileException(path, ex.Message.Split(" (Parameter")[0]);
+            throw new WeightsCompanionFileException(path, ex.Message.Split(" (Parameter")[0]);
         }
     }
 
     private static float[] Floats(JsonObject o, string key, string path)
     {
-        if (o[key] is not JsonArray arr) throw new SizeModelFileException(path, $"'{key}' is missing or not an array of numbers");
+        if (o[key] is not JsonArray arr) throw new WeightsCompanionFileException(path, $"'{key}' is missing or not an array of numbers");
         var values = new float[arr.Count];
         for (int i = 0; i < arr.Count; i++)
         {
             if (arr[i] is not JsonValue v || !v.TryGetValue(out double d))
-                throw new SizeModelFileException(path, $"'{key}'[{i}] is not a number");
+                throw new WeightsCompanionFileException(path, $"'{key}'[{i}] is not a number");
             values[i] = (float)d;
         }
         return values;
@@ -204,17 +204,9 @@ public sealed class SizeModel
     private static double Number(JsonObject o, string key, string path)
     {
         if (o[key] is JsonValue v && v.TryGetValue(out double d)) return d;
-        throw new SizeModelFileException(path, $"'{key}' is missing or not a number");
+        throw new WeightsCompanionFileException(path, $"'{key}' is missing or not a number");
     }
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"size model (style length {StyleLength}, diam_mean {DiamMean:0.##}, ymean {YMean:0.####}, refine passes {RefinePasses}, settled below {SettledChange:0.###})");
-}
-
-/// <summary>A size-model file that cannot be used; the message names the file and what to do.</summary>
-public sealed class SizeModelFileException(string path, string reason, Exception? inner = null)
-    : Exception($"{path}: {reason}", inner)
-{
-    public string Path { get; } = path;
-    public string Reason { get; } = reason;
 }

@@ -61,7 +61,7 @@ public sealed record MaskThresholds
     }
 
     /// <summary>The thresholds chosen for a weight file, or null when none were. A file that cannot be read is a
-    /// <see cref="MaskThresholdsFileException"/> naming it and the fix.</summary>
+    /// <see cref="WeightsCompanionFileException"/> naming it and the fix.</summary>
     public static MaskThresholds? LoadBeside(string weightsPath)
     {
         string path = PathBeside(weightsPath);
@@ -77,10 +77,10 @@ public sealed record MaskThresholds
         }
         catch (JsonException ex)
         {
-            throw new MaskThresholdsFileException(path, $"not valid JSON ({ex.Message}); rewrite it with `acqseg zoo set-thresholds` or delete it to run at Cellpose's 0.4 and 0", ex);
+            throw new WeightsCompanionFileException(path, $"not valid JSON ({ex.Message}); rewrite it with `acqseg zoo set-thresholds` or delete it to run at Cellpose's 0.4 and 0", ex);
         }
-        if (t is null) throw new MaskThresholdsFileException(path, "empty; rewrite it with `acqseg zoo set-thresholds` or delete it");
-        if (t.Problem() is { } problem) throw new MaskThresholdsFileException(path, problem + "; rewrite it with `acqseg zoo set-thresholds` or delete it");
+        if (t is null) throw new WeightsCompanionFileException(path, "empty; rewrite it with `acqseg zoo set-thresholds` or delete it");
+        if (t.Problem() is { } problem) throw new WeightsCompanionFileException(path, problem + "; rewrite it with `acqseg zoo set-thresholds` or delete it");
         return t;
     }
 
@@ -94,12 +94,4 @@ public sealed record MaskThresholds
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"flow threshold {FlowThreshold}, cell-probability threshold {CellprobThreshold}");
-}
-
-/// <summary>A thresholds file beside some weights that cannot be used; the message names the file and the fix.</summary>
-public sealed class MaskThresholdsFileException(string path, string reason, Exception? inner = null)
-    : Exception($"{path}: {reason}", inner)
-{
-    public string Path { get; } = path;
-    public string Reason { get; } = reason;
 }

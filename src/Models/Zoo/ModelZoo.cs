@@ -129,7 +129,7 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
         if (sizeModelFile is not null)
         {
             try { size = SizeModel.Load(sizeModelFile); }
-            catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+            catch (WeightsCompanionFileException ex) { throw new ZooException(ex.Message, ex); }
             int styleLength = Inspect(weightsFile).Widths[4];
             if (size.StyleLength != styleLength)
                 throw new ZooException($"{sizeModelFile}: the size model takes styles of length {size.StyleLength}, {weightsFile} makes {styleLength}; pass the size model trained with these weights");
@@ -157,7 +157,7 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
         {
             string sizeTarget = Path.Combine(dir ?? ".", Path.GetFileNameWithoutExtension(full) + "_size.npy");
             try { CellposeSizeFile.Write(sizeTarget, SizeModel.Load(size)); }
-            catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+            catch (WeightsCompanionFileException ex) { throw new ZooException(ex.Message, ex); }
             written.Add(sizeTarget);
         }
         return written;
@@ -201,7 +201,7 @@ public sealed class ModelZoo(string root, IWeightsInspector? weights = null)
             ?? throw new ZooException($"model '{name}' has no size model; fit one with `acqseg zoo train-size {name} --dir DIR` first");
         SizeModel size;
         try { size = SizeModel.Load(path).WithRefinePasses(passes, settledChange); }
-        catch (SizeModelFileException ex) { throw new ZooException(ex.Message, ex); }
+        catch (WeightsCompanionFileException ex) { throw new ZooException(ex.Message, ex); }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "settledChange") { throw new ZooException(string.Create(CultureInfo.InvariantCulture, $"settled change {settledChange}: {SizeModel.SettleRange}")); }
         catch (ArgumentOutOfRangeException) { throw new ZooException($"refine passes {passes} must be 1 (Cellpose) to {SizeModel.MaxRefinePasses}"); }
         size.Save(path);

@@ -2,6 +2,7 @@ using AcqSeg.Engine.Network;
 using AcqSeg.Engine.Sizing;
 using AcqSeg.Engine.Tests.Inference;
 using AcqSeg.Engine.Zoo;
+using AcqSeg.Models;
 using AcqSeg.Models.Sizing;
 using AcqSeg.Models.Zoo;
 using AcqSeg.TestSupport;
@@ -120,11 +121,11 @@ public sealed class ModelZooTests : IDisposable
             Assert.Equal(Path.Combine(dir, "phase_v3_thresholds.json"), MaskThresholds.PathBeside(weights));
             File.WriteAllText(Path.Combine(dir, "phase_v3_thresholds.json"), "{\"flow_threshold\": 0.4, \"cellprob_threshold\": 9, \"chosen_by\": \"x\"}");
 
-            var ex = Assert.Throws<MaskThresholdsFileException>(() => MaskThresholds.LoadBeside(weights));
+            var ex = Assert.Throws<WeightsCompanionFileException>(() => MaskThresholds.LoadBeside(weights));
 
             Assert.Contains("phase_v3_thresholds.json: cell-probability threshold 9 must be -6 to 6; rewrite it with `acqseg zoo set-thresholds` or delete it", ex.Message);
             File.WriteAllText(Path.Combine(dir, "phase_v3_thresholds.json"), "{ not json");
-            Assert.Contains("not valid JSON", Assert.Throws<MaskThresholdsFileException>(() => MaskThresholds.LoadBeside(weights)).Message);
+            Assert.Contains("not valid JSON", Assert.Throws<WeightsCompanionFileException>(() => MaskThresholds.LoadBeside(weights)).Message);
         }
         finally
         {

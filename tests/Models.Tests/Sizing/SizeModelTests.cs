@@ -95,7 +95,7 @@ public sealed class SizeModelTests : IDisposable
     {
         string path = temp.File($"bad-settle-{value.Trim('"')}.json");
         File.WriteAllText(path, $"{{\"A\":[1],\"smean\":[0],\"diam_mean\":30,\"ymean\":0,\"refine_passes\":4,\"settle\":{value}}}");
-        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        var ex = Assert.Throws<WeightsCompanionFileException>(() => SizeModel.Load(path));
         Assert.Contains(path, ex.Message);
         Assert.Contains("'settle'", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SizeModel([1f], [0f], 30, 0, 4, settledChange: 0.6));
@@ -109,7 +109,7 @@ public sealed class SizeModelTests : IDisposable
     {
         string path = temp.File($"bad{value}.json");
         File.WriteAllText(path, $"{{\"A\":[1],\"smean\":[0],\"diam_mean\":30,\"ymean\":0,\"refine_passes\":{value}}}");
-        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        var ex = Assert.Throws<WeightsCompanionFileException>(() => SizeModel.Load(path));
         Assert.Contains(path, ex.Message);
         Assert.Contains("whole number from 1 to 8", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SizeModel([1f], [0f], 30, 0, refinePasses: 0));
@@ -150,7 +150,7 @@ public sealed class SizeModelTests : IDisposable
         byte[] bytes = File.ReadAllBytes(Fixture("cellpose_size_v1.npy"));
         string path = temp.File("broken_size.npy");
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        var ex = Assert.Throws<WeightsCompanionFileException>(() => SizeModel.Load(path));
         Assert.Contains("broken_size.npy", ex.Message);
         Assert.Contains("size model", ex.Message);
     }
@@ -166,7 +166,7 @@ public sealed class SizeModelTests : IDisposable
         bytes.AddRange(new byte[8]);
         string path = temp.File("array.npy");
         File.WriteAllBytes(path, bytes.ToArray());
-        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        var ex = Assert.Throws<WeightsCompanionFileException>(() => SizeModel.Load(path));
         Assert.Contains("'|O'", ex.Message);
     }
 
@@ -175,7 +175,7 @@ public sealed class SizeModelTests : IDisposable
     {
         string path = temp.File("size.json");
         File.WriteAllText(path, """{"A": [1, 2], "smean": [0, 0], "diam_mean": 30}""");
-        var ex = Assert.Throws<SizeModelFileException>(() => SizeModel.Load(path));
+        var ex = Assert.Throws<WeightsCompanionFileException>(() => SizeModel.Load(path));
         Assert.Contains("ymean", ex.Message);
     }
 
