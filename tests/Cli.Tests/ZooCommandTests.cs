@@ -238,6 +238,33 @@ public class ZooCommandTests
         Assert.Equal(File.ReadAllBytes(Reference), File.ReadAllBytes(exported));
     }
 
+    [SkippableFact]
+    public void SetThresholds_SaysRecordedApIsStale_OnlyWhenTheValuesMoveOnAScoredVersion()
+    {
+        using var tmp = new TempFolder();
+        var (zoo, eval) = ReferenceZooWithItsOwnMasks(tmp);
+        const string stale = "AP recorded before was measured at the old thresholds";
+        CliRun Set(string flow, string cellprob, string why)
+        {
+            var run = CliRun.Of("zoo", "set-thresholds", "ref", "--flow-threshold", flow, "--cellprob-threshold", cellprob, "--chosen-by", why, "--zoo", zoo);
+            Assert.True(run.ExitCode == 0, run.Error);
+            return run;
+        }
+
+        // Nothing scored yet: nothing to be stale, whatever the values.
+        Assert.DoesNotContain(stale, Set("0.5", "-0.5", "a first guess").Out);
+        var scored = CliRun.Of("zoo", "eval", "ref", "--dir", eval, "--diameter", "30", "--zoo", zoo, "--device", "cpu");
+        Assert.True(scored.ExitCode == 0, scored.Error);
+        Assert.Contains("flow threshold 0.5, cell-probability threshold -0.5", scored.Out);
+
+        // The same values with a new reason leave the AP as measured; moved values make it stale.
+        var same = Set("0.5", "-0.5", "the same values, chosen on more folds");
+        Assert.Contains("ref v1: flow threshold 0.5, cell-probability threshold -0.5 (thresholds.json)", same.Out);
+        Assert.DoesNotContain(stale, same.Out);
+        Assert.Contains("the same values, chosen on more folds", File.ReadAllText(Path.Combine(zoo, "ref", "thresholds.json")));
+        Assert.Contains($"{stale}, score it again with `acqseg zoo eval ref`", Set("0.4", "-0.5", "another fold").Out);
+    }
+
     [Fact]
     public void Zoo_UnknownModelOrMissingFile_IsAUsageError()
     {

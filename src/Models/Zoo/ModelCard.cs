@@ -68,7 +68,7 @@ public static class ModelCard
             // on the fast path (what `segment` and the service run by default).
             bool truth = v.ApTrueDiameter.Count > 0, fast = v.ApFast.Count > 0;
             sb.AppendLine("Cellpose's exact path (float32, 224-pixel tiles) at the size model's estimate" + (truth ? ", and at each image's true diameter" : "")
-                + (fast ? "; the fast path (whole frame, bf16 where the CPU has it; `segment`'s and the service's default) at the estimate" : "") + ":");
+                + (fast ? "; the fast path (a folded network on the same tiles, bf16 only for weights whose `acqseg zoo parity` check holds; `segment`'s and the service's default) at the estimate" : "") + ":");
             sb.AppendLine();
             sb.AppendLine("| folder | AP@0.5 |" + (truth ? " AP@0.5 at the true diameter |" : "") + (fast ? " AP@0.5, fast path |" : ""));
             sb.AppendLine("|---|---|" + (truth ? "---|" : "") + (fast ? "---|" : ""));
