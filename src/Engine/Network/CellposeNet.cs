@@ -37,33 +37,44 @@ public sealed class CellposeNet : Module<Tensor, (Tensor Output, Tensor Style)>
         Widths = nbase.ToArray();
         int[] nbaseup = [nbase[1], nbase[2], nbase[3], nbase[4], nbase[4]];
 
-        // The layers draw their initial weights from torch's one global generator: one network at a time, so that a
-        // network built after a seed (Seeded) gets that seed's draws and no other construction's.
-        lock (InitGate)
-        {
-            diam_mean = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
-            diam_labels = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
-            downsample = new Encoder(nbase, KernelSize);
-            upsample = new Decoder(nbaseup, nbase[4], KernelSize);
-            output = new NormReluConv(nbaseup[0], OutputChannels, 1);
-        }
+        diam_mean = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+        diam_labels = new Parameter(torch.full(1, diamMean, ScalarType.Float32), requires_grad: false);
+        downsample = new Encoder(nbase, KernelSize);
+        upsample = new Decoder(nbaseup, nbase[4], KernelSize);
+        output = new NormReluConv(nbaseup[0], OutputChannels, 1);
         RegisterComponents();
     }
 
-    private static readonly Lock InitGate = new();
-
     /// <summary>
-    /// A network whose initial weights follow from <paramref name="seed"/> alone: the global generator is seeded and the
-    /// network built under one lock, so another thread building a network (loading weights builds one too) cannot take
-    /// draws in between. Training from scratch is then reproducible in a process that segments or trains beside it.
+    /// A network whose initial weights follow from <paramref name="seed"/> alone. They are drawn again from a generator
+    /// of its own, not torch's one global generator: anything else in the process that draws from that one (another
+    /// network built, a seed set for a training run, a test) would otherwise take draws in between. Training from
+    /// scratch is then reproducible in a process that segments or trains beside it. The distributions are torch's
+    /// defaults for convolutions and linear layers (weight and bias uniform within 1/sqrt(fan_in)); norms start at 1
+    /// and 0 as built.
     /// </summary>
     public static CellposeNet Seeded(int seed, IReadOnlyList<int>? nbase = null, double diamMean = 30.0)
     {
-        lock (InitGate)
+        var net = new CellposeNet(nbase, diamMean);
+        using var generator = new Generator(unchecked((ulong)seed));
+        using var noGrad = torch.no_grad();
+        // modules() walks in registration order, so the draws land on the same tensors every time.
+        foreach (var module in net.modules())
         {
-            torch.manual_seed(seed);
-            return new CellposeNet(nbase, diamMean);
+            var own = module.named_parameters(recurse: false).ToDictionary(p => p.name, p => p.parameter);
+            if (!own.TryGetValue("weight", out var weight) || weight.dim() < 2) continue;
+            long fanIn = weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            double bound = 1.0 / Math.Sqrt(fanIn);
+            Redraw(weight, bound, generator);
+            if (own.TryGetValue("bias", out var bias)) Redraw(bias, bound, generator);
         }
+        return net;
+    }
+
+    private static void Redraw(Tensor parameter, double bound, Generator generator)
+    {
+        using var u = torch.rand(parameter.shape, parameter.dtype, generator: generator);
+        parameter.copy_(u.mul_(2 * bound).sub_(bound));
     }
 
     /// <summary>[input channels, w1..w4] this network was built with.</summary>
