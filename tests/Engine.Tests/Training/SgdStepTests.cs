@@ -20,8 +20,10 @@ public class SgdStepTests
         using var threads = TrainingThreads.Use(CPU);
         using var net = CellposeNet.Seeded(7, [2, 8, 16, 32, 64], diamMean: 30);
         net.train();
-        using var x = torch.rand(4, 2, 64, 64);
-        using var target = torch.rand(4, 3, 64, 64);
+        // The data come from a generator of their own: the global one is shared with every test running beside.
+        using var data = new Generator(7);
+        using var x = torch.rand([4, 2, 64, 64], generator: data);
+        using var target = torch.rand([4, 3, 64, 64], generator: data);
         using var optimizer = optim.SGD(net.parameters(), Lr, Momentum, weight_decay: WeightDecay);
         for (int i = 0; i < steps; i++)
         {
