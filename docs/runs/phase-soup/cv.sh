@@ -2,23 +2,20 @@
 # phase: does the average of two seeds' weights (a "model soup": both fine-tuned from nuclei v6 with phase v3's
 # recipe, differing only in the seed) beat either seed, on the Usiigaci training folds? Seeds alone move a fold's
 # AP@0.5 by about 0.04 (docs/zoo-training.md, session 22), which an average of the two could take out.
-# Fold K is docs/runs/phase-thresholds/cv.sh's (every fifth training image from image K held out); its seed-1 model
-# is the one that script trains. Each network segments the 8 held-out images at 46 px (flows saved), and the masks are
-# rebuilt at Cellpose's thresholds (0.4, 0) and at phase's chosen ones (0.4, -0.5).
+# Fold K is docs/runs/phase-thresholds/cv.sh's (every fifth training image from image K held out); both fold models
+# come from docs/runs/phase-thresholds/fold-model.sh (the seed-1 one is the one cv.sh uses). Each network segments
+# the 8 held-out images at 46 px (flows saved), and the masks are rebuilt at Cellpose's thresholds (0.4, 0) and at
+# phase's chosen ones (0.4, -0.5).
 # Usage: bash docs/runs/phase-soup/cv.sh K [acqseg binary]     (writes .tmp/phase-soup/foldK/scores.csv)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 fold=${1:?fold 0-4}
 acqseg=${2:-.tmp/bin/acqseg}
+bash docs/runs/phase-thresholds/fold-model.sh "$fold" 1 "$acqseg"
+bash docs/runs/phase-thresholds/fold-model.sh "$fold" 2 "$acqseg"
 split=.tmp/cv-fold$fold/usiigaci_phase
 seed1=.tmp/phase-fold$fold/run/model.pth
-[ -f "$seed1" ] || { echo "phase-soup: $seed1 missing; run docs/runs/phase-thresholds/cv.sh $fold first" >&2; exit 1; }
 seed2=.tmp/phase-fold$fold-s2/run/model.pth
-if [ ! -f "$seed2" ]; then
-  OMP_NUM_THREADS=1 "$acqseg" train --dir "$split/train" --test-dir "$split/val" \
-    --pretrained nuclei --schedule online --epochs 60 --images-per-epoch 40 --test-every 20 --checkpoint-every 10 \
-    --name "phase-fold$fold-s2" --out ".tmp/phase-fold$fold-s2/run" --seed 2 --device cpu
-fi
 out=.tmp/phase-soup/fold$fold
 rm -rf "$out" && mkdir -p "$out"
 "$acqseg" zoo average "$seed1" "$seed2" --out "$out/soup.pth" > /dev/null

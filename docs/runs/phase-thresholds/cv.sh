@@ -2,33 +2,19 @@
 # Mask thresholds for phase, chosen on the Usiigaci training folder only (issue 19: thresholds by cross-validation on
 # the training folders, never on data/real).
 # Fold K holds out every fifth training image in name order, starting at image K (fold 0 is the split ops/zoo-data.sh
-# makes in .tmp/cv). A fold model (phase v3's recipe on the fold's 30 other images, seed 1) segments the 8 held-out
-# images once at 46 px with its flows saved; the masks are then rebuilt from those flows over a grid of flow and
-# cell-probability thresholds (`acqseg remask`, no network) and scored against the true masks. Test-time augmentation
-# needs the network again, so it is scored at the default thresholds only.
+# makes in .tmp/cv). A fold model (phase v3's recipe on the fold's 30 other images, seed 1; fold-model.sh) segments
+# the 8 held-out images once at 46 px with its flows saved; the masks are then rebuilt from those flows over a grid of
+# flow and cell-probability thresholds (`acqseg remask`, no network) and scored against the true masks. Test-time
+# augmentation needs the network again, so it is scored at the default thresholds only.
 # Usage: bash docs/runs/phase-thresholds/cv.sh K [acqseg binary]     (writes .tmp/phase-thresholds/foldK/grid.csv)
 # Session 23 ran folds 0 and 1 to choose and fold 2 as a check afterwards; their grids are foldK-grid.csv here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 fold=${1:?fold 0-4}
 acqseg=${2:-.tmp/bin/acqseg}
+bash docs/runs/phase-thresholds/fold-model.sh "$fold" 1 "$acqseg"
 split=.tmp/cv-fold$fold/usiigaci_phase
-if [ ! -d "$split" ]; then
-  mkdir -p "$split/train" "$split/val"
-  i=0
-  for img in $(ls ../shared/data/train/usiigaci_phase/*_img.tif); do
-    part=train
-    [ $((i % 5)) -eq "$fold" ] && part=val
-    ln -s "$(realpath "$img")" "$(realpath "${img%_img.tif}_masks.tif")" "$split/$part/"
-    i=$((i + 1))
-  done
-fi
 model=.tmp/phase-fold$fold/run/model.pth
-if [ ! -f "$model" ]; then
-  OMP_NUM_THREADS=1 "$acqseg" train --dir "$split/train" --test-dir "$split/val" \
-    --pretrained nuclei --schedule online --epochs 60 --images-per-epoch 40 --test-every 20 --checkpoint-every 10 \
-    --name "phase-fold$fold" --out ".tmp/phase-fold$fold/run" --seed 1 --device cpu
-fi
 out=.tmp/phase-thresholds/fold$fold
 rm -rf "$out" && mkdir -p "$out/flows"
 "$acqseg" segment "$split"/val/*_img.tif --model "$model" --diameter 46 --save-flows --out "$out/flows" --device cpu > /dev/null

@@ -61,7 +61,7 @@ public static class ModelCard
 
         sb.AppendLine("## AP@0.5 per evaluation folder");
         sb.AppendLine();
-        if (v.Ap.Count == 0 && v.ApTrueDiameter.Count == 0 && v.ApFast.Count == 0) sb.AppendLine("Not evaluated yet.");
+        if (!v.HasRecordedAp()) sb.AppendLine("Not evaluated yet.");
         else
         {
             // More columns once the version was scored at the ground-truth diameters (the gap is the size model's) and

@@ -84,6 +84,9 @@ public sealed record ModelVersion
     /// `segment` and the service run by default; <see cref="Ap"/> and <see cref="ApTrueDiameter"/> are Cellpose's exact path.</summary>
     public SortedDictionary<string, double> ApFast { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Whether any AP was recorded for the version, on any path (a method, so the manifest does not store it).</summary>
+    public bool HasRecordedAp() => Ap.Count > 0 || ApTrueDiameter.Count > 0 || ApFast.Count > 0;
+
     public double? WallSeconds { get; init; }
     public double? ImagesPerSecond { get; init; }
     public string? Notes { get; init; }

@@ -30,13 +30,12 @@ internal static class ZooThresholdsCommand
             if (thresholds.Problem() is { } problem) throw new UsageException(problem);
             var before = ZooCall(() => zoo.Manifest(n).CurrentVersion);
             var version = ZooCall(() => zoo.SetThresholds(n, thresholds));
-            // Recorded AP is stale only when the values moved (the reason may be edited alone) and there is AP to be stale.
-            bool moved = before.Thresholds is not { } old
-                ? thresholds.FlowThreshold != MaskThresholds.DefaultFlowThreshold || thresholds.CellprobThreshold != MaskThresholds.DefaultCellprobThreshold
-                : old.FlowThreshold != thresholds.FlowThreshold || old.CellprobThreshold != thresholds.CellprobThreshold;
-            bool scored = version.Ap.Count + version.ApTrueDiameter.Count + version.ApFast.Count > 0;
+            // Recorded AP is stale only when the values it ran at moved (the reason may be edited alone; a version without
+            // a file ran at Cellpose's) and there is AP to be stale.
+            bool moved = (before.Thresholds?.FlowThreshold ?? MaskThresholds.DefaultFlowThreshold) != thresholds.FlowThreshold
+                || (before.Thresholds?.CellprobThreshold ?? MaskThresholds.DefaultCellprobThreshold) != thresholds.CellprobThreshold;
             console.Out.WriteLine($"{n} v{version.Version}: {thresholds} (thresholds.json)"
-                + (moved && scored ? $"; AP recorded before was measured at the old thresholds, score it again with `acqseg zoo eval {n}`" : ""));
+                + (moved && version.HasRecordedAp() ? $"; AP recorded before was measured at the old thresholds, score it again with `acqseg zoo eval {n}`" : ""));
             return CliApp.Ok;
         });
         return cmd;
